@@ -1,0 +1,193 @@
+/**
+ * grantflow's errors: one class per cause the caller acts on differently. Each has a stable
+ * `code`, the provider's `error` and `error_description` where it sent them, and a `cause`.
+ * Messages never contain a token: they are built only from codes, statuses and provider text.
+ */
+
+export type GrantflowErrorCode =
+  | 'consent_required'
+  | 'consent_denied'
+  | 'authorization_failed'
+  | 'invalid_callback'
+  | 'token_endpoint_error'
+  | 'insufficient_scope'
+  | 'provider_unreachable'
+  | 'api_error'
+  | 'configuration_error'
+  | 'cancelled'
+
+interface ErrorDetails {
+  cause?: unknown
+  /** The provider's `error` code, e.g. `invalid_grant`. */
+  error?: string
+  /** The provider's `error_description`. */
+  description?: string
+}
+
+export abstract class GrantflowError extends Error {
+  abstract readonly code: GrantflowErrorCode
+  readonly error?: string
+  readonly description?: string
+
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause })
+    this.name = new.target.name
+    if (details.error !== undefined) this.error = details.error
+    if (details.description !== undefined) this.description = details.description
+  }
+
+  /** Plain data for logs, the session's error list and postMessage: no stack, no cause, no token. */
+  toJSON(): { name: string; code: GrantflowErrorCode; message: string; error?: string; description?: string } {
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      ...(this.error !== undefined && { error: this.error }),
+      ...(this.description !== undefined && { description: this.description }),
+    }
+  }
+}
+
+/** Why a call needs the user's consent before it can go on. */
+export type ConsentReason = 'no_session' | 'refresh_failed' | 'token_rejected' | 'insufficient_scope' | 'revoked'
+
+/**
+ * The call needs the user to grant access at the provider (the seed's OAuth2Unauthorized).
+ * Carries what is needed to ask: the provider, the scopes and why; in non-interactive use, the
+ * authorization URL to send the user to.
+ */
+export class ConsentRequiredError extends GrantflowError {
+  readonly code = 'consent_required' as const
+  readonly provider: { id: string; name: string }
+  readonly api: { id: string; name: string }
+  readonly scopes: string[]
+  readonly reason: ConsentReason
+  readonly sessionKey: string
+  /** Set when grantflow prepared the authorization (non-interactive mode). */
+  authorizationUrl?: string
+
+  constructor(init: {
+    provider: { id: string; name: string }
+    api: { id: string; name: string }
+    scopes: string[]
+    reason: ConsentReason
+    sessionKey: string
+    authorizationUrl?: string
+    cause?: unknown
+    error?: string
+    description?: string
+  }) {
+    super(`${init.api.name} needs consent at ${init.provider.name} (${init.reason}) for: ${init.scopes.join(' ') || '(no scope)'}`, init)
+    this.provider = init.provider
+    this.api = init.api
+    this.scopes = init.scopes
+    this.reason = init.reason
+    this.sessionKey = init.sessionKey
+    if (init.authorizationUrl) this.authorizationUrl = init.authorizationUrl
+  }
+}
+
+/** The user (or the provider on their behalf) refused consent: `access_denied`. */
+export class ConsentDeniedError extends GrantflowError {
+  readonly code = 'consent_denied' as const
+  constructor(details: ErrorDetails = {}) {
+    super(`consent was denied${details.description ? `: ${details.description}` : ''}`, { error: 'access_denied', ...details })
+  }
+}
+
+/** The provider answered the authorization request with an error other than access_denied. */
+export class AuthorizationError extends GrantflowError {
+  readonly code = 'authorization_failed' as const
+  constructor(details: ErrorDetails & { error: string }) {
+    super(`the provider refused the authorization request: ${details.error}${details.description ? ` (${details.description})` : ''}`, details)
+  }
+}
+
+export type InvalidCallbackReason =
+  | 'state_mismatch'
+  | 'iss_mismatch'
+  | 'missing_code'
+  | 'no_pending_authorization'
+  | 'code_already_used'
+  | 'malformed'
+
+/** A callback that cannot be trusted or used: wrong state or issuer, no code, nothing pending. */
+export class InvalidCallbackError extends GrantflowError {
+  readonly code = 'invalid_callback' as const
+  readonly reason: InvalidCallbackReason
+  constructor(reason: InvalidCallbackReason, details: ErrorDetails = {}) {
+    super(`invalid authorization callback: ${reason.replaceAll('_', ' ')}`, details)
+    this.reason = reason
+  }
+}
+
+/** The token endpoint refused a grant (invalid_grant, invalid_client...) or answered something unusable. */
+export class TokenEndpointError extends GrantflowError {
+  readonly code = 'token_endpoint_error' as const
+  readonly status?: number
+  readonly grant: 'authorization_code' | 'refresh_token' | 'client_credentials' | 'revocation' | 'discovery'
+  constructor(init: ErrorDetails & { grant: TokenEndpointError['grant']; status?: number; error: string }) {
+    super(
+      `${init.grant} request failed: ${init.error}${init.status ? ` (HTTP ${init.status})` : ''}${init.description ? `: ${init.description}` : ''}`,
+      init,
+    )
+    this.grant = init.grant
+    if (init.status !== undefined) this.status = init.status
+  }
+}
+
+/** The API needs scopes the token was not granted (403 insufficient_scope). */
+export class InsufficientScopeError extends GrantflowError {
+  readonly code = 'insufficient_scope' as const
+  readonly scopesNeeded: string[]
+  constructor(scopesNeeded: string[], details: ErrorDetails = {}) {
+    super(`the API needs more scope: ${scopesNeeded.join(' ') || '(not stated)'}`, { error: 'insufficient_scope', ...details })
+    this.scopesNeeded = scopesNeeded
+  }
+}
+
+/** The provider could not be reached: network failure or timeout. Safe to retry. */
+export class ProviderUnreachableError extends GrantflowError {
+  readonly code = 'provider_unreachable' as const
+  readonly reason: 'network' | 'timeout'
+  readonly url: string
+  constructor(reason: 'network' | 'timeout', url: string, cause?: unknown) {
+    super(`${new URL(url).host} is unreachable (${reason})`, { cause })
+    this.reason = reason
+    // Only origin and path: a query string could carry a code or state.
+    const parsed = new URL(url)
+    this.url = parsed.origin + parsed.pathname
+  }
+}
+
+/** Any other HTTP failure of an API call, with its status and body. */
+export class ApiError extends GrantflowError {
+  readonly code = 'api_error' as const
+  readonly status: number
+  readonly body: unknown
+  /** Seconds to wait before retrying, from `Retry-After`, when the API sent one. */
+  readonly retryAfter?: number
+  constructor(init: { status: number; body: unknown; retryAfter?: number; error?: string; description?: string }) {
+    super(`API call failed with HTTP ${init.status}${init.error ? ` (${init.error})` : ''}`, init)
+    this.status = init.status
+    this.body = init.body
+    if (init.retryAfter !== undefined) this.retryAfter = init.retryAfter
+  }
+}
+
+/** The app's declarations or setup cannot work (no client for a provider, a secret in a browser...). */
+export class ConfigurationError extends GrantflowError {
+  readonly code = 'configuration_error' as const
+}
+
+/** The user or the app cancelled the flow. */
+export class CancelledError extends GrantflowError {
+  readonly code = 'cancelled' as const
+  constructor(message = 'the authorization was cancelled') {
+    super(message)
+  }
+}
+
+export function isGrantflowError(value: unknown): value is GrantflowError {
+  return value instanceof GrantflowError
+}

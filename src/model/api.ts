@@ -1,0 +1,95 @@
+import type { Provider } from './provider.js'
+
+/** Which kind of API user a call is made for; `application` is the app itself (client credentials). */
+export type ApiUserKind = 'user' | 'company' | 'employee' | 'application'
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+
+/** `'/vat/{vrn}/returns/{periodKey}'` → `'vrn' | 'periodKey'` */
+export type PathParamNames<Path extends string> = Path extends `${string}{${infer Name}}${infer Rest}`
+  ? Name | PathParamNames<Rest>
+  : never
+
+/** Path parameters are required strings; any other key is sent as a query parameter. */
+export type EndpointParams<Path extends string, Query> = { [K in PathParamNames<Path>]: string } & Query
+
+/** Turns the JSON an API returned into the endpoint's result type; may validate and throw. */
+export type Parser<T> = (value: unknown) => T
+
+export interface Endpoint<Params = unknown, Body = unknown, Result = unknown> {
+  method: HttpMethod
+  path: string
+  /** Scopes the call needs; consent asks for these (plus what the session already holds). */
+  scopes: readonly string[]
+  apiUser: ApiUserKind
+  parseResult: Parser<Result>
+  /** Phantom fields carrying the types; never set at runtime. */
+  readonly __params?: Params
+  readonly __body?: Body
+}
+
+export interface EndpointOptions<Path extends string, Query, Body, Result> {
+  method: HttpMethod
+  path: Path
+  scopes?: readonly string[]
+  apiUser?: ApiUserKind
+  /** Validates the response body; `shape<T>()` only casts. */
+  result?: Parser<Result>
+  /** Carries the body type; `shape<T>()` is enough. */
+  body?: Parser<Body>
+  /** Carries the query parameters' type; `shape<T>()` is enough. */
+  query?: Parser<Query>
+}
+
+/**
+ * A type-only parser: says what a body or result looks like without checking it.
+ * Pass a real validator (zod's `schema.parse`, ...) where the data must be checked.
+ */
+export function shape<T>(): Parser<T> {
+  return (value) => value as T
+}
+
+/**
+ * Declares an endpoint. Path parameters are typed from the template.
+ *
+ * @example
+ * const obligations = defineEndpoint({
+ *   method: 'GET',
+ *   path: '/organisations/vat/{vrn}/obligations',
+ *   scopes: ['read:vat'],
+ *   apiUser: 'company',
+ *   query: shape<{ from: string; to: string }>(),
+ *   result: shape<{ obligations: Obligation[] }>(),
+ * })
+ */
+export function defineEndpoint<Path extends string, Query = unknown, Body = undefined, Result = unknown>(
+  options: EndpointOptions<Path, Query, Body, Result>,
+): Endpoint<EndpointParams<Path, Partial<Record<string, string | number | boolean>> & Query>, Body, Result> {
+  if (!options.path.startsWith('/')) throw new TypeError(`endpoint path must start with "/": ${options.path}`)
+  return {
+    method: options.method,
+    path: options.path,
+    scopes: options.scopes ?? [],
+    apiUser: options.apiUser ?? 'user',
+    parseResult: options.result ?? shape<Result>(),
+  }
+}
+
+export interface Api<Endpoints extends Record<string, Endpoint> = Record<string, Endpoint>> {
+  id: string
+  /** What the API is, as a user would read it on a consent screen: "VAT (Making Tax Digital)". */
+  name: string
+  provider: Provider
+  endpoints: Endpoints
+}
+
+/**
+ * Declares an API: a provider and its endpoints.
+ *
+ * @example
+ * const vat = defineApi({ id: 'vat', name: 'VAT', provider: hmrc, endpoints: { obligations } })
+ */
+export function defineApi<Endpoints extends Record<string, Endpoint>>(api: Api<Endpoints>): Api<Endpoints> {
+  if (!api.id) throw new TypeError('defineApi: id is required')
+  return api
+}

@@ -1,0 +1,83 @@
+import type { ComplianceFix } from '../providers/fixes/types.js'
+
+/**
+ * Where an environment's authorization server lives: either an issuer whose metadata is
+ * discovered (RFC 8414 / OpenID discovery), or explicit endpoints for providers that publish
+ * no discovery document (HMRC).
+ */
+export type AuthorizationServerConfig =
+  | { issuer: string; discovery: 'oidc' | 'oauth2' }
+  | {
+      /** The issuer identifier, when the provider has one; used to check `iss` on callbacks. */
+      issuer?: string
+      authorizationEndpoint?: string
+      tokenEndpoint: string
+      revocationEndpoint?: string
+      /** Whether the provider sends `iss` on the authorization response (RFC 9207). */
+      issParameterSupported?: boolean
+    }
+
+export interface Environment {
+  authorizationServer: AuthorizationServerConfig
+  /** Base URL that endpoint paths are resolved against. */
+  apiBaseUrl: string
+}
+
+/** A request to a provider's API, as the provider's `prepareApiRequest` hook may reshape it. */
+export interface ApiRequest {
+  method: string
+  url: URL
+  headers: Headers
+  body?: string | undefined
+}
+
+export interface Provider<Env extends string = string> {
+  id: string
+  /** Who runs the service, as a user would read it: "HM Revenue & Customs". */
+  name: string
+  environments: Record<Env, Environment>
+  /** Fixes applied to token endpoint responses before they are validated. */
+  fixes: readonly ComplianceFix[]
+  /** Reshapes every API request (media types, fraud-prevention headers...). */
+  prepareApiRequest?: (request: ApiRequest) => void
+}
+
+/**
+ * Declares who provides an API and where each of its environments lives.
+ *
+ * @example
+ * const acme = defineProvider({
+ *   id: 'acme',
+ *   name: 'Acme Corp',
+ *   environments: {
+ *     production: {
+ *       authorizationServer: { issuer: 'https://login.acme.example', discovery: 'oidc' },
+ *       apiBaseUrl: 'https://api.acme.example',
+ *     },
+ *   },
+ * })
+ */
+export function defineProvider<Env extends string>(
+  provider: Omit<Provider<Env>, 'fixes'> & { fixes?: readonly ComplianceFix[] },
+): Provider<Env> {
+  if (!provider.id) throw new TypeError('defineProvider: id is required')
+  const names = Object.keys(provider.environments)
+  if (names.length === 0) throw new TypeError(`defineProvider(${provider.id}): at least one environment is required`)
+  for (const name of names) {
+    const env = provider.environments[name as Env]
+    // Parse once here so that a typo fails at declaration time, not at the first call.
+    new URL(env.apiBaseUrl)
+  }
+  return { ...provider, fixes: provider.fixes ?? [] }
+}
+
+/** The named environment of a provider, or a TypeError naming the ones that exist. */
+export function environmentOf(provider: Provider, name: string): Environment {
+  const env = provider.environments[name]
+  if (!env) {
+    throw new TypeError(
+      `provider ${provider.id} has no environment "${name}" (it has: ${Object.keys(provider.environments).join(', ')})`,
+    )
+  }
+  return env
+}

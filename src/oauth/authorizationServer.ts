@@ -1,0 +1,46 @@
+import * as oauth from 'oauth4webapi'
+import type { AuthorizationServerConfig } from '../model/provider.js'
+import { requestOptions, type HttpDoors } from './http.js'
+import { toGrantflowError } from './mapErrors.js'
+
+/** Discovered metadata, kept per issuer for the life of the runtime. */
+export type DiscoveryCache = Map<string, Promise<oauth.AuthorizationServer>>
+
+/**
+ * The authorization server's metadata: discovered from its issuer, or built from explicit
+ * endpoints for providers without a discovery document.
+ */
+export async function resolveAuthorizationServer(
+  config: AuthorizationServerConfig,
+  doors: HttpDoors,
+  cache: DiscoveryCache = new Map(),
+): Promise<oauth.AuthorizationServer> {
+  if (!('discovery' in config)) {
+    return {
+      // oauth4webapi needs an issuer; without one, the token endpoint's origin stands in for it.
+      issuer: config.issuer ?? new URL(config.tokenEndpoint).origin,
+      token_endpoint: config.tokenEndpoint,
+      ...(config.authorizationEndpoint && { authorization_endpoint: config.authorizationEndpoint }),
+      ...(config.revocationEndpoint && { revocation_endpoint: config.revocationEndpoint }),
+      ...(config.issParameterSupported && { authorization_response_iss_parameter_supported: true }),
+    }
+  }
+  const cached = cache.get(config.issuer)
+  if (cached) return cached
+  const discovered = discover(config.issuer, config.discovery, doors)
+  cache.set(config.issuer, discovered)
+  // A failed discovery is not cached: the next call tries again.
+  discovered.catch(() => cache.delete(config.issuer))
+  return discovered
+}
+
+async function discover(issuer: string, algorithm: 'oidc' | 'oauth2', doors: HttpDoors): Promise<oauth.AuthorizationServer> {
+  const issuerUrl = new URL(issuer)
+  const options = requestOptions(doors, { issuer })
+  try {
+    const response = await oauth.discoveryRequest(issuerUrl, { ...options, algorithm })
+    return await oauth.processDiscoveryResponse(issuerUrl, response)
+  } catch (error) {
+    throw toGrantflowError(error, 'discovery')
+  }
+}

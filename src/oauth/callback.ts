@@ -1,0 +1,47 @@
+import * as oauth from 'oauth4webapi'
+import { InvalidCallbackError } from '../errors.js'
+import type { PendingAuthorization } from '../model/session.js'
+import type { OAuthContext } from './context.js'
+import { toGrantflowError } from './mapErrors.js'
+
+/** The parameters of a redirect back from the provider, from a URL, its string or its query. */
+export function callbackParameters(callback: string | URL | URLSearchParams): URLSearchParams {
+  if (callback instanceof URLSearchParams) return callback
+  if (callback instanceof URL) return callback.searchParams
+  try {
+    return new URL(callback).searchParams
+  } catch {
+    // A bare query string ("?code=...&state=...") is accepted too.
+    if (/^\??[\w.~%-]+=/.test(callback)) return new URLSearchParams(callback)
+    throw new InvalidCallbackError('malformed')
+  }
+}
+
+/**
+ * Checks a callback against the pending authorization: `state` always, `iss` where the provider
+ * sends it or promises to (RFC 9207), provider errors (access_denied...), and a code present.
+ * The provider's error is only believed once the state matched, so a forged callback cannot
+ * pass itself off as a denial.
+ */
+export function validateCallback(
+  context: Pick<OAuthContext, 'as' | 'client'>,
+  callback: string | URL | URLSearchParams,
+  pending: PendingAuthorization | undefined,
+): URLSearchParams {
+  if (!pending) throw new InvalidCallbackError('no_pending_authorization')
+  const parameters = callbackParameters(callback)
+  let validated: URLSearchParams
+  try {
+    validated = oauth.validateAuthResponse(context.as, { client_id: context.client.clientId }, parameters, pending.state)
+  } catch (error) {
+    if (error instanceof oauth.OperationProcessingError) {
+      if (error.message.includes('"iss"')) throw new InvalidCallbackError('iss_mismatch', { cause: error })
+      if (error.message.includes('"state"')) throw new InvalidCallbackError('state_mismatch', { cause: error })
+      throw new InvalidCallbackError('malformed', { cause: error })
+    }
+    if (error instanceof oauth.AuthorizationResponseError) throw toGrantflowError(error, 'authorization_code')
+    throw new InvalidCallbackError('malformed', { cause: error })
+  }
+  if (!validated.get('code')) throw new InvalidCallbackError('missing_code')
+  return validated
+}

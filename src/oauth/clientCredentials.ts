@@ -1,0 +1,33 @@
+import * as oauth from 'oauth4webapi'
+import { ConfigurationError } from '../errors.js'
+import { isConfidential } from '../model/client.js'
+import type { TokenSet } from '../model/tokens.js'
+import { toOauthClient } from './clientAuth.js'
+import type { OAuthContext } from './context.js'
+import { requestOptions } from './http.js'
+import { toGrantflowError } from './mapErrors.js'
+import { toTokenSet } from './tokenSet.js'
+
+/**
+ * Requests a token for the application itself (client credentials grant). Only a confidential
+ * client can: a browser cannot keep the secret, so call such endpoints through a server.
+ */
+export async function requestClientCredentials(context: OAuthContext, scopes: readonly string[]): Promise<TokenSet> {
+  if (!isConfidential(context.client)) {
+    throw new ConfigurationError(
+      `client ${context.client.clientId} is public: the client credentials grant needs a client that can keep a secret (a server)`,
+    )
+  }
+  const { as, doors } = context
+  const { client, auth } = toOauthClient(context.client)
+  const parameters: Record<string, string> = {}
+  if (scopes.length) parameters.scope = scopes.join(' ')
+  if (context.client.resource) parameters.resource = context.client.resource
+  try {
+    const response = await oauth.clientCredentialsGrantRequest(as, client, auth, parameters, requestOptions(doors, as, context.fixes))
+    const result = await oauth.processClientCredentialsResponse(as, client, response)
+    return toTokenSet(result, { now: doors.now(), requestedScopes: scopes })
+  } catch (error) {
+    throw toGrantflowError(error, 'client_credentials')
+  }
+}

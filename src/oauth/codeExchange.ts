@@ -1,0 +1,37 @@
+import * as oauth from 'oauth4webapi'
+import { ConfigurationError } from '../errors.js'
+import type { PendingAuthorization } from '../model/session.js'
+import type { TokenSet } from '../model/tokens.js'
+import { toOauthClient } from './clientAuth.js'
+import type { OAuthContext } from './context.js'
+import { requestOptions } from './http.js'
+import { toGrantflowError } from './mapErrors.js'
+import { toTokenSet } from './tokenSet.js'
+
+/**
+ * Exchanges a validated callback's code for tokens, with the PKCE verifier and, for OpenID
+ * scopes, the id_token's nonce checked. Call it once per code: providers reject a reused code.
+ */
+export async function exchangeCode(
+  context: OAuthContext,
+  callback: URLSearchParams,
+  pending: PendingAuthorization,
+): Promise<TokenSet> {
+  const { as, doors } = context
+  const redirectUri = context.client.redirectUri
+  if (!redirectUri) throw new ConfigurationError(`client ${context.client.clientId} has no redirect URI`)
+  const { client, auth } = toOauthClient(context.client)
+  try {
+    const response = await oauth.authorizationCodeGrantRequest(as, client, auth, callback, redirectUri, pending.codeVerifier, {
+      ...requestOptions(doors, as, context.fixes),
+      ...(context.client.resource && { additionalParameters: { resource: context.client.resource } }),
+    })
+    const result = await oauth.processAuthorizationCodeResponse(as, client, response, {
+      expectedNonce: pending.nonce ?? oauth.expectNoNonce,
+      requireIdToken: pending.nonce !== undefined,
+    })
+    return toTokenSet(result, { now: doors.now(), requestedScopes: pending.scopes })
+  } catch (error) {
+    throw toGrantflowError(error, 'authorization_code')
+  }
+}

@@ -1,0 +1,61 @@
+import * as oauth from 'oauth4webapi'
+import { ProviderUnreachableError } from '../errors.js'
+import { applyTokenResponseFixes, type ComplianceFix } from '../providers/fixes/index.js'
+
+/**
+ * The doors through which the protocol layer reaches the outside world. Nothing below reaches
+ * for `globalThis.fetch` or `Date.now()` directly, so tests and other runtimes swap them.
+ */
+export interface HttpDoors {
+  fetch: typeof fetch
+  /** Epoch milliseconds. */
+  now: () => number
+  /** Per-request timeout for token, discovery and revocation requests. */
+  timeoutMs: number
+}
+
+export function defaultDoors(overrides: Partial<HttpDoors> = {}): HttpDoors {
+  return {
+    // Looked up at call time, so MSW and other interceptors installed later are honoured.
+    fetch: overrides.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    now: overrides.now ?? Date.now,
+    timeoutMs: overrides.timeoutMs ?? 30_000,
+  }
+}
+
+/** A fetch that turns network failures and timeouts into ProviderUnreachableError. */
+export async function fetchOrUnreachable(doors: HttpDoors, url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await doors.fetch(url, init)
+  } catch (error) {
+    const name = (error as { name?: string } | null)?.name
+    throw new ProviderUnreachableError(name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network', url, error)
+  }
+}
+
+/** http: is allowed only for loopback hosts (local providers in tests and the demo). */
+export function isLoopbackHttp(url: string | undefined): boolean {
+  if (!url) return false
+  const { protocol, hostname } = new URL(url)
+  return protocol === 'http:' && (hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]')
+}
+
+/**
+ * oauth4webapi request options: our fetch door, a timeout, and the provider's compliance fixes
+ * applied to token endpoint responses before oauth4webapi validates them.
+ */
+export function requestOptions(
+  doors: HttpDoors,
+  as: oauth.AuthorizationServer,
+  fixes: readonly ComplianceFix[] = [],
+): oauth.HttpRequestOptions<'POST', URLSearchParams> & oauth.HttpRequestOptions<'GET'> {
+  const insecure = isLoopbackHttp(as.token_endpoint) || isLoopbackHttp(as.issuer)
+  return {
+    signal: () => AbortSignal.timeout(doors.timeoutMs),
+    [oauth.customFetch]: async (url, init) => {
+      const response = await fetchOrUnreachable(doors, url, init as RequestInit)
+      return url === as.token_endpoint ? applyTokenResponseFixes(response, fixes, { now: doors.now() }) : response
+    },
+    ...(insecure && { [oauth.allowInsecureRequests]: true }),
+  }
+}

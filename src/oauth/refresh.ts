@@ -1,0 +1,33 @@
+import * as oauth from 'oauth4webapi'
+import { TokenEndpointError } from '../errors.js'
+import type { TokenSet } from '../model/tokens.js'
+import { toOauthClient } from './clientAuth.js'
+import type { OAuthContext } from './context.js'
+import { requestOptions } from './http.js'
+import { toGrantflowError } from './mapErrors.js'
+import { toTokenSet } from './tokenSet.js'
+
+/**
+ * Refreshes an access token. A rotated refresh token replaces the old one; when the provider
+ * returns none, the old one is kept (RFC 6749 §6 allows either).
+ */
+export async function refreshTokens(context: OAuthContext, tokens: TokenSet): Promise<TokenSet> {
+  if (!tokens.refreshToken) {
+    throw new TokenEndpointError({ grant: 'refresh_token', error: 'invalid_grant', description: 'the session has no refresh token' })
+  }
+  const { as, doors } = context
+  const { client, auth } = toOauthClient(context.client)
+  try {
+    const response = await oauth.refreshTokenGrantRequest(as, client, auth, tokens.refreshToken, {
+      ...requestOptions(doors, as, context.fixes),
+      ...(context.client.resource && { additionalParameters: { resource: context.client.resource } }),
+    })
+    const result = await oauth.processRefreshTokenResponse(as, client, response)
+    const next = toTokenSet(result, { now: doors.now(), requestedScopes: tokens.scopes, previous: tokens })
+    // A refresh does not re-authenticate the user: keep the claims of the original id_token.
+    if (!next.idTokenClaims && tokens.idTokenClaims) next.idTokenClaims = tokens.idTokenClaims
+    return next
+  } catch (error) {
+    throw toGrantflowError(error, 'refresh_token')
+  }
+}

@@ -1,0 +1,28 @@
+import * as oauth from 'oauth4webapi'
+import type { TokenSet } from '../model/tokens.js'
+import { toOauthClient } from './clientAuth.js'
+import type { OAuthContext } from './context.js'
+import { requestOptions } from './http.js'
+import { toGrantflowError } from './mapErrors.js'
+
+/**
+ * Revokes a session's tokens at the provider (RFC 7009): the refresh token when there is one
+ * (which ends the grant), else the access token. Returns false when the provider has no
+ * revocation endpoint, so the caller knows only the local copy was forgotten.
+ */
+export async function revokeTokens(context: OAuthContext, tokens: TokenSet): Promise<boolean> {
+  const { as, doors } = context
+  if (!as.revocation_endpoint) return false
+  const { client, auth } = toOauthClient(context.client)
+  const [token, hint] = tokens.refreshToken ? [tokens.refreshToken, 'refresh_token'] : [tokens.accessToken, 'access_token']
+  try {
+    const response = await oauth.revocationRequest(as, client, auth, token, {
+      ...requestOptions(doors, as, context.fixes),
+      additionalParameters: { token_type_hint: hint },
+    })
+    await oauth.processRevocationResponse(response)
+    return true
+  } catch (error) {
+    throw toGrantflowError(error, 'revocation')
+  }
+}

@@ -1,0 +1,24 @@
+import * as oauth from 'oauth4webapi'
+import type { TokenSet } from '../model/tokens.js'
+
+/**
+ * A token endpoint response as grantflow keeps it: expiry made absolute at receipt (so it means
+ * the same after a reload or a laptop's sleep), scopes as a list, and the refresh token kept from
+ * `previous` when the provider did not rotate it.
+ */
+export function toTokenSet(
+  response: oauth.TokenEndpointResponse,
+  context: { now: number; requestedScopes: readonly string[]; previous?: TokenSet | undefined },
+): TokenSet {
+  const tokens: TokenSet = {
+    accessToken: response.access_token,
+    tokenType: response.token_type,
+    scopes: response.scope !== undefined ? response.scope.split(' ').filter(Boolean) : [...context.requestedScopes],
+  }
+  const refreshToken = response.refresh_token ?? context.previous?.refreshToken
+  if (refreshToken) tokens.refreshToken = refreshToken
+  if (typeof response.expires_in === 'number') tokens.expiresAt = context.now + response.expires_in * 1000
+  const claims = oauth.getValidatedIdTokenClaims(response)
+  if (claims) tokens.idTokenClaims = { ...claims }
+  return tokens
+}

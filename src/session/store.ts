@@ -1,0 +1,17 @@
+import type { ApiUser, Session } from '../model/session.js'
+
+/**
+ * Where sessions live. Async so that server stores (databases, KV) fit the same interface.
+ * Implementations must return copies, not objects the caller can mutate in place.
+ */
+export interface SessionStore {
+  get(key: string): Promise<Session | undefined>
+  set(session: Session): Promise<void>
+  delete(key: string): Promise<void>
+  /** Every session of one API user, across APIs and environments. */
+  list(apiUser: ApiUser): Promise<Session[]>
+}
+
+export function sameApiUser(a: ApiUser, b: ApiUser): boolean {
+  return a.kind === b.kind && a.id === b.id
+}
