@@ -13,6 +13,7 @@ export type GrantflowErrorCode =
   | 'insufficient_scope'
   | 'provider_unreachable'
   | 'api_error'
+  | 'token_expired'
   | 'configuration_error'
   | 'cancelled'
 
@@ -172,6 +173,19 @@ export class ApiError extends GrantflowError {
     this.status = init.status
     this.body = init.body
     if (init.retryAfter !== undefined) this.retryAfter = init.retryAfter
+  }
+}
+
+/**
+ * The access token expired and the app chose to refresh by itself (`refresh: 'raise'`, as
+ * requests-oauthlib's TokenExpiredError): call `grantflow.refresh(sessionKey)`, then the call again.
+ */
+export class TokenExpiredError extends GrantflowError {
+  readonly code = 'token_expired' as const
+  readonly sessionKey: string
+  constructor(sessionKey: string) {
+    super('the access token expired')
+    this.sessionKey = sessionKey
   }
 }
 

@@ -86,6 +86,12 @@ export function createBrowserStore(options: BrowserStoreOptions = {}): SessionSt
       pendingStorage?.removeItem(prefix + key)
       tokenStorage?.removeItem(prefix + key)
     },
+    async findByState(state) {
+      for (const key of keysOf(pendingStorage)) {
+        if (read(pendingStorage, key)?.pending?.state === state) return store.get(key)
+      }
+      return undefined
+    },
     async list(apiUser: ApiUser) {
       const keys = new Set([...keysOf(pendingStorage), ...keysOf(tokenStorage)])
       for (const s of await memory.list(apiUser)) keys.add(s.key)

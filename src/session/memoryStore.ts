@@ -20,6 +20,10 @@ export function createMemoryStore(): SessionStore {
     async delete(key) {
       sessions.delete(key)
     },
+    async findByState(state) {
+      for (const session of sessions.values()) if (session.pending?.state === state) return structuredClone(session)
+      return undefined
+    },
     async list(apiUser: ApiUser) {
       return [...sessions.values()].filter((s) => sameApiUser(s.apiUser, apiUser)).map((s) => structuredClone(s))
     },

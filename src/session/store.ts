@@ -10,6 +10,8 @@ export interface SessionStore {
   delete(key: string): Promise<void>
   /** Every session of one API user, across APIs and environments. */
   list(apiUser: ApiUser): Promise<Session[]>
+  /** The session whose pending authorization has this `state`: how a callback finds its session. */
+  findByState(state: string): Promise<Session | undefined>
 }
 
 export function sameApiUser(a: ApiUser, b: ApiUser): boolean {

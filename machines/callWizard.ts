@@ -1,0 +1,269 @@
+import { assign, fromCallback, fromPromise, setup, type CallbackActorLogic, type EventObject, type PromiseActorLogic } from 'xstate'
+import { CancelledError, ConfigurationError, ConsentRequiredError, type ConsentReason, type GrantflowError } from '../src/errors.js'
+import type { PendingCall } from '../src/model/session.js'
+
+/**
+ * The call wizard: one endpoint call, followed from the first attempt through refresh, consent,
+ * code exchange and the single retry. The pending call stays in context from CALL to the end,
+ * so nothing the user typed is lost, whatever happens in between.
+ *
+ * The wizard does no I/O itself: every step is an invoked actor that the runtime (or a test)
+ * provides with `callWizardMachine.provide({ actors: ... })`.
+ */
+
+/** What consent a call needs, as the `unauthorized` view tells the user. */
+export interface ConsentNeed {
+  provider: { id: string; name: string }
+  api: { id: string; name: string }
+  scopes: string[]
+  reason: ConsentReason
+  sessionKey: string
+}
+
+/** How one attempt at the call ended. Errors (API errors, unreachable provider) reject instead. */
+export type AttemptOutcome =
+  | { kind: 'succeeded'; value: unknown }
+  /** The token is stale or was refused; renewing it (refresh, new client token) may do. */
+  | { kind: 'renewalNeeded' }
+  | { kind: 'consentNeeded'; need: ConsentNeed; error: GrantflowError }
+
+/** The consent this wizard waits for; the one that owns it opens the provider. */
+export interface ConsentOpening {
+  authorizationUrl: string
+  opensProvider: boolean
+}
+
+/** `automatic`: go to the provider at once; `guided`: wait in `unauthorized` for CONSENT_ACCEPTED;
+ * `none`: never interact: fail with the authorization URL (servers, background jobs). */
+export type Interaction = 'automatic' | 'guided' | 'none'
+
+export interface CallWizardContext {
+  call: PendingCall | undefined
+  interaction: Interaction
+  /** An identifier for this wizard, so the token session knows who owns a consent. */
+  wizardId: string
+  result: unknown
+  error: GrantflowError | undefined
+  consent: ConsentNeed | undefined
+  authorizationUrl: string | undefined
+  /** Whether this wizard owns the consent and so is the one to open the provider (others wait). */
+  opensProvider: boolean
+  callbackUrl: string | undefined
+  /** Whether this attempt already renewed the token once: a second refusal means consent. */
+  renewed: boolean
+}
+
+export interface CallWizardInput {
+  interaction?: Interaction
+  wizardId?: string
+  call?: PendingCall
+}
+
+export type CallWizardEvent =
+  | { type: 'CALL'; call: PendingCall }
+  | { type: 'CONSENT_ACCEPTED' }
+  | { type: 'CONSENT_CANCELLED' }
+  /** The provider redirected back here with this URL (redirect mode, after restoring the wizard). */
+  | { type: 'CALLBACK_RECEIVED'; callbackUrl: string }
+  /** The session began exchanging a code delivered elsewhere (popup, callback route, another wizard). */
+  | { type: 'CODE_EXCHANGE_STARTED' }
+  /** The session has tokens now: consent completed, here or elsewhere. */
+  | { type: 'SESSION_AUTHORIZED' }
+  | { type: 'CONSENT_FAILED'; error: GrantflowError }
+  | { type: 'RETRY' }
+  | { type: 'DISMISSED' }
+
+function notProvided<Output, Input>(name: string): PromiseActorLogic<Output, Input> {
+  return fromPromise<Output, Input>(async () => {
+    throw new ConfigurationError(`the call wizard needs its "${name}" actor: provide it with callWizardMachine.provide()`)
+  })
+}
+
+function errorOf(event: EventObject): GrantflowError | undefined {
+  return 'error' in event ? (event.error as GrantflowError) : undefined
+}
+
+function outputOf(event: EventObject): AttemptOutcome | undefined {
+  return 'output' in event ? (event.output as AttemptOutcome) : undefined
+}
+
+/** A session watcher that reports nothing, until the runtime provides the real one. */
+const watchNothing: CallbackActorLogic<EventObject, { call: PendingCall }> = fromCallback(() => () => {})
+
+export const callWizardMachine = setup({
+  types: {
+    context: {} as CallWizardContext,
+    input: {} as CallWizardInput,
+    events: {} as CallWizardEvent,
+    output: {} as { value: unknown },
+  },
+  actors: {
+    /** One attempt at the call with the session's current token. */
+    attemptCall: notProvided<AttemptOutcome, { call: PendingCall }>('attemptCall'),
+    /** Renews the session's token (one refresh for every waiting call); says whether it worked. */
+    renewToken: notProvided<AttemptOutcome, { call: PendingCall }>('renewToken'),
+    /** Prepares (or joins) the session's consent and sends the user to the provider. */
+    beginConsent: notProvided<ConsentOpening, { call: PendingCall; consent: ConsentNeed; wizardId: string; interaction: Interaction }>('beginConsent'),
+    /** Delivers the callback (when this wizard has it) and waits for the session's tokens. */
+    completeConsent: notProvided<void, { call: PendingCall; callbackUrl: string | undefined }>('completeConsent'),
+    /** Watches the token session while the user is at the provider. */
+    watchSession: watchNothing,
+  },
+  guards: {
+    hasCall: ({ context }) => context.call !== undefined,
+    attemptSucceeded: ({ event }) => outputOf(event)?.kind === 'succeeded',
+    renewalNeeded: ({ context, event }) => outputOf(event)?.kind === 'renewalNeeded' && !context.renewed,
+    isUnguided: ({ context }) => context.interaction !== 'guided',
+    isNonInteractive: ({ context }) => context.interaction === 'none',
+  },
+  actions: {
+    rememberCall: assign(({ event }) => (event.type === 'CALL' ? { call: event.call } : {})),
+    rememberResult: assign({ result: ({ event }) => (outputOf(event) as { value: unknown }).value, error: undefined }),
+    rememberRenewal: assign({ renewed: true }),
+    forgetRenewal: assign({ renewed: false }),
+    rememberConsentNeed: assign(({ event }) => {
+      const outcome = outputOf(event)
+      return outcome?.kind === 'consentNeeded' ? { consent: outcome.need, error: outcome.error } : {}
+    }),
+    /** A retry after consent that still cannot be made: the outcome's error is the reason. */
+    rememberUnmetNeed: assign(({ event }) => {
+      const outcome = outputOf(event)
+      return { error: outcome?.kind === 'consentNeeded' ? outcome.error : new CancelledError('the call was refused again after consent') }
+    }),
+    // Covers invoked actors' error events and CONSENT_FAILED, which both carry `error`.
+    rememberError: assign({ error: ({ event }) => errorOf(event) }),
+    rememberConsentOpening: assign(({ event }) => {
+      const { authorizationUrl, opensProvider } = (event as unknown as { output: ConsentOpening }).output
+      return { authorizationUrl, opensProvider }
+    }),
+    rememberCallbackUrl: assign(({ event }) => (event.type === 'CALLBACK_RECEIVED' ? { callbackUrl: event.callbackUrl } : {})),
+    /** Non-interactive: the consent-required error carries the URL to send the user to. */
+    rememberConsentRequired: assign(({ context, event }) => {
+      const { authorizationUrl } = (event as unknown as { output: { authorizationUrl: string } }).output
+      const need = context.consent!
+      return {
+        authorizationUrl,
+        error: new ConsentRequiredError({ provider: need.provider, api: need.api, scopes: need.scopes, reason: need.reason, sessionKey: need.sessionKey, authorizationUrl }),
+      }
+    }),
+    rememberConsentTimeout: assign({ error: () => new CancelledError('the consent was not completed in time') }),
+    rememberCancellation: assign({ error: () => new CancelledError() }),
+    clearAttempt: assign({ error: undefined, callbackUrl: undefined, authorizationUrl: undefined, opensProvider: false, renewed: false }),
+  },
+  delays: {
+    /** How long the wizard waits for the user at the provider before giving up (the call is kept). */
+    consentTimeout: 10 * 60_000,
+  },
+}).createMachine({
+  id: 'callWizard',
+  context: ({ input }) => ({
+    call: input.call,
+    interaction: input.interaction ?? 'automatic',
+    wizardId: input.wizardId ?? Math.random().toString(36).slice(2),
+    result: undefined,
+    error: undefined,
+    consent: undefined,
+    authorizationUrl: undefined,
+    opensProvider: false,
+    callbackUrl: undefined,
+    renewed: false,
+  }),
+  initial: 'idle',
+  output: ({ context }) => ({ value: context.result }),
+  states: {
+    idle: {
+      always: { guard: 'hasCall', target: 'calling' },
+      on: { CALL: { target: 'calling', actions: 'rememberCall' } },
+    },
+    calling: {
+      invoke: {
+        src: 'attemptCall',
+        input: ({ context }) => ({ call: context.call! }),
+        onDone: [
+          { guard: 'attemptSucceeded', target: 'succeeded', actions: 'rememberResult' },
+          { guard: 'renewalNeeded', target: 'refreshing' },
+          { target: 'unauthorized', actions: 'rememberConsentNeed' },
+        ],
+        onError: { target: 'failed', actions: 'rememberError' },
+      },
+    },
+    refreshing: {
+      invoke: {
+        src: 'renewToken',
+        input: ({ context }) => ({ call: context.call! }),
+        onDone: [
+          { guard: 'attemptSucceeded', target: 'calling', actions: 'rememberRenewal' },
+          { target: 'unauthorized', actions: 'rememberConsentNeed' },
+        ],
+        onError: { target: 'failed', actions: 'rememberError' },
+      },
+    },
+    /** The call needs consent: `context.consent` says from which provider, for which scopes, and why. */
+    unauthorized: {
+      always: { guard: 'isUnguided', target: 'awaitingConsent' },
+      on: {
+        CONSENT_ACCEPTED: { target: 'awaitingConsent' },
+        CONSENT_CANCELLED: { target: 'cancelled', actions: 'rememberCancellation' },
+      },
+    },
+    awaitingConsent: {
+      initial: 'openingProvider',
+      on: { CONSENT_CANCELLED: { target: 'cancelled', actions: 'rememberCancellation' } },
+      states: {
+        openingProvider: {
+          invoke: {
+            src: 'beginConsent',
+            input: ({ context }) => ({ call: context.call!, consent: context.consent!, wizardId: context.wizardId, interaction: context.interaction }),
+            onDone: [
+              { guard: 'isNonInteractive', target: '#callWizard.failed', actions: 'rememberConsentRequired' },
+              { target: 'atProvider', actions: 'rememberConsentOpening' },
+            ],
+            onError: { target: '#callWizard.failed', actions: 'rememberError' },
+          },
+        },
+        /** The user is at the provider (redirected away, or in a popup). */
+        atProvider: {
+          invoke: { src: 'watchSession', input: ({ context }) => ({ call: context.call! }) },
+          after: { consentTimeout: { target: '#callWizard.failed', actions: 'rememberConsentTimeout' } },
+          on: {
+            CALLBACK_RECEIVED: { target: '#callWizard.exchangingCode', actions: 'rememberCallbackUrl' },
+            CODE_EXCHANGE_STARTED: { target: '#callWizard.exchangingCode' },
+            SESSION_AUTHORIZED: { target: '#callWizard.retrying' },
+            CONSENT_FAILED: { target: '#callWizard.failed', actions: 'rememberError' },
+          },
+        },
+      },
+    },
+    exchangingCode: {
+      invoke: {
+        src: 'completeConsent',
+        input: ({ context }) => ({ call: context.call!, callbackUrl: context.callbackUrl }),
+        onDone: { target: 'retrying' },
+        onError: { target: 'failed', actions: 'rememberError' },
+      },
+    },
+    /** The one replay of the call after consent. */
+    retrying: {
+      invoke: {
+        src: 'attemptCall',
+        input: ({ context }) => ({ call: context.call! }),
+        onDone: [
+          { guard: 'attemptSucceeded', target: 'succeeded', actions: 'rememberResult' },
+          { target: 'failed', actions: 'rememberUnmetNeed' },
+        ],
+        onError: { target: 'failed', actions: 'rememberError' },
+      },
+    },
+    succeeded: { type: 'final' },
+    /** `context.error` says why; the call is kept, and RETRY makes it again from the start. */
+    failed: {
+      on: {
+        RETRY: { target: 'calling', actions: 'clearAttempt' },
+        DISMISSED: { target: 'cancelled' },
+      },
+    },
+    cancelled: { type: 'final' },
+  },
+})
+
+export type CallWizardMachine = typeof callWizardMachine

@@ -1,0 +1,275 @@
+import { assign, fromPromise, setup, type PromiseActorLogic } from 'xstate'
+import { ConfigurationError, type GrantflowError } from '../src/errors.js'
+import type { PendingAuthorization, PendingCall, Session } from '../src/model/session.js'
+import { isTokenFresh, type TokenSet } from '../src/model/tokens.js'
+
+/**
+ * The token session: one per session key, holding its tokens and their lifecycle. It is the
+ * single place a session's tokens change, so that any number of calls finding the token stale
+ * cause exactly one refresh (or one consent) and are all released by its one outcome.
+ *
+ * Expiry is judged when a token is read (ACCESS_NEEDED carries the reader's clock), never by a
+ * timer, so a laptop waking from sleep gets no stale token.
+ */
+
+export type ApiUserKindOfSession = 'person' | 'application'
+
+export interface TokenSessionContext {
+  key: string
+  /** People consent and refresh; the application asks for a new client credentials token. */
+  holder: ApiUserKindOfSession
+  tokens: TokenSet | undefined
+  pending: PendingAuthorization | undefined
+  /** The authorization URL of the pending consent, while this page prepared it. */
+  authorizationUrl: string | undefined
+  /** Which caller asked for the pending consent first: it is the one that shows it to the user. */
+  consentOwner: string | undefined
+  /** Why the session last failed (refresh, exchange, revocation); cleared by a success. */
+  error: GrantflowError | undefined
+}
+
+export interface TokenSessionInput {
+  key: string
+  holder: ApiUserKindOfSession
+}
+
+export interface ConsentRequest {
+  scopes: string[]
+  requester: string
+  returnTo?: string | undefined
+  call?: PendingCall | undefined
+}
+
+export type TokenSessionEvent =
+  /** A caller is about to use the token; `now` is its clock. */
+  | { type: 'ACCESS_NEEDED'; now: number }
+  /** The API refused this access token (401): it was revoked or expired early. */
+  | { type: 'TOKEN_REJECTED'; accessToken: string }
+  | { type: 'CONSENT_REQUESTED'; request: ConsentRequest }
+  | { type: 'CALLBACK_RECEIVED'; callback: URLSearchParams }
+  /** The user closed the popup, or it could not open. */
+  | { type: 'CONSENT_ABANDONED'; error: GrantflowError }
+  /** Tokens obtained elsewhere (another tab, a server route) for this session. */
+  | { type: 'TOKENS_RECEIVED'; tokens: TokenSet }
+  | { type: 'REVOKE' }
+
+/** The default for each I/O actor: a clear error until the runtime provides the real one. */
+function notProvided<Output, Input>(name: string): PromiseActorLogic<Output, Input> {
+  return fromPromise<Output, Input>(async () => {
+    throw new ConfigurationError(`the token session needs its "${name}" actor: provide it with tokenSessionMachine.provide()`)
+  })
+}
+
+/** The error an invoked actor failed with (XState's error events are not in the events union). */
+function errorOf(event: { type: string }): GrantflowError | undefined {
+  return 'error' in event ? (event.error as GrantflowError) : undefined
+}
+
+export const tokenSessionMachine = setup({
+  types: {
+    context: {} as TokenSessionContext,
+    input: {} as TokenSessionInput,
+    events: {} as TokenSessionEvent,
+  },
+  actors: {
+    /** Reads the session from the store. */
+    loadSession: notProvided<Session | undefined, { key: string }>('loadSession'),
+    /** Refreshes under the session lock and saves the result; resolves with the tokens to use. */
+    refreshTokens: notProvided<TokenSet, { key: string; tokens: TokenSet }>('refreshTokens'),
+    /** Requests a client credentials token for the application and saves it. */
+    requestToken: notProvided<TokenSet, { key: string; tokens: TokenSet | undefined }>('requestToken'),
+    /** Builds the authorization request and saves the pending authorization. */
+    prepareConsent: notProvided<{ url: string; pending: PendingAuthorization }, { key: string; request: ConsentRequest; granted: string[] }>('prepareConsent'),
+    /** Validates the callback, forgets the pending authorization, exchanges the code once, saves the tokens. */
+    exchangeCode: notProvided<TokenSet, { key: string; callback: URLSearchParams; pending: PendingAuthorization }>('exchangeCode'),
+    /** Revokes at the provider (where it can) and forgets the tokens. */
+    revokeTokens: notProvided<void, { key: string; tokens: TokenSet | undefined }>('revokeTokens'),
+  },
+  guards: {
+    hasTokens: (_, session: Session | undefined) => session?.tokens !== undefined,
+    hasPendingConsent: (_, session: Session | undefined) => session?.pending !== undefined,
+    tokenIsStale: ({ context }, now: number) => !context.tokens || !isTokenFresh(context.tokens, now),
+    tokenIsFresh: ({ context }, now: number) => context.tokens !== undefined && isTokenFresh(context.tokens, now),
+    rejectedTokenIsCurrent: ({ context }, accessToken: string) => context.tokens?.accessToken === accessToken,
+    canRefresh: ({ context }) => context.tokens?.refreshToken !== undefined,
+    isApplication: ({ context }) => context.holder === 'application',
+    isInvalidGrant: ({ event }) => errorOf(event)?.error === 'invalid_grant',
+  },
+  actions: {
+    adoptStoredSession: assign((_, session: Session | undefined) => ({
+      tokens: session?.tokens,
+      pending: session?.pending,
+    })),
+    rememberTokens: assign((_, tokens: TokenSet) => ({ tokens, error: undefined, pending: undefined, authorizationUrl: undefined, consentOwner: undefined })),
+    rememberError: assign({ error: ({ event }) => errorOf(event) }),
+    rememberConsentOwner: assign((_, requester: string) => ({ consentOwner: requester })),
+    rememberPendingConsent: assign((_, prepared: { url: string; pending: PendingAuthorization }) => ({
+      pending: prepared.pending,
+      authorizationUrl: prepared.url,
+      error: undefined,
+    })),
+    forgetPendingConsent: assign({ pending: undefined, authorizationUrl: undefined, consentOwner: undefined }),
+    forgetTokens: assign({ tokens: undefined, error: undefined }),
+    rememberAbandonment: assign({ error: ({ event }) => (event.type === 'CONSENT_ABANDONED' ? event.error : undefined) }),
+  },
+}).createMachine({
+  id: 'tokenSession',
+  context: ({ input }) => ({
+    key: input.key,
+    holder: input.holder,
+    tokens: undefined,
+    pending: undefined,
+    authorizationUrl: undefined,
+    consentOwner: undefined,
+    error: undefined,
+  }),
+  initial: 'loading',
+  // Tokens that arrive from elsewhere always win: another tab refreshed, a server route consented.
+  on: {
+    TOKENS_RECEIVED: { target: '.valid', actions: { type: 'rememberTokens', params: ({ event }) => event.tokens } },
+    REVOKE: { target: '.revoking' },
+  },
+  states: {
+    loading: {
+      invoke: {
+        src: 'loadSession',
+        input: ({ context }) => ({ key: context.key }),
+        onDone: [
+          {
+            guard: { type: 'hasPendingConsent', params: ({ event }) => event.output },
+            target: 'authorizing',
+            actions: { type: 'adoptStoredSession', params: ({ event }) => event.output },
+          },
+          {
+            guard: { type: 'hasTokens', params: ({ event }) => event.output },
+            target: 'valid',
+            actions: { type: 'adoptStoredSession', params: ({ event }) => event.output },
+          },
+          { target: 'empty' },
+        ],
+        onError: { target: 'empty', actions: 'rememberError' },
+      },
+    },
+    /** No tokens: a person must consent; the application asks for a token. */
+    empty: {
+      on: {
+        ACCESS_NEEDED: { guard: 'isApplication', target: 'requestingToken' },
+        CONSENT_REQUESTED: { target: 'preparingConsent', actions: { type: 'rememberConsentOwner', params: ({ event }) => event.request.requester } },
+      },
+    },
+    /** Tokens are held; whether the access token is still fresh is judged at each read. */
+    valid: {
+      on: {
+        ACCESS_NEEDED: [
+          { guard: { type: 'tokenIsStale', params: ({ event }) => event.now }, target: 'renewing' },
+        ],
+        TOKEN_REJECTED: [{ guard: { type: 'rejectedTokenIsCurrent', params: ({ event }) => event.accessToken }, target: 'renewing' }],
+        // Step-up: the token lacks a scope a call needs.
+        CONSENT_REQUESTED: { target: 'preparingConsent', actions: { type: 'rememberConsentOwner', params: ({ event }) => event.request.requester } },
+      },
+    },
+    /** Picks how a stale or rejected token is replaced. */
+    renewing: {
+      always: [
+        { guard: 'isApplication', target: 'requestingToken' },
+        { guard: 'canRefresh', target: 'refreshing' },
+        { target: 'expired' },
+      ],
+    },
+    refreshing: {
+      invoke: {
+        src: 'refreshTokens',
+        input: ({ context }) => ({ key: context.key, tokens: context.tokens! }),
+        onDone: { target: 'valid', actions: { type: 'rememberTokens', params: ({ event }) => event.output } },
+        onError: [
+          // The grant is gone (expired after 18 months, revoked, rotated elsewhere): consent again.
+          { guard: 'isInvalidGrant', target: 'expired', actions: 'rememberError' },
+          { target: 'unavailable', actions: 'rememberError' },
+        ],
+      },
+    },
+    requestingToken: {
+      invoke: {
+        src: 'requestToken',
+        input: ({ context }) => ({ key: context.key, tokens: context.tokens }),
+        onDone: { target: 'valid', actions: { type: 'rememberTokens', params: ({ event }) => event.output } },
+        onError: { target: 'unavailable', actions: 'rememberError' },
+      },
+    },
+    /** Renewal failed for a reason that may pass (network, 5xx); the next read tries again. */
+    unavailable: {
+      on: {
+        ACCESS_NEEDED: { target: 'renewing' },
+        CONSENT_REQUESTED: { target: 'preparingConsent', actions: { type: 'rememberConsentOwner', params: ({ event }) => event.request.requester } },
+      },
+    },
+    /** The tokens can no longer be used or renewed: only the user's consent helps. */
+    expired: {
+      on: {
+        CONSENT_REQUESTED: { target: 'preparingConsent', actions: { type: 'rememberConsentOwner', params: ({ event }) => event.request.requester } },
+      },
+    },
+    preparingConsent: {
+      invoke: {
+        src: 'prepareConsent',
+        input: ({ context, event }) => ({
+          key: context.key,
+          request: (event as Extract<TokenSessionEvent, { type: 'CONSENT_REQUESTED' }>).request,
+          granted: context.tokens?.scopes ?? [],
+        }),
+        onDone: { target: 'authorizing', actions: { type: 'rememberPendingConsent', params: ({ event }) => event.output } },
+        onError: { target: 'consentFailed', actions: ['rememberError', 'forgetPendingConsent'] },
+      },
+    },
+    /** The user is at the provider; callers wanting a token wait here for the callback. */
+    authorizing: {
+      on: {
+        CALLBACK_RECEIVED: { target: 'exchangingCode' },
+        CONSENT_ABANDONED: { target: 'consentFailed', actions: ['forgetPendingConsent', 'rememberAbandonment'] },
+        // A new request (wider scopes, or after a reload lost the URL) replaces the pending one.
+        CONSENT_REQUESTED: { target: 'preparingConsent', actions: { type: 'rememberConsentOwner', params: ({ event }) => event.request.requester } },
+      },
+    },
+    exchangingCode: {
+      invoke: {
+        src: 'exchangeCode',
+        input: ({ context, event }) => ({
+          key: context.key,
+          callback: (event as Extract<TokenSessionEvent, { type: 'CALLBACK_RECEIVED' }>).callback,
+          pending: context.pending!,
+        }),
+        onDone: { target: 'valid', actions: { type: 'rememberTokens', params: ({ event }) => event.output } },
+        // The pending authorization is spent either way: a code is used once.
+        onError: { target: 'consentFailed', actions: ['rememberError', 'forgetPendingConsent'] },
+      },
+    },
+    /** The last consent did not give tokens (denied, abandoned, refused callback); a new one may. */
+    consentFailed: {
+      on: {
+        CONSENT_REQUESTED: { target: 'preparingConsent', actions: { type: 'rememberConsentOwner', params: ({ event }) => event.request.requester } },
+        // A refused step-up leaves the narrower tokens usable.
+        ACCESS_NEEDED: [
+          { guard: { type: 'tokenIsFresh', params: ({ event }) => event.now }, target: 'valid' },
+          { guard: 'canRefresh', target: 'refreshing' },
+        ],
+      },
+    },
+    revoking: {
+      invoke: {
+        src: 'revokeTokens',
+        input: ({ context }) => ({ key: context.key, tokens: context.tokens }),
+        onDone: { target: 'revoked', actions: ['forgetTokens', 'forgetPendingConsent'] },
+        // Forget locally even when the provider could not be told: the user asked to disconnect.
+        onError: { target: 'revoked', actions: ['forgetTokens', 'forgetPendingConsent', 'rememberError'] },
+      },
+    },
+    revoked: {
+      on: {
+        ACCESS_NEEDED: { guard: 'isApplication', target: 'requestingToken' },
+        CONSENT_REQUESTED: { target: 'preparingConsent', actions: { type: 'rememberConsentOwner', params: ({ event }) => event.request.requester } },
+      },
+    },
+  },
+})
+
+export type TokenSessionMachine = typeof tokenSessionMachine

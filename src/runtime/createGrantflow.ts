@@ -1,0 +1,262 @@
+import { createActor, waitFor, type ActorRefFrom, type Snapshot } from 'xstate'
+import type { Interaction } from '../../machines/callWizard.js'
+import { CancelledError, ConfigurationError, ConsentRequiredError, InvalidCallbackError, type GrantflowError } from '../errors.js'
+import type { Api, Endpoint } from '../model/api.js'
+import type { ApiUser, PendingCall, Session } from '../model/session.js'
+import { resolveAuthorizationServer, type DiscoveryCache } from '../oauth/authorizationServer.js'
+import { callbackParameters } from '../oauth/callback.js'
+import type { OAuthContext } from '../oauth/context.js'
+import { defaultDoors, type HttpDoors } from '../oauth/http.js'
+import { createMemoryStore } from '../session/memoryStore.js'
+import type { SessionStore } from '../session/store.js'
+import { createInProcessLock, type SessionLock } from './lock.js'
+import type { ConsentNavigator } from './navigation.js'
+import { sessionTarget, type ApiUserResolvers, type ClientsConfig, type SessionTarget } from './targets.js'
+import { createTokenSessions, settled } from './tokenSessions.js'
+import { attemptCall, wizardMachineFor, type RefreshMode, type WizardDeps, type WizardMachine } from './wizardActors.js'
+
+export interface GrantflowOptions<Apis extends Record<string, Api>> {
+  /** The APIs the app calls, by the name it will call them with. */
+  apis: Apis
+  /** The app's client registration at each provider (by provider id), or per environment. */
+  clients: ClientsConfig
+  /** Which environment to use: one for every API, or per API id. */
+  environment: string | Record<string, string>
+  /** Where sessions live (default: memory). */
+  store?: SessionStore
+  /** Who the current user, company and employee are; by default one person ("me"). */
+  apiUser?: ApiUserResolvers
+  /**
+   * How consent is obtained: `automatic` (go to the provider at once), `guided` (the wizard waits
+   * in `unauthorized` for the user to accept) or `none` (calls fail with ConsentRequiredError
+   * carrying the authorization URL: servers, background jobs). Default: `none` unless a
+   * navigator is given, then `automatic`.
+   */
+  interaction?: Interaction
+  /** How the user is sent to the provider (redirect, popup, or a test's simulated user). */
+  navigator?: ConsentNavigator
+  /** Where the user returns after a redirect consent; default: nowhere (the callback route decides). */
+  returnTo?: () => string | undefined
+  /** requests-oauthlib's refresh behaviours: refresh silently (`auto`), throw TokenExpiredError (`raise`), or refresh and call `onTokensUpdated` (`notify`). */
+  refresh?: RefreshMode
+  onTokensUpdated?: (session: Session) => void
+  /** The lock behind single-flight refresh (default: in-process; `createWebLock()` spans tabs). */
+  lock?: SessionLock
+  fetch?: typeof fetch
+  /** The clock, epoch milliseconds. */
+  now?: () => number
+  /** Timeout of token, discovery and revocation requests (default 30 s). */
+  timeoutMs?: number
+}
+
+type ParamsOf<E> = E extends Endpoint<infer P, unknown, unknown> ? P : never
+type BodyOf<E> = E extends Endpoint<unknown, infer B, unknown> ? B : never
+type ResultOf<E> = E extends Endpoint<unknown, unknown, infer R> ? R : never
+
+/** A declared endpoint made callable: `(params, body?) => Promise<result>`. */
+export type EndpointFunction<E> = [BodyOf<E>] extends [undefined]
+  ? (params: ParamsOf<E>) => Promise<ResultOf<E>>
+  : (params: ParamsOf<E>, body: BodyOf<E>) => Promise<ResultOf<E>>
+
+export type CallableApi<A extends Api> = { [K in keyof A['endpoints']]: EndpointFunction<A['endpoints'][K]> }
+
+export type WizardActor = ActorRefFrom<WizardMachine>
+
+/** What completing an authorization gives back: where to send the user, and the call to replay. */
+export interface CompletedAuthorization {
+  sessionKey: string
+  returnTo?: string
+  call?: PendingCall
+}
+
+/**
+ * Creates the runtime an app calls its APIs through.
+ *
+ * @example
+ * const grantflow = createGrantflow({
+ *   apis: { vat },
+ *   clients: { hmrc: defineClient({ clientId, redirectUri }) },
+ *   environment: 'sandbox',
+ *   navigator: createRedirectNavigator(),
+ * })
+ * const { vat } = grantflow.apis
+ * await vat.submitReturn({ vrn }, vatReturn)
+ */
+export function createGrantflow<const Apis extends Record<string, Api>>(options: GrantflowOptions<Apis>) {
+  const doors: HttpDoors = defaultDoors({
+    ...(options.fetch && { fetch: options.fetch }),
+    ...(options.now && { now: options.now }),
+    ...(options.timeoutMs && { timeoutMs: options.timeoutMs }),
+  })
+  const store = options.store ?? createMemoryStore()
+  const config = { apis: options.apis as Record<string, Api>, clients: options.clients, environment: options.environment, apiUser: options.apiUser }
+  const interaction: Interaction = options.interaction ?? (options.navigator ? 'automatic' : 'none')
+  const discovery: DiscoveryCache = new Map()
+
+  const oauthContext = async (target: SessionTarget): Promise<OAuthContext> => ({
+    as: await resolveAuthorizationServer(target.environment.authorizationServer, doors, discovery),
+    client: target.client,
+    doors,
+    fixes: target.provider.fixes,
+  })
+
+  const sessions = createTokenSessions({ store, lock: options.lock ?? createInProcessLock(), doors, oauthContext, onTokensUpdated: options.onTokensUpdated })
+  const completions = new Map<string, Promise<CompletedAuthorization>>()
+  const spentStates = new Set<string>()
+
+  /**
+   * Finishes an authorization from the provider's redirect: finds the session whose pending
+   * authorization has the callback's `state`, validates it (state, iss, provider errors) and
+   * exchanges the code, once: a second call with the same callback returns the same promise
+   * (React StrictMode, double mounts), and a spent one is refused.
+   */
+  const completeAuthorization = (callbackUrl: string | URL): Promise<CompletedAuthorization> => {
+    let state: string | null
+    try {
+      state = callbackParameters(callbackUrl instanceof URL ? callbackUrl : String(callbackUrl)).get('state')
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    if (!state) return Promise.reject(new InvalidCallbackError('state_mismatch'))
+    const known = completions.get(state)
+    if (known) return known
+    const completion = exchangeFor(state, callbackUrl)
+    completions.set(state, completion)
+    return completion
+  }
+
+  const exchangeFor = async (state: string, callbackUrl: string | URL): Promise<CompletedAuthorization> => {
+    let entry = sessions.entries().find((e) => e.actor.getSnapshot().context.pending?.state === state)
+    if (!entry) {
+      const stored = await store.findByState(state)
+      const api = stored && config.apis[stored.api]
+      if (stored && api) {
+        const target = sessionTarget(config, api, stored.apiUser)
+        const actor = sessions.for(target)
+        await settled(actor)
+        entry = sessions.byKey(target.key)
+      }
+    }
+    const pending = entry?.actor.getSnapshot().context.pending
+    if (!entry || pending?.state !== state) {
+      throw new InvalidCallbackError(spentStates.has(state) ? 'code_already_used' : 'no_pending_authorization')
+    }
+    spentStates.add(state)
+    entry.actor.send({ type: 'CALLBACK_RECEIVED', callback: callbackParameters(callbackUrl instanceof URL ? callbackUrl : String(callbackUrl)) })
+    const after = await waitFor(entry.actor, (s) => !s.matches('exchangingCode'), { timeout: Infinity })
+    if (!after.matches('valid')) throw after.context.error ?? new InvalidCallbackError('malformed')
+    return {
+      sessionKey: entry.target.key,
+      ...(pending.returnTo && { returnTo: pending.returnTo }),
+      ...(pending.call && { call: pending.call }),
+    }
+  }
+
+  const deps: WizardDeps = { config, sessions, doors, refresh: options.refresh ?? 'auto', completeAuthorization, returnTo: options.returnTo }
+  const wizardMachine = wizardMachineFor(deps)
+  let wizardCount = 0
+
+  /** Opens the provider when a wizard that owns a consent starts waiting for the user. */
+  const driveNavigation = (actor: WizardActor) => {
+    let opened = false
+    actor.subscribe((snapshot) => {
+      if (opened || !snapshot.matches({ awaitingConsent: 'atProvider' }) || !snapshot.context.opensProvider) return
+      opened = true
+      const url = snapshot.context.authorizationUrl!
+      const sessionKey = snapshot.context.consent!.sessionKey
+      Promise.resolve()
+        .then(() => options.navigator?.open(url, { sessionKey, saveWizard: () => actor.getPersistedSnapshot() }))
+        .catch((error: GrantflowError) => abandonConsent(sessionKey, error))
+    })
+  }
+
+  const abandonConsent = (sessionKey: string, error: GrantflowError = new CancelledError('the consent window was closed')) => {
+    sessions.byKey(sessionKey)?.actor.send({ type: 'CONSENT_ABANDONED', error })
+  }
+
+  /** Starts a wizard for a call (React binds to it; the promise API awaits it). */
+  const startWizard = (call?: PendingCall, wizardOptions: { interaction?: Interaction } = {}): WizardActor => {
+    const actor = createActor(wizardMachine, {
+      input: { interaction: wizardOptions.interaction ?? interaction, wizardId: `wizard-${++wizardCount}`, ...(call && { call }) },
+    })
+    driveNavigation(actor)
+    return actor.start()
+  }
+
+  /** Restores a wizard saved before a redirect, to deliver it the callback and replay its call. */
+  const resumeWizard = (persisted: Snapshot<unknown>): WizardActor => {
+    const actor = createActor(wizardMachine, { snapshot: persisted, input: {} })
+    return actor.start()
+  }
+
+  /** Calls an endpoint; consent, refresh and the retry happen underneath. */
+  const call = async (pending: PendingCall): Promise<unknown> => {
+    // Happy path: a fresh token means one snapshot read and one request, no wizard.
+    const first = await attemptCall(deps, pending)
+    if (first.kind === 'succeeded') return first.value
+    const actor = startWizard(pending)
+    const done = await waitFor(actor, (s) => s.status === 'done' || s.matches('failed'), { timeout: Infinity })
+    actor.stop()
+    if (done.matches('succeeded')) return done.context.result
+    throw done.context.error
+  }
+
+  const apis = Object.fromEntries(
+    Object.entries(options.apis).map(([apiName, api]) => [
+      apiName,
+      Object.fromEntries(
+        Object.keys(api.endpoints).map((endpoint) => [
+          endpoint,
+          (params: Record<string, unknown> = {}, body?: unknown) => call({ api: api.id, endpoint, params, ...(body !== undefined && { body }) }),
+        ]),
+      ),
+    ]),
+  ) as unknown as { [K in keyof Apis]: CallableApi<Apis[K]> }
+
+  const targetOfKey = async (key: string): Promise<SessionTarget | undefined> => {
+    const live = sessions.byKey(key)
+    if (live) return live.target
+    const stored = await store.get(key)
+    const api = stored && config.apis[stored.api]
+    return stored && api ? sessionTarget(config, api, stored.apiUser) : undefined
+  }
+
+  return {
+    apis,
+    call,
+    startWizard,
+    resumeWizard,
+    completeAuthorization,
+    abandonConsent,
+    /** The token session actor of a session key (for the inspector and the React layer). */
+    tokenSession: (key: string) => sessions.byKey(key)?.actor,
+    sessions: {
+      /** Every stored session of an API user. */
+      list: (apiUser: ApiUser) => store.list(apiUser),
+      get: (key: string) => store.get(key),
+      /** Revokes the session at the provider (where it can) and forgets its tokens. */
+      async disconnect(key: string): Promise<void> {
+        const target = await targetOfKey(key)
+        if (!target) return
+        const actor = sessions.for(target)
+        await settled(actor)
+        actor.send({ type: 'REVOKE' })
+        await waitFor(actor, (s) => s.matches('revoked'), { timeout: Infinity })
+      },
+      /** Renews a stale token now (for `refresh: 'raise'`, after TokenExpiredError), through the same single flight. */
+      async refresh(key: string): Promise<void> {
+        const target = await targetOfKey(key)
+        if (!target) throw new ConfigurationError(`no session "${key}"`)
+        const actor = sessions.for(target)
+        await settled(actor)
+        actor.send({ type: 'ACCESS_NEEDED', now: doors.now() })
+        const after = await settled(actor)
+        if (!after.matches('valid')) throw after.context.error ?? new ConsentRequiredError({ provider: target.provider, api: target.api, scopes: [...target.scopes], reason: 'refresh_failed', sessionKey: key })
+      },
+    },
+    /** Stops every live actor (tests, hot reload). */
+    dispose: () => sessions.stopAll(),
+  }
+}
+
+export type Grantflow<Apis extends Record<string, Api> = Record<string, Api>> = ReturnType<typeof createGrantflow<Apis>>

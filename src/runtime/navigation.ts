@@ -1,0 +1,117 @@
+import { ConfigurationError } from '../errors.js'
+
+/**
+ * How the user is sent to the provider: the navigation door. The wizard that owns a consent
+ * calls `open` once it is waiting at `awaitingConsent.atProvider`.
+ */
+export interface ConsentNavigator {
+  mode: 'redirect' | 'popup' | 'custom'
+  /**
+   * Sends the user to the provider. `saveWizard` returns the wizard's persisted snapshot, for
+   * a redirect to keep before leaving the page.
+   */
+  open(url: string, context: { sessionKey: string; saveWizard: () => unknown }): void | Promise<void>
+}
+
+/** Minimal window surface the browser navigators use, injectable for tests. */
+export interface NavigatorWindow {
+  location: { assign(url: string): void; origin: string }
+  open(url: string, target: string, features: string): { closed: boolean; close(): void; location: { href: string } } | null
+  addEventListener(type: 'message', listener: (event: MessageEvent) => void): void
+  removeEventListener(type: 'message', listener: (event: MessageEvent) => void): void
+  sessionStorage: Pick<Storage, 'setItem' | 'getItem' | 'removeItem'>
+}
+
+/** Where a redirect keeps the wizard it leaves behind. */
+export const SAVED_WIZARD_KEY = 'grantflow:wizard'
+
+/**
+ * Redirect mode: save the wizard (with its pending call) in sessionStorage, then leave for the
+ * provider. The app's callback route restores it with `grantflow.resumeWizard()`.
+ */
+export function createRedirectNavigator(win: NavigatorWindow = globalThis as unknown as NavigatorWindow): ConsentNavigator {
+  return {
+    mode: 'redirect',
+    open(url, { saveWizard }) {
+      win.sessionStorage.setItem(SAVED_WIZARD_KEY, JSON.stringify(saveWizard()))
+      win.location.assign(url)
+    },
+  }
+}
+
+/** The message a callback page posts to the window that opened it. */
+export interface CallbackMessage {
+  type: 'grantflow:callback'
+  url: string
+}
+
+export interface PopupNavigator extends ConsentNavigator {
+  mode: 'popup'
+  /**
+   * Opens an empty popup now, inside the click handler: browsers block popups opened later,
+   * after the asynchronous work of preparing the authorization request.
+   */
+  prepare(): void
+}
+
+/**
+ * Popup mode: the provider opens in a popup and the page never navigates away. The callback page
+ * in the popup posts its URL back (checked against this page's origin); the result is handed to
+ * `onCallback` (grantflow's completeAuthorization). A popup closed before that abandons the consent.
+ */
+export function createPopupNavigator(options: {
+  onCallback: (callbackUrl: string) => void
+  onAbandoned: (sessionKey: string) => void
+  window?: NavigatorWindow
+  features?: string
+  pollMs?: number
+}): PopupNavigator {
+  const win = options.window ?? (globalThis as unknown as NavigatorWindow)
+  const features = options.features ?? 'popup,width=520,height=720'
+  let prepared: ReturnType<NavigatorWindow['open']> = null
+  return {
+    mode: 'popup',
+    prepare() {
+      if (!prepared || prepared.closed) prepared = win.open('about:blank', 'grantflow-consent', features)
+    },
+    open(url, { sessionKey }) {
+      const popup = prepared && !prepared.closed ? prepared : win.open(url, 'grantflow-consent', features)
+      prepared = null
+      if (!popup) throw new ConfigurationError('the browser blocked the consent popup: call prepare() from the click handler')
+      if (popup.location.href !== url) popup.location.href = url
+      let settled = false
+      const onMessage = (event: MessageEvent) => {
+        const data = event.data as Partial<CallbackMessage> | null
+        // Only our own origin's callback page may deliver a code; anything else is ignored.
+        if (event.origin !== win.location.origin || data?.type !== 'grantflow:callback' || typeof data.url !== 'string') return
+        settled = true
+        stop()
+        popup.close()
+        options.onCallback(data.url)
+      }
+      const timer = setInterval(() => {
+        if (!popup.closed || settled) return
+        stop()
+        options.onAbandoned(sessionKey)
+      }, options.pollMs ?? 500)
+      const stop = () => {
+        clearInterval(timer)
+        win.removeEventListener('message', onMessage)
+      }
+      win.addEventListener('message', onMessage)
+    },
+  }
+}
+
+/**
+ * For the callback page loaded in a popup: hand the callback URL to the opener (same origin
+ * only) and close. Returns false when this page is not a popup, so it handles the callback itself.
+ */
+export function deliverCallbackToOpener(
+  win: { opener: { postMessage(message: CallbackMessage, origin: string): void } | null; location: { href: string; origin: string }; close(): void } = globalThis as never,
+): boolean {
+  if (!win.opener) return false
+  win.opener.postMessage({ type: 'grantflow:callback', url: win.location.href }, win.location.origin)
+  win.close()
+  return true
+}

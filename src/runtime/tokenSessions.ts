@@ -1,0 +1,182 @@
+import { createActor, fromPromise, waitFor, type ActorRefFrom, type SnapshotFrom } from 'xstate'
+import { tokenSessionMachine } from '../../machines/tokenSession.js'
+import type { GrantflowError } from '../errors.js'
+import { emptySession, withError, type ConnectionError, type Session } from '../model/session.js'
+import { isTokenFresh, type TokenSet } from '../model/tokens.js'
+import { startAuthorization } from '../oauth/authorize.js'
+import { validateCallback } from '../oauth/callback.js'
+import { requestClientCredentials } from '../oauth/clientCredentials.js'
+import { exchangeCode } from '../oauth/codeExchange.js'
+import type { OAuthContext } from '../oauth/context.js'
+import type { HttpDoors } from '../oauth/http.js'
+import { refreshTokens } from '../oauth/refresh.js'
+import { revokeTokens } from '../oauth/revocation.js'
+import type { SessionStore } from '../session/store.js'
+import type { SessionLock } from './lock.js'
+import type { SessionTarget } from './targets.js'
+
+export type TokenSessionActor = ActorRefFrom<typeof tokenSessionMachine>
+export type TokenSessionSnapshot = SnapshotFrom<typeof tokenSessionMachine>
+
+/** States in which a token session has an answer for its waiters. */
+const SETTLED = ['valid', 'empty', 'expired', 'unavailable', 'authorizing', 'consentFailed', 'revoked'] as const
+
+export function isSettled(snapshot: TokenSessionSnapshot): boolean {
+  return SETTLED.some((state) => snapshot.matches(state))
+}
+
+/** Waits for the session's one outcome: every waiter is released by the same snapshot. */
+export function settled(actor: TokenSessionActor): Promise<TokenSessionSnapshot> {
+  return waitFor(actor, isSettled, { timeout: Infinity })
+}
+
+export interface TokenSessionDeps {
+  store: SessionStore
+  lock: SessionLock
+  doors: HttpDoors
+  oauthContext(target: SessionTarget): Promise<OAuthContext>
+  /** Called after tokens change (refresh, exchange, client credentials): requests-oauthlib's token saver. */
+  onTokensUpdated?: ((session: Session) => void) | undefined
+}
+
+/**
+ * The live token sessions of one runtime, one actor per session key, each wired to the store,
+ * the lock and the protocol layer.
+ */
+export function createTokenSessions(deps: TokenSessionDeps) {
+  const actors = new Map<string, { actor: TokenSessionActor; target: SessionTarget }>()
+  const { store, doors } = deps
+
+  const load = async (target: SessionTarget): Promise<Session> =>
+    (await store.get(target.key)) ??
+    emptySession({ api: target.api.id, environment: target.environmentName, apiUser: target.apiUser }, doors.now())
+
+  const save = async (target: SessionTarget, change: (session: Session) => Session): Promise<Session> => {
+    const next = change(await load(target))
+    // The key is the target's (it may carry the application's scope set).
+    next.key = target.key
+    next.updatedAt = doors.now()
+    await store.set(next)
+    return next
+  }
+
+  const saveTokens = async (target: SessionTarget, tokens: TokenSet): Promise<TokenSet> => {
+    const session = await save(target, (s) => ({ ...s, tokens, pending: undefined }))
+    deps.onTokensUpdated?.(session)
+    return tokens
+  }
+
+  /** Records a failure on the session (never a token: only codes and the provider's text). */
+  const recordError = async (target: SessionTarget, step: ConnectionError['step'], error: unknown): Promise<never> => {
+    const e = error as Partial<GrantflowError>
+    await save(target, (s) =>
+      withError(s, {
+        at: doors.now(),
+        step,
+        code: e.code ?? 'unknown',
+        ...(e.error !== undefined && { error: e.error }),
+        ...(e.description !== undefined && { description: e.description }),
+      }),
+    ).catch(() => undefined)
+    throw error
+  }
+
+  const machineFor = (target: SessionTarget) =>
+    tokenSessionMachine.provide({
+      actors: {
+        loadSession: fromPromise(async () => store.get(target.key)),
+        refreshTokens: fromPromise(async ({ input }) =>
+          deps.lock
+            .runExclusive(target.key, async () => {
+              // Another tab or instance may have refreshed while we waited for the lock: a rotated
+              // refresh token must never be sent twice, so adopt theirs.
+              const stored = (await store.get(target.key))?.tokens
+              if (stored && stored.refreshToken !== input.tokens.refreshToken && isTokenFresh(stored, doors.now())) return stored
+              return saveTokens(target, await refreshTokens(await deps.oauthContext(target), input.tokens))
+            })
+            .catch((error) => recordError(target, 'refresh', error)),
+        ),
+        requestToken: fromPromise(async ({ input }) =>
+          deps.lock
+            .runExclusive(target.key, async () => {
+              // Adopt a token another instance obtained meanwhile, unless it is the one just refused.
+              const stored = (await store.get(target.key))?.tokens
+              if (stored && stored.accessToken !== input.tokens?.accessToken && isTokenFresh(stored, doors.now())) return stored
+              return saveTokens(target, await requestClientCredentials(await deps.oauthContext(target), target.scopes))
+            })
+            .catch((error) => recordError(target, 'client_credentials', error)),
+        ),
+        prepareConsent: fromPromise(async ({ input }) => {
+          try {
+            const context = await deps.oauthContext(target)
+            const prepared = await startAuthorization({
+              as: context.as,
+              client: context.client,
+              scopes: input.request.scopes,
+              now: doors.now(),
+              returnTo: input.request.returnTo,
+              call: input.request.call,
+            })
+            await save(target, (s) => ({ ...s, pending: prepared.pending }))
+            return prepared
+          } catch (error) {
+            return recordError(target, 'authorize', error)
+          }
+        }),
+        exchangeCode: fromPromise(async ({ input }) => {
+          const context = await deps.oauthContext(target)
+          try {
+            const callback = validateCallback(context, input.callback, input.pending)
+            // Spend the pending authorization before the exchange: a reload, a second tab or a
+            // second mount finds nothing to exchange, so a code is used once.
+            await save(target, (s) => ({ ...s, pending: undefined }))
+            return await saveTokens(target, await exchangeCode(context, callback, input.pending))
+          } catch (error) {
+            await save(target, (s) => ({ ...s, pending: undefined })).catch(() => undefined)
+            return recordError(target, 'exchange', error)
+          }
+        }),
+        revokeTokens: fromPromise(async ({ input }) => {
+          try {
+            if (input.tokens) await revokeTokens(await deps.oauthContext(target), input.tokens)
+          } catch (error) {
+            await recordError(target, 'revoke', error).catch(() => undefined)
+            throw error
+          } finally {
+            await save(target, (s) => ({ ...s, tokens: undefined, pending: undefined }))
+          }
+        }),
+      },
+    })
+
+  return {
+    /** The session actor for a target, started on first use. */
+    for(target: SessionTarget): TokenSessionActor {
+      let entry = actors.get(target.key)
+      if (!entry) {
+        const actor = createActor(machineFor(target), { input: { key: target.key, holder: target.holder } })
+        entry = { actor, target }
+        actors.set(target.key, entry)
+        actor.start()
+      }
+      return entry.actor
+    },
+    byKey(key: string) {
+      return actors.get(key)
+    },
+    /** Records a failed API call on its session. */
+    recordCallError(target: SessionTarget, error: unknown) {
+      return recordError(target, 'call', error).catch(() => undefined)
+    },
+    /** Live sessions, for the inspector and the sessions view. */
+    entries() {
+      return [...actors.values()]
+    },
+    stopAll() {
+      for (const { actor } of actors.values()) actor.stop()
+      actors.clear()
+    },
+  }
+}
+
+export type TokenSessions = ReturnType<typeof createTokenSessions>

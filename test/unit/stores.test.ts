@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest'
+import { createBrowserStore, createMemoryStore, emptySession, withError, MAX_CONNECTION_ERRORS, type KeyValueStorage, type Session } from '../../src/index.js'
+
+/** A Web Storage stand-in, as sessionStorage/localStorage behave. */
+function fakeStorage(): KeyValueStorage & { dump(): Record<string, string> } {
+  const items = new Map<string, string>()
+  return {
+    getItem: (key) => items.get(key) ?? null,
+    setItem: (key, value) => void items.set(key, String(value)),
+    removeItem: (key) => void items.delete(key),
+    key: (index) => [...items.keys()][index] ?? null,
+    get length() {
+      return items.size
+    },
+    dump: () => Object.fromEntries(items),
+  }
+}
+
+const company = { kind: 'company' as const, id: 'acme-ltd' }
+
+function sessionWithTokens(): Session {
+  return {
+    ...emptySession({ api: 'vat', environment: 'sandbox', apiUser: company }, 0),
+    tokens: { accessToken: 'at-1', refreshToken: 'rt-1', tokenType: 'bearer', scopes: ['read:vat'], expiresAt: 3_600_000 },
+  }
+}
+
+describe('memory store', () => {
+  it('returns copies, so a caller cannot change a stored session by accident', async () => {
+    const store = createMemoryStore()
+    const session = sessionWithTokens()
+    await store.set(session)
+    const read = await store.get(session.key)
+    read!.tokens!.accessToken = 'changed'
+    expect((await store.get(session.key))!.tokens!.accessToken).toBe('at-1')
+  })
+
+  it('lists sessions by API user and finds one by its pending state', async () => {
+    const store = createMemoryStore()
+    const session = { ...sessionWithTokens(), pending: { state: 's-1', codeVerifier: 'v', scopes: [], createdAt: 0 } }
+    await store.set(session)
+    await store.set(emptySession({ api: 'vat', environment: 'sandbox', apiUser: { kind: 'company', id: 'other' } }, 0))
+    expect((await store.list(company)).map((s) => s.key)).toEqual([session.key])
+    expect((await store.findByState('s-1'))?.key).toBe(session.key)
+    expect(await store.findByState('nope')).toBeUndefined()
+  })
+})
+
+describe('browser store', () => {
+  it('keeps the pending authorization in sessionStorage so it survives the redirect', async () => {
+    const pendingStorage = fakeStorage()
+    const session = { ...emptySession({ api: 'vat', environment: 'sandbox', apiUser: company }, 0), pending: { state: 's-1', codeVerifier: 'v', scopes: ['read:vat'], createdAt: 0 } }
+    await createBrowserStore({ pendingStorage }).set(session)
+    // A new page (a new store over the same storage) still finds it.
+    const afterRedirect = createBrowserStore({ pendingStorage })
+    expect((await afterRedirect.findByState('s-1'))?.pending?.codeVerifier).toBe('v')
+  })
+
+  it('keeps tokens in memory only, by default', async () => {
+    const pendingStorage = fakeStorage()
+    await createBrowserStore({ pendingStorage }).set(sessionWithTokens())
+    expect(JSON.stringify(pendingStorage.dump())).not.toContain('at-1')
+  })
+
+  it('never writes the refresh token to Web Storage unless the app opts in', async () => {
+    const tokenStorage = fakeStorage()
+    const session = sessionWithTokens()
+    await createBrowserStore({ pendingStorage: fakeStorage(), tokenStorage }).set(session)
+    expect(JSON.stringify(tokenStorage.dump())).toContain('at-1')
+    expect(JSON.stringify(tokenStorage.dump())).not.toContain('rt-1')
+    const reloaded = await createBrowserStore({ pendingStorage: fakeStorage(), tokenStorage }).get(session.key)
+    expect(reloaded?.tokens?.accessToken).toBe('at-1')
+    expect(reloaded?.tokens?.refreshToken).toBeUndefined()
+
+    const optedIn = fakeStorage()
+    await createBrowserStore({ pendingStorage: fakeStorage(), tokenStorage: optedIn, persistRefreshTokens: true }).set(session)
+    expect(JSON.stringify(optedIn.dump())).toContain('rt-1')
+  })
+
+  it('drops a corrupt entry instead of crashing', async () => {
+    const pendingStorage = fakeStorage()
+    pendingStorage.setItem('grantflow:vat/sandbox/company%3Aacme-ltd', '{not json')
+    const store = createBrowserStore({ pendingStorage })
+    expect(await store.get('vat/sandbox/company%3Aacme-ltd')).toBeUndefined()
+    expect(pendingStorage.length).toBe(0)
+  })
+})
+
+describe('connection errors on a session', () => {
+  it('keeps only the newest errors', () => {
+    let session = emptySession({ api: 'vat', environment: 'sandbox', apiUser: company }, 0)
+    for (let i = 0; i < MAX_CONNECTION_ERRORS + 5; i++) session = withError(session, { at: i, step: 'refresh', code: 'token_endpoint_error', error: 'invalid_grant' })
+    expect(session.errors).toHaveLength(MAX_CONNECTION_ERRORS)
+    expect(session.errors[0]!.at).toBe(5)
+  })
+})
