@@ -177,6 +177,7 @@ export const callWizardMachine = setup({
     },
     calling: {
       invoke: {
+        id: 'attemptCall',
         src: 'attemptCall',
         input: ({ context }) => ({ call: context.call! }),
         onDone: [
@@ -189,6 +190,7 @@ export const callWizardMachine = setup({
     },
     refreshing: {
       invoke: {
+        id: 'renewToken',
         src: 'renewToken',
         input: ({ context }) => ({ call: context.call! }),
         onDone: [
@@ -212,6 +214,7 @@ export const callWizardMachine = setup({
       states: {
         openingProvider: {
           invoke: {
+            id: 'beginConsent',
             src: 'beginConsent',
             input: ({ context }) => ({ call: context.call!, consent: context.consent!, wizardId: context.wizardId, interaction: context.interaction }),
             onDone: [
@@ -223,7 +226,7 @@ export const callWizardMachine = setup({
         },
         /** The user is at the provider (redirected away, or in a popup). */
         atProvider: {
-          invoke: { src: 'watchSession', input: ({ context }) => ({ call: context.call! }) },
+          invoke: { id: 'watchSession', src: 'watchSession', input: ({ context }) => ({ call: context.call! }) },
           after: { consentTimeout: { target: '#callWizard.failed', actions: 'rememberConsentTimeout' } },
           on: {
             CALLBACK_RECEIVED: { target: '#callWizard.exchangingCode', actions: 'rememberCallbackUrl' },
@@ -236,6 +239,7 @@ export const callWizardMachine = setup({
     },
     exchangingCode: {
       invoke: {
+        id: 'completeConsent',
         src: 'completeConsent',
         input: ({ context }) => ({ call: context.call!, callbackUrl: context.callbackUrl }),
         onDone: { target: 'retrying' },
@@ -245,6 +249,7 @@ export const callWizardMachine = setup({
     /** The one replay of the call after consent. */
     retrying: {
       invoke: {
+        id: 'attemptCall',
         src: 'attemptCall',
         input: ({ context }) => ({ call: context.call! }),
         onDone: [

@@ -132,6 +132,7 @@ export const tokenSessionMachine = setup({
   states: {
     loading: {
       invoke: {
+        id: 'loadSession',
         src: 'loadSession',
         input: ({ context }) => ({ key: context.key }),
         onDone: [
@@ -178,6 +179,7 @@ export const tokenSessionMachine = setup({
     },
     refreshing: {
       invoke: {
+        id: 'refreshTokens',
         src: 'refreshTokens',
         input: ({ context }) => ({ key: context.key, tokens: context.tokens! }),
         onDone: { target: 'valid', actions: { type: 'rememberTokens', params: ({ event }) => event.output } },
@@ -190,6 +192,7 @@ export const tokenSessionMachine = setup({
     },
     requestingToken: {
       invoke: {
+        id: 'requestToken',
         src: 'requestToken',
         input: ({ context }) => ({ key: context.key, tokens: context.tokens }),
         onDone: { target: 'valid', actions: { type: 'rememberTokens', params: ({ event }) => event.output } },
@@ -211,6 +214,7 @@ export const tokenSessionMachine = setup({
     },
     preparingConsent: {
       invoke: {
+        id: 'prepareConsent',
         src: 'prepareConsent',
         input: ({ context, event }) => ({
           key: context.key,
@@ -232,6 +236,7 @@ export const tokenSessionMachine = setup({
     },
     exchangingCode: {
       invoke: {
+        id: 'exchangeCode',
         src: 'exchangeCode',
         input: ({ context, event }) => ({
           key: context.key,
@@ -256,6 +261,7 @@ export const tokenSessionMachine = setup({
     },
     revoking: {
       invoke: {
+        id: 'revokeTokens',
         src: 'revokeTokens',
         input: ({ context }) => ({ key: context.key, tokens: context.tokens }),
         onDone: { target: 'revoked', actions: ['forgetTokens', 'forgetPendingConsent'] },

@@ -1,7 +1,7 @@
 import { createActor, fromPromise, waitFor, type ActorRefFrom, type SnapshotFrom } from 'xstate'
-import { tokenSessionMachine } from '../../machines/tokenSession.js'
+import { tokenSessionMachine, type ConsentRequest } from '../../machines/tokenSession.js'
 import type { GrantflowError } from '../errors.js'
-import { emptySession, withError, type ConnectionError, type Session } from '../model/session.js'
+import { emptySession, withError, type ConnectionError, type PendingAuthorization, type Session } from '../model/session.js'
 import { isTokenFresh, type TokenSet } from '../model/tokens.js'
 import { startAuthorization } from '../oauth/authorize.js'
 import { validateCallback } from '../oauth/callback.js'
@@ -81,11 +81,9 @@ export function createTokenSessions(deps: TokenSessionDeps) {
     throw error
   }
 
-  const machineFor = (target: SessionTarget) =>
-    tokenSessionMachine.provide({
-      actors: {
-        loadSession: fromPromise(async () => store.get(target.key)),
-        refreshTokens: fromPromise(async ({ input }) =>
+  const actorsFor = (target: SessionTarget) => ({
+        loadSession: fromPromise<Session | undefined, { key: string }>(async () => store.get(target.key)),
+        refreshTokens: fromPromise<TokenSet, { key: string; tokens: TokenSet }>(async ({ input }) =>
           deps.lock
             .runExclusive(target.key, async () => {
               // Another tab or instance may have refreshed while we waited for the lock: a rotated
@@ -96,7 +94,7 @@ export function createTokenSessions(deps: TokenSessionDeps) {
             })
             .catch((error) => recordError(target, 'refresh', error)),
         ),
-        requestToken: fromPromise(async ({ input }) =>
+        requestToken: fromPromise<TokenSet, { key: string; tokens: TokenSet | undefined }>(async ({ input }) =>
           deps.lock
             .runExclusive(target.key, async () => {
               // Adopt a token another instance obtained meanwhile, unless it is the one just refused.
@@ -106,7 +104,7 @@ export function createTokenSessions(deps: TokenSessionDeps) {
             })
             .catch((error) => recordError(target, 'client_credentials', error)),
         ),
-        prepareConsent: fromPromise(async ({ input }) => {
+        prepareConsent: fromPromise<{ url: string; pending: PendingAuthorization }, { key: string; request: ConsentRequest; granted: string[] }>(async ({ input }) => {
           try {
             const context = await deps.oauthContext(target)
             const prepared = await startAuthorization({
@@ -123,7 +121,7 @@ export function createTokenSessions(deps: TokenSessionDeps) {
             return recordError(target, 'authorize', error)
           }
         }),
-        exchangeCode: fromPromise(async ({ input }) => {
+        exchangeCode: fromPromise<TokenSet, { key: string; callback: URLSearchParams; pending: PendingAuthorization }>(async ({ input }) => {
           const context = await deps.oauthContext(target)
           try {
             const callback = validateCallback(context, input.callback, input.pending)
@@ -136,7 +134,7 @@ export function createTokenSessions(deps: TokenSessionDeps) {
             return recordError(target, 'exchange', error)
           }
         }),
-        revokeTokens: fromPromise(async ({ input }) => {
+        revokeTokens: fromPromise<void, { key: string; tokens: TokenSet | undefined }>(async ({ input }) => {
           try {
             if (input.tokens) await revokeTokens(await deps.oauthContext(target), input.tokens)
           } catch (error) {
@@ -146,15 +144,16 @@ export function createTokenSessions(deps: TokenSessionDeps) {
             await save(target, (s) => ({ ...s, tokens: undefined, pending: undefined }))
           }
         }),
-      },
-    })
+      })
 
   return {
+    /** The I/O actors of one session's machine (the model-based tests wrap them). */
+    actorsFor,
     /** The session actor for a target, started on first use. */
     for(target: SessionTarget): TokenSessionActor {
       let entry = actors.get(target.key)
       if (!entry) {
-        const actor = createActor(machineFor(target), { input: { key: target.key, holder: target.holder } })
+        const actor = createActor(tokenSessionMachine.provide({ actors: actorsFor(target) }), { input: { key: target.key, holder: target.holder } })
         entry = { actor, target }
         actors.set(target.key, entry)
         actor.start()

@@ -1,5 +1,5 @@
 import { fromCallback, fromPromise, waitFor, type EventObject } from 'xstate'
-import { callWizardMachine, type AttemptOutcome, type ConsentNeed, type ConsentOpening } from '../../machines/callWizard.js'
+import { callWizardMachine, type AttemptOutcome, type ConsentNeed, type ConsentOpening, type Interaction } from '../../machines/callWizard.js'
 import { buildApiRequest } from '../call/buildRequest.js'
 import { sendApiRequest } from '../call/sendRequest.js'
 import { ConsentRequiredError, InsufficientScopeError, TokenExpiredError, type ConsentReason } from '../errors.js'
@@ -130,14 +130,13 @@ export async function completeConsent(deps: WizardDeps, input: { call: PendingCa
   if (snapshot.matches('consentFailed')) throw snapshot.context.error
 }
 
-/** The call wizard with the runtime's actors. */
-export function wizardMachineFor(deps: WizardDeps) {
-  return callWizardMachine.provide({
-    actors: {
-      attemptCall: fromPromise(({ input }) => attemptCall(deps, input.call)),
-      renewToken: fromPromise(({ input }) => renewToken(deps, input.call)),
-      beginConsent: fromPromise(({ input }) => beginConsent(deps, input)),
-      completeConsent: fromPromise(({ input }) => completeConsent(deps, input)),
+/** The call wizard's actors, implemented over the runtime's token sessions. */
+export function wizardActorsFor(deps: WizardDeps) {
+  return {
+      attemptCall: fromPromise<AttemptOutcome, { call: PendingCall }>(({ input }) => attemptCall(deps, input.call)),
+      renewToken: fromPromise<AttemptOutcome, { call: PendingCall }>(({ input }) => renewToken(deps, input.call)),
+      beginConsent: fromPromise<ConsentOpening, { call: PendingCall; consent: ConsentNeed; wizardId: string; interaction: Interaction }>(({ input }) => beginConsent(deps, input)),
+      completeConsent: fromPromise<void, { call: PendingCall; callbackUrl: string | undefined }>(({ input }) => completeConsent(deps, input)),
       watchSession: fromCallback<EventObject, { call: PendingCall }>(({ sendBack, input }) => {
         const session = deps.sessions.for(resolveTarget(deps.config, input.call))
         const report = (snapshot: TokenSessionSnapshot) => {
@@ -149,8 +148,12 @@ export function wizardMachineFor(deps: WizardDeps) {
         const subscription = session.subscribe(report)
         return () => subscription.unsubscribe()
       }),
-    },
-  })
+  }
+}
+
+/** The call wizard with the runtime's actors. */
+export function wizardMachineFor(deps: WizardDeps) {
+  return callWizardMachine.provide({ actors: wizardActorsFor(deps) })
 }
 
 export type WizardMachine = ReturnType<typeof wizardMachineFor>
