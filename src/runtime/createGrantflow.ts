@@ -1,4 +1,4 @@
-import { createActor, waitFor, type ActorRefFrom, type Snapshot } from 'xstate'
+import { createActor, waitFor, type ActorOptions, type ActorRefFrom, type AnyActorLogic, type Snapshot } from 'xstate'
 import type { Interaction } from '../../machines/callWizard.js'
 import { CancelledError, ConfigurationError, ConsentRequiredError, InvalidCallbackError, type GrantflowError } from '../errors.js'
 import type { Api, Endpoint } from '../model/api.js'
@@ -12,8 +12,9 @@ import type { SessionStore } from '../session/store.js'
 import { createInProcessLock, type SessionLock } from './lock.js'
 import type { ConsentNavigator } from './navigation.js'
 import { sessionTarget, type ApiUserResolvers, type ClientsConfig, type SessionTarget } from './targets.js'
-import { createTokenSessions, settled } from './tokenSessions.js'
-import { attemptCall, wizardMachineFor, type RefreshMode, type WizardDeps, type WizardMachine } from './wizardActors.js'
+import { createTokenSessions, settled, type TokenSessions } from './tokenSessions.js'
+import { callWizardMachine } from '../../machines/callWizard.js'
+import { attemptCall, wizardActorsFor, type RefreshMode, type WizardDeps, type WizardMachine } from './wizardActors.js'
 
 export interface GrantflowOptions<Apis extends Record<string, Api>> {
   /** The APIs the app calls, by the name it will call them with. */
@@ -47,7 +48,20 @@ export interface GrantflowOptions<Apis extends Record<string, Api>> {
   now?: () => number
   /** Timeout of token, discovery and revocation requests (default 30 s). */
   timeoutMs?: number
+  /** Timers for the wizard's delays (XState's clock: a SimulatedClock in tests). */
+  clock?: ActorOptions<AnyActorLogic>['clock']
+  /**
+   * Replaces or decorates the machines' actors (logging, metrics, a test's gates): receives the
+   * runtime's implementations and returns the ones to use.
+   */
+  actors?: {
+    wizard?: (actors: WizardActors) => Partial<WizardActors>
+    tokenSession?: (actors: TokenSessionActors, target: SessionTarget) => Partial<TokenSessionActors>
+  }
 }
+
+export type WizardActors = ReturnType<typeof wizardActorsFor>
+export type TokenSessionActors = ReturnType<TokenSessions['actorsFor']>
 
 type ParamsOf<E> = E extends Endpoint<infer P, unknown, unknown> ? P : never
 type BodyOf<E> = E extends Endpoint<unknown, infer B, unknown> ? B : never
@@ -100,7 +114,14 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     fixes: target.provider.fixes,
   })
 
-  const sessions = createTokenSessions({ store, lock: options.lock ?? createInProcessLock(), doors, oauthContext, onTokensUpdated: options.onTokensUpdated })
+  const sessions = createTokenSessions({
+    store,
+    lock: options.lock ?? createInProcessLock(),
+    doors,
+    oauthContext,
+    onTokensUpdated: options.onTokensUpdated,
+    decorate: options.actors?.tokenSession,
+  })
   const completions = new Map<string, Promise<CompletedAuthorization>>()
   const spentStates = new Set<string>()
 
@@ -153,7 +174,10 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
   }
 
   const deps: WizardDeps = { config, sessions, doors, refresh: options.refresh ?? 'auto', completeAuthorization, returnTo: options.returnTo }
-  const wizardMachine = wizardMachineFor(deps)
+  const defaultWizardActors = wizardActorsFor(deps)
+  const wizardMachine: WizardMachine = callWizardMachine.provide({
+    actors: { ...defaultWizardActors, ...options.actors?.wizard?.(defaultWizardActors) },
+  })
   let wizardCount = 0
 
   /** Opens the provider when a wizard that owns a consent starts waiting for the user. */
@@ -177,6 +201,7 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
   /** Starts a wizard for a call (React binds to it; the promise API awaits it). */
   const startWizard = (call?: PendingCall, wizardOptions: { interaction?: Interaction } = {}): WizardActor => {
     const actor = createActor(wizardMachine, {
+      ...(options.clock && { clock: options.clock }),
       input: { interaction: wizardOptions.interaction ?? interaction, wizardId: `wizard-${++wizardCount}`, ...(call && { call }) },
     })
     driveNavigation(actor)
@@ -185,7 +210,8 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
 
   /** Restores a wizard saved before a redirect, to deliver it the callback and replay its call. */
   const resumeWizard = (persisted: Snapshot<unknown>): WizardActor => {
-    const actor = createActor(wizardMachine, { snapshot: persisted, input: {} })
+    const actor = createActor(wizardMachine, { snapshot: persisted, input: {}, ...(options.clock && { clock: options.clock }) })
+    driveNavigation(actor)
     return actor.start()
   }
 

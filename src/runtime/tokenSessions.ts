@@ -37,6 +37,8 @@ export interface TokenSessionDeps {
   oauthContext(target: SessionTarget): Promise<OAuthContext>
   /** Called after tokens change (refresh, exchange, client credentials): requests-oauthlib's token saver. */
   onTokensUpdated?: ((session: Session) => void) | undefined
+  /** Decorates a session's actors (see GrantflowOptions.actors). */
+  decorate?: ((actors: ReturnType<ReturnType<typeof createTokenSessions>['actorsFor']>, target: SessionTarget) => object) | undefined
 }
 
 /**
@@ -153,7 +155,9 @@ export function createTokenSessions(deps: TokenSessionDeps) {
     for(target: SessionTarget): TokenSessionActor {
       let entry = actors.get(target.key)
       if (!entry) {
-        const actor = createActor(tokenSessionMachine.provide({ actors: actorsFor(target) }), { input: { key: target.key, holder: target.holder } })
+        const defaults = actorsFor(target)
+        const provided = { ...defaults, ...deps.decorate?.(defaults, target) }
+        const actor = createActor(tokenSessionMachine.provide({ actors: provided }), { input: { key: target.key, holder: target.holder } })
         entry = { actor, target }
         actors.set(target.key, entry)
         actor.start()

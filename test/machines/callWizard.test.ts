@@ -1,6 +1,6 @@
 import { createActor, fromCallback, fromPromise, waitFor, type EventObject } from 'xstate'
 import { describe, expect, it } from 'vitest'
-import { callWizardMachine, type AttemptOutcome, type ConsentNeed } from '../../machines/index.js'
+import { callWizardMachine, type AttemptOutcome, type ConsentNeed, type ConsentOpening } from '../../machines/index.js'
 import { ApiError, ConsentDeniedError, ConsentRequiredError } from '../../src/index.js'
 
 const call = { api: 'vat', endpoint: 'submitReturn', params: { vrn: '123456789' }, body: { periodKey: '18A1', netVatDue: 100 } }
@@ -26,7 +26,7 @@ function scripted(script: { attempts: Array<AttemptOutcome | Error>; consent?: '
         return next
       }),
       renewToken: fromPromise(async () => ({ kind: 'succeeded', value: undefined }) as AttemptOutcome),
-      beginConsent: fromPromise(async () => {
+      beginConsent: fromPromise(async (): Promise<ConsentOpening> => {
         seen.consents++
         return { authorizationUrl: 'https://provider.example/authorize?state=s', opensProvider: true }
       }),
