@@ -1,0 +1,32 @@
+/**
+ * grantflow's provider kit (`grantflow/testing`): MSW handlers that play a provider's
+ * authorization server and API, strictly, so tests state their world in one line.
+ *
+ * @example
+ * import { setupServer } from 'msw/node'
+ * import { createProviderKit, hmrcVatRoutes } from 'grantflow/testing'
+ *
+ * const kit = createProviderKit({ provider: hmrc, environment: 'sandbox', api: hmrcVatRoutes() })
+ * const server = setupServer(...kit.handlers)
+ */
+export { createProviderKit } from './kit.js'
+export { hmrcVatRoutes, HMRC_VAT_MEDIA_TYPE } from './hmrcVat.js'
+export type { HmrcVatRoutes, HmrcVatRoutesOptions, VatObligation, VatReturn, VatSubmission } from './hmrcVat.js'
+export { pisteRoutes, LEGIFRANCE_GET_ARTICLE_PATH } from './piste.js'
+export type { LegifranceArticle, PisteRoutesOptions } from './piste.js'
+export type {
+  ConsentAnswer,
+  ConsentOptions,
+  KitClient,
+  KitCounters,
+  KitEndpoint,
+  KitFault,
+  KitFaultKind,
+  KitGrantType,
+  KitQuirk,
+  KitRequestRecord,
+  KitRoute,
+  KitRouteContext,
+  ProviderKit,
+  ProviderKitOptions,
+} from './types.js'
