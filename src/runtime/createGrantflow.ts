@@ -182,11 +182,12 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
 
   /** Opens the provider when a wizard that owns a consent starts waiting for the user. */
   const driveNavigation = (actor: WizardActor) => {
-    let opened = false
+    // Once per consent: a retried wizard asks again with a new URL (new state and PKCE).
+    let opened: string | undefined
     actor.subscribe((snapshot) => {
-      if (opened || !snapshot.matches({ awaitingConsent: 'atProvider' }) || !snapshot.context.opensProvider) return
-      opened = true
-      const url = snapshot.context.authorizationUrl!
+      const url = snapshot.context.authorizationUrl
+      if (!url || url === opened || !snapshot.matches({ awaitingConsent: 'atProvider' }) || !snapshot.context.opensProvider) return
+      opened = url
       const sessionKey = snapshot.context.consent!.sessionKey
       Promise.resolve()
         .then(() => options.navigator?.open(url, { sessionKey, saveWizard: () => actor.getPersistedSnapshot() }))
