@@ -64,7 +64,12 @@ export function shape<T>(): Parser<T> {
  */
 export function defineEndpoint<Path extends string, Query = unknown, Body = undefined, Result = unknown>(
   options: EndpointOptions<Path, Query, Body, Result>,
-): Endpoint<EndpointParams<Path, Partial<Record<string, string | number | boolean>> & Query>, Body, Result> {
+): Endpoint<
+  EndpointParams<Path, Partial<Record<string, string | number | boolean>> & Query>,
+  // An endpoint declared without `body` takes none (TypeScript infers `unknown` when nothing says).
+  unknown extends Body ? undefined : Body,
+  Result
+> {
   if (!options.path.startsWith('/')) throw new TypeError(`endpoint path must start with "/": ${options.path}`)
   return {
     method: options.method,

@@ -23,7 +23,7 @@ async function connected(options: Parameters<typeof vatWorld>[0] = { server }) {
 
 describe('token refresh', () => {
   it('refreshes an expired token silently, judging expiry when the token is read', async () => {
-    const { grantflow, kit, clock, since } = await connected()
+    const { grantflow, clock, since } = await connected()
     clock.advance(FOUR_HOURS + 1)
     await grantflow.apis.vat.obligations(query)
     expect(since().refreshes).toBe(1)
@@ -33,7 +33,7 @@ describe('token refresh', () => {
   })
 
   it('makes exactly one token request for 100 concurrent calls on an expired token', async () => {
-    const { grantflow, kit, clock, since } = await connected()
+    const { grantflow, clock, since } = await connected()
     clock.advance(FOUR_HOURS + 1)
     const results = await Promise.all(Array.from({ length: 100 }, () => grantflow.apis.vat.obligations(query)))
     expect(results).toHaveLength(100)
@@ -59,7 +59,7 @@ describe('token refresh', () => {
   })
 
   it('records the failure on the session, with the provider error and no token', async () => {
-    const { grantflow, kit, clock, since } = await connected()
+    const { grantflow, kit, clock } = await connected()
     clock.advance(FOUR_HOURS + 1)
     kit.fail({ endpoint: 'token', kind: 'invalid_grant', grant: 'refresh_token' })
     await grantflow.apis.vat.obligations(query)
@@ -79,7 +79,7 @@ describe('token refresh', () => {
   })
 
   it('never sends a rotated refresh token twice', async () => {
-    const { grantflow, kit, clock, since } = await connected()
+    const { grantflow, clock, since } = await connected()
     for (let i = 0; i < 3; i++) {
       clock.advance(FOUR_HOURS + 1)
       await Promise.all([grantflow.apis.vat.obligations(query), grantflow.apis.vat.obligations(query)])
@@ -92,7 +92,7 @@ describe('token refresh', () => {
 
 describe("requests-oauthlib's refresh behaviours", () => {
   it('raise: throws TokenExpiredError; the app refreshes and calls again', async () => {
-    const { grantflow, kit, clock, since } = await connected({ server, grantflow: { refresh: 'raise' } })
+    const { grantflow, clock, since } = await connected({ server, grantflow: { refresh: 'raise' } })
     clock.advance(FOUR_HOURS + 1)
     const error = await grantflow.apis.vat.obligations(query).catch((e) => e)
     expect(error).toBeInstanceOf(TokenExpiredError)
@@ -104,7 +104,7 @@ describe("requests-oauthlib's refresh behaviours", () => {
 
   it('notify: refreshes and hands the new tokens to the saver', async () => {
     const saved: Session[] = []
-    const { grantflow, clock, since } = await connected({ server, grantflow: { refresh: 'notify', onTokensUpdated: (s) => saved.push(s) } })
+    const { grantflow, clock } = await connected({ server, grantflow: { refresh: 'notify', onTokensUpdated: (s) => saved.push(s) } })
     const before = saved.length
     clock.advance(FOUR_HOURS + 1)
     await grantflow.apis.vat.obligations(query)
@@ -115,7 +115,7 @@ describe("requests-oauthlib's refresh behaviours", () => {
 
 describe('without a refresh token', () => {
   it('asks for consent again when the token expires', async () => {
-    const { grantflow, kit, clock, since } = await connected({ server, kit: { issueRefreshTokens: false } })
+    const { grantflow, clock, since } = await connected({ server, kit: { issueRefreshTokens: false } })
     clock.advance(FOUR_HOURS + 1)
     await grantflow.apis.vat.obligations(query)
     expect(since().refreshes).toBe(0)
@@ -125,7 +125,7 @@ describe('without a refresh token', () => {
 
 describe('disconnecting', () => {
   it('forgets the tokens even where the provider has no revocation endpoint (HMRC); the next call asks again', async () => {
-    const { grantflow, kit, since } = await connected()
+    const { grantflow, since } = await connected()
     const [session] = await grantflow.sessions.list({ kind: 'company', id: 'acme-ltd' })
     await grantflow.sessions.disconnect(session!.key)
     expect((await grantflow.sessions.get(session!.key))?.tokens).toBeUndefined()
