@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigurationError, createGrantflow, defineClient, ProviderUnreachableError, TokenEndpointError } from '../../src/index.js'
+import { legifrance, useMsw, vatWorld } from '../support/vatWorld.js'
+
+const server = useMsw()
+
+describe('the application as API user (client credentials)', () => {
+  it('gets a token once and reuses it for later calls', async () => {
+    const { grantflow, pisteKit } = vatWorld({ server })
+    const first = await grantflow.apis.legifrance.getArticle({}, { id: 'LEGIARTI000006419280' })
+    await grantflow.apis.legifrance.getArticle({}, { id: 'LEGIARTI000006419280' })
+    expect(first.article.texte).toBeTruthy()
+    expect(pisteKit.counters.tokenRequestsByGrant.client_credentials).toBe(1)
+    expect(pisteKit.counters.authorizations).toBe(0)
+  })
+
+  it('asks for a new token when the old one expires (PISTE gives no refresh token)', async () => {
+    const { grantflow, pisteKit, clock } = vatWorld({ server })
+    await grantflow.apis.legifrance.getArticle({}, { id: 'LEGIARTI000006419280' })
+    clock.advance(3600_000)
+    await grantflow.apis.legifrance.getArticle({}, { id: 'LEGIARTI000006419280' })
+    expect(pisteKit.counters.tokenRequestsByGrant.client_credentials).toBe(2)
+  })
+
+  it('replaces a token the API refuses, once for many concurrent calls', async () => {
+    const { grantflow, pisteKit } = vatWorld({ server })
+    await grantflow.apis.legifrance.getArticle({}, { id: 'LEGIARTI000006419280' })
+    pisteKit.expireAccessTokens()
+    await Promise.all(Array.from({ length: 30 }, () => grantflow.apis.legifrance.getArticle({}, { id: 'LEGIARTI000006419280' })))
+    expect(pisteKit.counters.tokenRequestsByGrant.client_credentials).toBe(2)
+  })
+
+  it('reports wrong credentials as a token endpoint error (invalid_client), never as consent', async () => {
+    const { pisteKit } = vatWorld({ server })
+    void pisteKit
+    const grantflow = createGrantflow({
+      apis: { legifrance },
+      clients: { piste: defineClient({ clientId: 'legal-app', authentication: { method: 'client_secret_post', clientSecret: 'S3cr3t-guess-42' } }) },
+      environment: 'sandbox',
+    })
+    const error = await grantflow.apis.legifrance.getArticle({}, { id: 'x' }).catch((e) => e)
+    expect(error).toBeInstanceOf(TokenEndpointError)
+    expect(error.error).toBe('invalid_client')
+    expect(error.message).not.toContain('S3cr3t-guess-42')
+  })
+
+  it('reports an unreachable token endpoint as ProviderUnreachableError', async () => {
+    const { grantflow, pisteKit } = vatWorld({ server })
+    pisteKit.fail({ endpoint: 'token', kind: 'network' })
+    await expect(grantflow.apis.legifrance.getArticle({}, { id: 'x' })).rejects.toBeInstanceOf(ProviderUnreachableError)
+  })
+
+  it('refuses the client credentials grant to a public client (a browser cannot keep a secret)', async () => {
+    vatWorld({ server })
+    const grantflow = createGrantflow({ apis: { legifrance }, clients: { piste: defineClient({ clientId: 'legal-app' }) }, environment: 'sandbox' })
+    await expect(grantflow.apis.legifrance.getArticle({}, { id: 'x' })).rejects.toBeInstanceOf(ConfigurationError)
+  })
+})
