@@ -10,7 +10,7 @@ import { defaultDoors, type HttpDoors } from '../oauth/http.js'
 import { createMemoryStore } from '../session/memoryStore.js'
 import type { SessionStore } from '../session/store.js'
 import { createInProcessLock, type SessionLock } from './lock.js'
-import type { ConsentNavigator } from './navigation.js'
+import { createPopupNavigator, createRedirectNavigator, type ConsentNavigator } from './navigation.js'
 import { sessionTarget, type ApiUserResolvers, type ClientsConfig, type SessionTarget } from './targets.js'
 import { createTokenSessions, settled, type TokenSessions } from './tokenSessions.js'
 import { callWizardMachine } from '../../machines/callWizard.js'
@@ -34,8 +34,11 @@ export interface GrantflowOptions<Apis extends Record<string, Api>> {
    * navigator is given, then `automatic`.
    */
   interaction?: Interaction
-  /** How the user is sent to the provider (redirect, popup, or a test's simulated user). */
-  navigator?: ConsentNavigator
+  /**
+   * How the user is sent to the provider: `'redirect'`, `'popup'` (browser), or a navigator of
+   * your own (a test's simulated user, a native app's browser tab).
+   */
+  navigator?: 'redirect' | 'popup' | ConsentNavigator
   /** Where the user returns after a redirect consent; default: nowhere (the callback route decides). */
   returnTo?: () => string | undefined
   /** requests-oauthlib's refresh behaviours: refresh silently (`auto`), throw TokenExpiredError (`raise`), or refresh and call `onTokensUpdated` (`notify`). */
@@ -173,6 +176,16 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     }
   }
 
+  const navigator: ConsentNavigator | undefined =
+    options.navigator === 'redirect'
+      ? createRedirectNavigator()
+      : options.navigator === 'popup'
+        ? createPopupNavigator({
+            onCallback: (url) => void completeAuthorization(url).catch(() => undefined),
+            onAbandoned: (sessionKey) => abandonConsent(sessionKey),
+          })
+        : options.navigator
+
   const deps: WizardDeps = { config, sessions, doors, refresh: options.refresh ?? 'auto', completeAuthorization, returnTo: options.returnTo }
   const defaultWizardActors = wizardActorsFor(deps)
   const wizardMachine: WizardMachine = callWizardMachine.provide({
@@ -190,7 +203,7 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
       opened = url
       const sessionKey = snapshot.context.consent!.sessionKey
       Promise.resolve()
-        .then(() => options.navigator?.open(url, { sessionKey, saveWizard: () => actor.getPersistedSnapshot() }))
+        .then(() => navigator?.open(url, { sessionKey, saveWizard: () => actor.getPersistedSnapshot() }))
         .catch((error: GrantflowError) => abandonConsent(sessionKey, error))
     })
   }
@@ -250,6 +263,8 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
 
   return {
     apis,
+    /** The navigation door in use (React calls `prepare()` on a popup navigator from the click). */
+    navigator,
     call,
     startWizard,
     resumeWizard,

@@ -23,7 +23,8 @@ export interface NavigatorWindow {
 }
 
 /** Where a redirect keeps the wizard it leaves behind. */
-export const SAVED_WIZARD_KEY = 'grantflow:wizard'
+// Not under the store's `grantflow:` prefix, so the store never mistakes it for a session.
+export const SAVED_WIZARD_KEY = 'grantflow.wizard'
 
 /**
  * Redirect mode: save the wizard (with its pending call) in sessionStorage, then leave for the

@@ -64,7 +64,8 @@ export function createBrowserStore(options: BrowserStoreOptions = {}): SessionSt
       const pending = read(pendingStorage, key)
       const persisted = read(tokenStorage, key)
       if (!base && !pending && !persisted) return undefined
-      const merged = { ...persisted, ...base } as Session
+      // Each storage holds the session's identity fields; memory is the newest.
+      const merged = { ...pending, ...persisted, ...base } as Session
       // Memory holds the newest tokens; Web Storage fills in after a reload.
       if (!base?.tokens && persisted?.tokens) merged.tokens = persisted.tokens
       merged.pending = pending?.pending

@@ -53,7 +53,10 @@ describe('browser store', () => {
     await createBrowserStore({ pendingStorage }).set(session)
     // A new page (a new store over the same storage) still finds it.
     const afterRedirect = createBrowserStore({ pendingStorage })
-    expect((await afterRedirect.findByState('s-1'))?.pending?.codeVerifier).toBe('v')
+    const found = await afterRedirect.findByState('s-1')
+    expect(found?.pending?.codeVerifier).toBe('v')
+    // The callback route needs to know whose session it is.
+    expect(found).toMatchObject({ api: 'vat', environment: 'sandbox', apiUser: company })
   })
 
   it('keeps tokens in memory only, by default', async () => {
