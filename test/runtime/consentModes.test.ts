@@ -53,15 +53,16 @@ describe('redirect mode', () => {
 describe('popup mode', () => {
   function popupWorld() {
     const tab = fakeWindow()
-    let grantflow: Grantflow | undefined
+    // The navigator reports to the runtime it is given to.
+    const runtime: { current?: Grantflow } = {}
     const navigator = createPopupNavigator({
       window: tab.win,
       pollMs: 5,
-      onCallback: (url) => void grantflow!.completeAuthorization(url).catch(() => undefined),
-      onAbandoned: (key) => grantflow!.abandonConsent(key),
+      onCallback: (url) => void runtime.current!.completeAuthorization(url).catch(() => undefined),
+      onAbandoned: (key) => runtime.current!.abandonConsent(key),
     })
     const world = vatWorld({ server, grantflow: { navigator } })
-    grantflow = world.grantflow as unknown as Grantflow
+    runtime.current = world.grantflow as unknown as Grantflow
     return { ...world, tab, navigator }
   }
 
