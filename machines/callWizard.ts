@@ -1,5 +1,5 @@
 import { assign, fromCallback, fromPromise, setup, type CallbackActorLogic, type EventObject, type PromiseActorLogic } from 'xstate'
-import { CancelledError, ConfigurationError, ConsentRequiredError, type ConsentReason, type GrantflowError } from '../src/errors.js'
+import { asGrantflowError, CancelledError, ConfigurationError, ConsentRequiredError, type ConsentReason, type GrantflowError } from '../src/errors.js'
 import type { PendingCall } from '../src/model/session.js'
 
 /**
@@ -23,9 +23,12 @@ export interface ConsentNeed {
 /** How one attempt at the call ended. Errors (API errors, unreachable provider) reject instead. */
 export type AttemptOutcome =
   | { kind: 'succeeded'; value: unknown }
-  /** The token is stale or was refused; renewing it (refresh, new client token) may do. */
-  | { kind: 'renewalNeeded' }
-  | { kind: 'consentNeeded'; need: ConsentNeed; error: GrantflowError }
+  /**
+   * `renewalNeeded`: the token is stale or was refused, and renewing it (refresh, a new client
+   * token) may do; `consentNeeded`: only the user can help. Both say what consent would be asked
+   * for, since a renewal that does not help leads there too.
+   */
+  | { kind: 'renewalNeeded' | 'consentNeeded'; need: ConsentNeed; error: GrantflowError }
 
 /** The consent this wizard waits for; the one that owns it opens the provider. */
 export interface ConsentOpening {
@@ -80,7 +83,7 @@ function notProvided<Output, Input>(name: string): PromiseActorLogic<Output, Inp
 }
 
 function errorOf(event: EventObject): GrantflowError | undefined {
-  return 'error' in event ? (event.error as GrantflowError) : undefined
+  return 'error' in event ? asGrantflowError(event.error) : undefined
 }
 
 function outputOf(event: EventObject): AttemptOutcome | undefined {
@@ -123,12 +126,12 @@ export const callWizardMachine = setup({
     forgetRenewal: assign({ renewed: false }),
     rememberConsentNeed: assign(({ event }) => {
       const outcome = outputOf(event)
-      return outcome?.kind === 'consentNeeded' ? { consent: outcome.need, error: outcome.error } : {}
+      return outcome && outcome.kind !== 'succeeded' ? { consent: outcome.need, error: outcome.error } : {}
     }),
     /** A retry after consent that still cannot be made: the outcome's error is the reason. */
     rememberUnmetNeed: assign(({ event }) => {
       const outcome = outputOf(event)
-      return { error: outcome?.kind === 'consentNeeded' ? outcome.error : new CancelledError('the call was refused again after consent') }
+      return { error: outcome && outcome.kind !== 'succeeded' ? outcome.error : new CancelledError('the call was refused again after consent') }
     }),
     // Covers invoked actors' error events and CONSENT_FAILED, which both carry `error`.
     rememberError: assign({ error: ({ event }) => errorOf(event) }),

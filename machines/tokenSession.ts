@@ -1,5 +1,5 @@
 import { assign, fromPromise, setup, type PromiseActorLogic } from 'xstate'
-import { ConfigurationError, type GrantflowError } from '../src/errors.js'
+import { asGrantflowError, ConfigurationError, type GrantflowError } from '../src/errors.js'
 import type { PendingAuthorization, PendingCall, Session } from '../src/model/session.js'
 import { isTokenFresh, type TokenSet } from '../src/model/tokens.js'
 
@@ -62,7 +62,7 @@ function notProvided<Output, Input>(name: string): PromiseActorLogic<Output, Inp
 
 /** The error an invoked actor failed with (XState's error events are not in the events union). */
 function errorOf(event: { type: string }): GrantflowError | undefined {
-  return 'error' in event ? (event.error as GrantflowError) : undefined
+  return 'error' in event ? asGrantflowError(event.error) : undefined
 }
 
 export const tokenSessionMachine = setup({

@@ -16,6 +16,7 @@ export type GrantflowErrorCode =
   | 'token_expired'
   | 'configuration_error'
   | 'cancelled'
+  | 'unexpected'
 
 interface ErrorDetails {
   cause?: unknown
@@ -200,6 +201,22 @@ export class CancelledError extends GrantflowError {
   constructor(message = 'the authorization was cancelled') {
     super(message)
   }
+}
+
+/**
+ * Anything else that went wrong (a session store that failed, a bug): wrapped so the wizard's
+ * failed state always holds a GrantflowError, with the original as `cause`.
+ */
+export class UnexpectedError extends GrantflowError {
+  readonly code = 'unexpected' as const
+  constructor(cause: unknown) {
+    super(`unexpected failure: ${cause instanceof Error ? cause.name : typeof cause}`, { cause })
+  }
+}
+
+/** The error as a GrantflowError, wrapping anything else in UnexpectedError. */
+export function asGrantflowError(error: unknown): GrantflowError {
+  return error instanceof GrantflowError ? error : new UnexpectedError(error)
 }
 
 export function isGrantflowError(value: unknown): value is GrantflowError {

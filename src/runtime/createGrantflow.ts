@@ -11,7 +11,7 @@ import { createMemoryStore } from '../session/memoryStore.js'
 import type { SessionStore } from '../session/store.js'
 import { createInProcessLock, type SessionLock } from './lock.js'
 import { createPopupNavigator, createRedirectNavigator, type ConsentNavigator } from './navigation.js'
-import { sessionTarget, type ApiUserResolvers, type ClientsConfig, type SessionTarget } from './targets.js'
+import { resolveTarget, sessionTarget, type ApiUserResolvers, type ClientsConfig, type SessionTarget } from './targets.js'
 import { createTokenSessions, settled, type TokenSessions } from './tokenSessions.js'
 import { callWizardMachine } from '../../machines/callWizard.js'
 import { attemptCall, wizardActorsFor, type RefreshMode, type WizardDeps, type WizardMachine } from './wizardActors.js'
@@ -51,6 +51,11 @@ export interface GrantflowOptions<Apis extends Record<string, Api>> {
   now?: () => number
   /** Timeout of token, discovery and revocation requests (default 30 s). */
   timeoutMs?: number
+  /**
+   * Receives every actor's inspection events (XState's `inspect`): pass `createBrowserInspector().inspect`
+   * from @statelyai/inspect to watch live wizards and token sessions in the Stately inspector.
+   */
+  inspect?: ActorOptions<AnyActorLogic>['inspect']
   /** Timers for the wizard's delays (XState's clock: a SimulatedClock in tests). */
   clock?: ActorOptions<AnyActorLogic>['clock']
   /**
@@ -124,6 +129,7 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     oauthContext,
     onTokensUpdated: options.onTokensUpdated,
     decorate: options.actors?.tokenSession,
+    inspect: options.inspect,
   })
   const completions = new Map<string, Promise<CompletedAuthorization>>()
   const spentStates = new Set<string>()
@@ -216,6 +222,7 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
   const startWizard = (call?: PendingCall, wizardOptions: { interaction?: Interaction } = {}): WizardActor => {
     const actor = createActor(wizardMachine, {
       ...(options.clock && { clock: options.clock }),
+      ...(options.inspect && { inspect: options.inspect }),
       input: { interaction: wizardOptions.interaction ?? interaction, wizardId: `wizard-${++wizardCount}`, ...(call && { call }) },
     })
     driveNavigation(actor)
@@ -224,7 +231,12 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
 
   /** Restores a wizard saved before a redirect, to deliver it the callback and replay its call. */
   const resumeWizard = (persisted: Snapshot<unknown>): WizardActor => {
-    const actor = createActor(wizardMachine, { snapshot: persisted, input: {}, ...(options.clock && { clock: options.clock }) })
+    const actor = createActor(wizardMachine, {
+      snapshot: persisted,
+      input: {},
+      ...(options.clock && { clock: options.clock }),
+      ...(options.inspect && { inspect: options.inspect }),
+    })
     driveNavigation(actor)
     return actor.start()
   }
@@ -270,8 +282,10 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     resumeWizard,
     completeAuthorization,
     abandonConsent,
-    /** The token session actor of a session key (for the inspector and the React layer). */
+    /** The live token session actor of a session key, if one was started. */
     tokenSession: (key: string) => sessions.byKey(key)?.actor,
+    /** The token session a call would use, started (and loaded from the store) if need be. */
+    tokenSessionFor: (pending: PendingCall) => sessions.for(resolveTarget(config, pending)),
     sessions: {
       /** Every stored session of an API user. */
       list: (apiUser: ApiUser) => store.list(apiUser),

@@ -1,4 +1,4 @@
-import { createActor, fromPromise, waitFor, type ActorRefFrom, type SnapshotFrom } from 'xstate'
+import { createActor, fromPromise, waitFor, type ActorOptions, type ActorRefFrom, type AnyActorLogic, type SnapshotFrom } from 'xstate'
 import { tokenSessionMachine, type ConsentRequest } from '../../machines/tokenSession.js'
 import type { GrantflowError } from '../errors.js'
 import { emptySession, withError, type ConnectionError, type PendingAuthorization, type Session } from '../model/session.js'
@@ -37,6 +37,7 @@ export interface TokenSessionDeps {
   oauthContext(target: SessionTarget): Promise<OAuthContext>
   /** Called after tokens change (refresh, exchange, client credentials): requests-oauthlib's token saver. */
   onTokensUpdated?: ((session: Session) => void) | undefined
+  inspect?: ActorOptions<AnyActorLogic>['inspect']
   /** Decorates a session's actors (see GrantflowOptions.actors). */
   decorate?: ((actors: ReturnType<ReturnType<typeof createTokenSessions>['actorsFor']>, target: SessionTarget) => object) | undefined
 }
@@ -157,7 +158,10 @@ export function createTokenSessions(deps: TokenSessionDeps) {
       if (!entry) {
         const defaults = actorsFor(target)
         const provided = { ...defaults, ...deps.decorate?.(defaults, target) }
-        const actor = createActor(tokenSessionMachine.provide({ actors: provided }), { input: { key: target.key, holder: target.holder } })
+        const actor = createActor(tokenSessionMachine.provide({ actors: provided }), {
+          input: { key: target.key, holder: target.holder },
+          ...(deps.inspect && { inspect: deps.inspect }),
+        })
         entry = { actor, target }
         actors.set(target.key, entry)
         actor.start()

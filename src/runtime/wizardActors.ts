@@ -22,7 +22,13 @@ export interface WizardDeps {
   returnTo?: (() => string | undefined) | undefined
 }
 
-function consentNeeded(target: CallTarget, reason: ConsentReason, granted: readonly string[], needed: readonly string[] = []): AttemptOutcome {
+function consentNeeded(
+  target: CallTarget,
+  reason: ConsentReason,
+  granted: readonly string[],
+  needed: readonly string[] = [],
+  kind: 'consentNeeded' | 'renewalNeeded' = 'consentNeeded',
+): AttemptOutcome {
   const need: ConsentNeed = {
     provider: { id: target.provider.id, name: target.provider.name },
     api: { id: target.api.id, name: target.api.name },
@@ -31,7 +37,7 @@ function consentNeeded(target: CallTarget, reason: ConsentReason, granted: reado
     reason,
     sessionKey: target.key,
   }
-  return { kind: 'consentNeeded', need, error: new ConsentRequiredError(need) }
+  return { kind, need, error: new ConsentRequiredError(need) }
 }
 
 function reasonOf(snapshot: TokenSessionSnapshot): ConsentReason {
@@ -66,21 +72,22 @@ export async function attemptCall(deps: WizardDeps, call: PendingCall): Promise<
     if (outcome.ok) return { kind: 'succeeded', value: outcome.value }
     if (outcome.refusal === 'token_rejected') {
       session.send({ type: 'TOKEN_REJECTED', accessToken: tokens.accessToken })
-      return renewalNeeded(deps, target)
+      return renewalNeeded(deps, target, tokens.scopes, 'token_rejected')
     }
     if (target.holder === 'application') throw new InsufficientScopeError(outcome.challenge.scopes, { description: outcome.challenge.description })
     return consentNeeded(target, 'insufficient_scope', tokens.scopes, outcome.challenge.scopes)
   }
   if (target.holder === 'application' || (tokens && (snapshot.matches('valid') || snapshot.matches('unavailable')))) {
-    return renewalNeeded(deps, target)
+    return renewalNeeded(deps, target, tokens?.scopes ?? [], 'refresh_failed')
   }
   return consentNeeded(target, reasonOf(snapshot), tokens?.scopes ?? [])
 }
 
-function renewalNeeded(deps: WizardDeps, target: CallTarget): AttemptOutcome {
+/** The token must be renewed; if that does not help, this is the consent to ask for. */
+function renewalNeeded(deps: WizardDeps, target: CallTarget, granted: readonly string[], reason: ConsentReason): AttemptOutcome {
   // `raise`: the app refreshes by itself, as with requests-oauthlib's TokenExpiredError.
   if (deps.refresh === 'raise' && target.holder === 'person') throw new TokenExpiredError(target.key)
-  return { kind: 'renewalNeeded' }
+  return consentNeeded(target, reason, granted, [], 'renewalNeeded')
 }
 
 /** Renews the session's token: one refresh however many calls ask; all are released by its outcome. */
