@@ -13,9 +13,13 @@ export const errorEvent = (id: string) => ({ type: `xstate.error.actor.${id}`, e
 
 /** A readable, stable name for an abstract event (its type and the kind of its output). */
 export function describeEvent(event: EventObject): string {
-  const output = (event as { output?: { kind?: string } }).output
-  const now = (event as { now?: number }).now
-  const detail = output?.kind ?? (now !== undefined ? `now=${now}` : '')
+  const { output, now, error } = event as { output?: unknown; now?: number; error?: { error?: string } }
+  let detail = ''
+  if (output && typeof output === 'object') {
+    detail = (output as { kind?: string }).kind ?? Object.keys(output).join('+')
+  } else if (now !== undefined) detail = `now=${now}`
+  else if (error?.error) detail = error.error
+  else if ('tokens' in event) detail = (event as { tokens?: { refreshToken?: string } }).tokens?.refreshToken ? 'refreshable' : 'access-only'
   return detail ? `${event.type}(${detail})` : event.type
 }
 
