@@ -1,6 +1,28 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
+/** The package's entry points: `grantflow`, `grantflow/testing`, `grantflow/machines`. */
+const entries = {
+  index: 'src/index.ts',
+  testing: 'src/testing/index.ts',
+  machines: 'machines/index.ts',
+}
+
+// Dependencies stay imports in the library build: the app's bundler dedupes and tree-shakes them.
+const external = [/^xstate(\/|$)/, /^oauth4webapi$/, /^msw(\/|$)/, /^react(\/|$)/, /^react-dom(\/|$)/, /^@xstate\/react$/]
+
 export default defineConfig({
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: true,
+    target: 'es2022',
+    lib: {
+      entry: Object.fromEntries(Object.entries(entries).map(([name, file]) => [name, fileURLToPath(new URL(file, import.meta.url))])),
+      formats: ['es'],
+    },
+    rolldownOptions: { external },
+  },
   test: {
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     environment: 'node',

@@ -1,10 +1,10 @@
-import * as oauth from 'oauth4webapi'
 import { ApiError } from '../errors.js'
 import type { Parser } from '../model/api.js'
 import type { ApiRequest } from '../model/provider.js'
 import type { TokenSet } from '../model/tokens.js'
-import { readChallenge, type ResourceChallenge } from '../oauth/challenge.js'
-import { fetchOrUnreachable, isLoopbackHttp, type HttpDoors } from '../oauth/http.js'
+import type { ResourceChallenge } from '../oauth/challenge.js'
+import { loadSteps } from '../oauth/loadSteps.js'
+import { fetchOrUnreachable, type HttpDoors } from '../oauth/doors.js'
 
 /** How an API call ended, for the caller to decide: done, or the token was refused. */
 export type CallOutcome<Result> =
@@ -13,9 +13,13 @@ export type CallOutcome<Result> =
   | { ok: false; refusal: 'token_rejected' | 'insufficient_scope'; challenge: ResourceChallenge }
 
 /**
- * Sends an API request with the access token (oauth4webapi's protectedResourceRequest), and reads
- * the answer: parsed JSON (or text) on success, a refusal the runtime can act on, or ApiError.
- * Redirects are not followed, so the token is never forwarded to another host.
+ * Sends an API request with the access token and reads the answer: parsed JSON (or text) on
+ * success, a refusal the runtime can act on, or ApiError.
+ *
+ * The request is the one oauth4webapi's protectedResourceRequest would send (Bearer header,
+ * redirects not followed, so the token never goes to another host), sent with fetch directly:
+ * the happy path then needs none of oauth4webapi, which loads with the other protocol steps on
+ * first need (the core bundle budget). A challenge in the answer is parsed by oauth4webapi.
  */
 export async function sendApiRequest<Result>(
   request: ApiRequest,
@@ -23,22 +27,18 @@ export async function sendApiRequest<Result>(
   doors: HttpDoors,
   parse: Parser<Result>,
 ): Promise<CallOutcome<Result>> {
-  let response: Response
-  try {
-    response = await oauth.protectedResourceRequest(tokens.accessToken, request.method, request.url, request.headers, request.body, {
-      [oauth.customFetch]: (url, init) => fetchOrUnreachable(doors, url, init as RequestInit),
-      ...(isLoopbackHttp(request.url.href) && { [oauth.allowInsecureRequests]: true }),
-    })
-  } catch (error) {
-    if (!(error instanceof oauth.WWWAuthenticateChallengeError)) throw error
-    const challenge = readChallenge(error.cause)
-    if (error.status === 401) return { ok: false, refusal: 'token_rejected', challenge }
-    if (error.status === 403 && challenge.error === 'insufficient_scope') return { ok: false, refusal: 'insufficient_scope', challenge }
-    throw await apiError(error.response, doors, challenge)
-  }
-  if (response.status === 401) return { ok: false, refusal: 'token_rejected', challenge: { scopes: [] } }
-  if (!response.ok) throw await apiError(response, doors)
-  return { ok: true, value: parse(await readBody(response)), status: response.status }
+  request.headers.set('authorization', `Bearer ${tokens.accessToken}`)
+  const response = await fetchOrUnreachable(doors, request.url.href, {
+    method: request.method,
+    headers: request.headers,
+    body: request.body ?? null,
+    redirect: 'manual',
+  })
+  if (response.ok) return { ok: true, value: parse(await readBody(response)), status: response.status }
+  const challenge = response.headers.has('www-authenticate') ? await (await loadSteps()).parseChallenge(response) : undefined
+  if (response.status === 401) return { ok: false, refusal: 'token_rejected', challenge: challenge ?? { scopes: [] } }
+  if (response.status === 403 && challenge?.error === 'insufficient_scope') return { ok: false, refusal: 'insufficient_scope', challenge }
+  throw await apiError(response, doors, challenge)
 }
 
 async function readBody(response: Response): Promise<unknown> {

@@ -1,6 +1,7 @@
 import * as oauth from 'oauth4webapi'
 import type { AuthorizationServerConfig } from '../model/provider.js'
-import { requestOptions, type HttpDoors } from './http.js'
+import type { HttpDoors } from './doors.js'
+import { requestOptions } from './requestOptions.js'
 import { toGrantflowError } from './mapErrors.js'
 
 /** Discovered metadata, kept per issuer for the life of the runtime. */

@@ -1,21 +1,9 @@
 import * as oauth from 'oauth4webapi'
 import { InvalidCallbackError } from '../errors.js'
 import type { PendingAuthorization } from '../model/session.js'
+import { callbackParameters } from './callbackParameters.js'
 import type { OAuthContext } from './context.js'
 import { toGrantflowError } from './mapErrors.js'
-
-/** The parameters of a redirect back from the provider, from a URL, its string or its query. */
-export function callbackParameters(callback: string | URL | URLSearchParams): URLSearchParams {
-  if (callback instanceof URLSearchParams) return callback
-  if (callback instanceof URL) return callback.searchParams
-  try {
-    return new URL(callback).searchParams
-  } catch {
-    // A bare query string ("?code=...&state=...") is accepted too.
-    if (/^\??[\w.~%-]+=/.test(callback)) return new URLSearchParams(callback)
-    throw new InvalidCallbackError('malformed')
-  }
-}
 
 /**
  * Checks a callback against the pending authorization: `state` always, `iss` where the provider

@@ -4,7 +4,7 @@ import { isConfidential } from '../model/client.js'
 import type { TokenSet } from '../model/tokens.js'
 import { toOauthClient } from './clientAuth.js'
 import type { OAuthContext } from './context.js'
-import { requestOptions } from './http.js'
+import { requestOptions } from './requestOptions.js'
 import { toGrantflowError } from './mapErrors.js'
 import { toTokenSet } from './tokenSet.js'
 

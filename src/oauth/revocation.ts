@@ -2,7 +2,7 @@ import * as oauth from 'oauth4webapi'
 import type { TokenSet } from '../model/tokens.js'
 import { toOauthClient } from './clientAuth.js'
 import type { OAuthContext } from './context.js'
-import { requestOptions } from './http.js'
+import { requestOptions } from './requestOptions.js'
 import { toGrantflowError } from './mapErrors.js'
 
 /**

@@ -3,18 +3,19 @@ import type { Interaction } from '../../machines/callWizard.js'
 import { CancelledError, ConfigurationError, ConsentRequiredError, InvalidCallbackError, type GrantflowError } from '../errors.js'
 import type { Api, Endpoint } from '../model/api.js'
 import type { ApiUser, PendingCall, Session } from '../model/session.js'
-import { resolveAuthorizationServer, type DiscoveryCache } from '../oauth/authorizationServer.js'
-import { callbackParameters } from '../oauth/callback.js'
+import type { DiscoveryCache } from '../oauth/authorizationServer.js'
+import { callbackParameters } from '../oauth/callbackParameters.js'
+import { loadSteps } from '../oauth/loadSteps.js'
 import type { OAuthContext } from '../oauth/context.js'
-import { defaultDoors, type HttpDoors } from '../oauth/http.js'
+import { defaultDoors, type HttpDoors } from '../oauth/doors.js'
 import { createMemoryStore } from '../session/memoryStore.js'
 import type { SessionStore } from '../session/store.js'
 import { createInProcessLock, type SessionLock } from './lock.js'
-import { createPopupNavigator, createRedirectNavigator, type ConsentNavigator } from './navigation.js'
+import type { ConsentNavigator } from './navigation.js'
 import { resolveTarget, sessionTarget, type ApiUserResolvers, type ClientsConfig, type SessionTarget } from './targets.js'
 import { createTokenSessions, settled, type TokenSessions } from './tokenSessions.js'
-import { callWizardMachine } from '../../machines/callWizard.js'
-import { attemptCall, wizardActorsFor, type RefreshMode, type WizardDeps, type WizardMachine } from './wizardActors.js'
+import { attemptCall, type RefreshMode, type WizardDeps } from './attempt.js'
+import type { WizardActors, WizardMachine } from './wizardActors.js'
 
 export interface GrantflowOptions<Apis extends Record<string, Api>> {
   /** The APIs the app calls, by the name it will call them with. */
@@ -35,10 +36,10 @@ export interface GrantflowOptions<Apis extends Record<string, Api>> {
    */
   interaction?: Interaction
   /**
-   * How the user is sent to the provider: `'redirect'`, `'popup'` (browser), or a navigator of
-   * your own (a test's simulated user, a native app's browser tab).
+   * How the user is sent to the provider: `createRedirectNavigator()`, `createPopupNavigator()`,
+   * or a navigator of your own (a test's simulated user, a native app's browser tab).
    */
-  navigator?: 'redirect' | 'popup' | ConsentNavigator
+  navigator?: ConsentNavigator
   /** Where the user returns after a redirect consent; default: nowhere (the callback route decides). */
   returnTo?: () => string | undefined
   /** requests-oauthlib's refresh behaviours: refresh silently (`auto`), throw TokenExpiredError (`raise`), or refresh and call `onTokensUpdated` (`notify`). */
@@ -68,7 +69,7 @@ export interface GrantflowOptions<Apis extends Record<string, Api>> {
   }
 }
 
-export type WizardActors = ReturnType<typeof wizardActorsFor>
+export type { WizardActors }
 export type TokenSessionActors = ReturnType<TokenSessions['actorsFor']>
 
 type ParamsOf<E> = E extends Endpoint<infer P, unknown, unknown> ? P : never
@@ -116,7 +117,7 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
   const discovery: DiscoveryCache = new Map()
 
   const oauthContext = async (target: SessionTarget): Promise<OAuthContext> => ({
-    as: await resolveAuthorizationServer(target.environment.authorizationServer, doors, discovery),
+    as: await (await loadSteps()).resolveAuthorizationServer(target.environment.authorizationServer, doors, discovery),
     client: target.client,
     doors,
     fixes: target.provider.fixes,
@@ -182,21 +183,10 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     }
   }
 
-  const navigator: ConsentNavigator | undefined =
-    options.navigator === 'redirect'
-      ? createRedirectNavigator()
-      : options.navigator === 'popup'
-        ? createPopupNavigator({
-            onCallback: (url) => void completeAuthorization(url).catch(() => undefined),
-            onAbandoned: (sessionKey) => abandonConsent(sessionKey),
-          })
-        : options.navigator
-
   const deps: WizardDeps = { config, sessions, doors, refresh: options.refresh ?? 'auto', completeAuthorization, returnTo: options.returnTo }
-  const defaultWizardActors = wizardActorsFor(deps)
-  const wizardMachine: WizardMachine = callWizardMachine.provide({
-    actors: { ...defaultWizardActors, ...options.actors?.wizard?.(defaultWizardActors) },
-  })
+  // Loaded when a call first needs the wizard: a call with a valid token never does.
+  let wizardMachine: Promise<WizardMachine> | undefined
+  const loadWizard = () => (wizardMachine ??= import('./wizardActors.js').then((m) => m.createWizardMachine(deps, options.actors?.wizard)))
   let wizardCount = 0
 
   /** Opens the provider when a wizard that owns a consent starts waiting for the user. */
@@ -209,7 +199,7 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
       opened = url
       const sessionKey = snapshot.context.consent!.sessionKey
       Promise.resolve()
-        .then(() => navigator?.open(url, { sessionKey, saveWizard: () => actor.getPersistedSnapshot() }))
+        .then(() => options.navigator?.open(url, { sessionKey, saveWizard: () => actor.getPersistedSnapshot() }))
         .catch((error: GrantflowError) => abandonConsent(sessionKey, error))
     })
   }
@@ -219,8 +209,8 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
   }
 
   /** Starts a wizard for a call (React binds to it; the promise API awaits it). */
-  const startWizard = (call?: PendingCall, wizardOptions: { interaction?: Interaction } = {}): WizardActor => {
-    const actor = createActor(wizardMachine, {
+  const startWizard = async (call?: PendingCall, wizardOptions: { interaction?: Interaction } = {}): Promise<WizardActor> => {
+    const actor = createActor(await loadWizard(), {
       ...(options.clock && { clock: options.clock }),
       ...(options.inspect && { inspect: options.inspect }),
       input: { interaction: wizardOptions.interaction ?? interaction, wizardId: `wizard-${++wizardCount}`, ...(call && { call }) },
@@ -230,8 +220,8 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
   }
 
   /** Restores a wizard saved before a redirect, to deliver it the callback and replay its call. */
-  const resumeWizard = (persisted: Snapshot<unknown>): WizardActor => {
-    const actor = createActor(wizardMachine, {
+  const resumeWizard = async (persisted: Snapshot<unknown>): Promise<WizardActor> => {
+    const actor = createActor(await loadWizard(), {
       snapshot: persisted,
       input: {},
       ...(options.clock && { clock: options.clock }),
@@ -246,7 +236,7 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     // Happy path: a fresh token means one snapshot read and one request, no wizard.
     const first = await attemptCall(deps, pending)
     if (first.kind === 'succeeded') return first.value
-    const actor = startWizard(pending)
+    const actor = await startWizard(pending)
     const done = await waitFor(actor, (s) => s.status === 'done' || s.matches('failed'), { timeout: Infinity })
     actor.stop()
     if (done.matches('succeeded')) return done.context.result
@@ -273,10 +263,12 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     return stored && api ? sessionTarget(config, api, stored.apiUser) : undefined
   }
 
+  options.navigator?.connect?.({ completeAuthorization, abandonConsent })
+
   return {
     apis,
     /** The navigation door in use (React calls `prepare()` on a popup navigator from the click). */
-    navigator,
+    navigator: options.navigator,
     call,
     startWizard,
     resumeWizard,

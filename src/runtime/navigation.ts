@@ -11,6 +11,14 @@ export interface ConsentNavigator {
    * a redirect to keep before leaving the page.
    */
   open(url: string, context: { sessionKey: string; saveWizard: () => unknown }): void | Promise<void>
+  /** Called once by the runtime the navigator is given to, for navigators that report back (popup). */
+  connect?(runtime: NavigatorRuntime): void
+}
+
+/** What a navigator may tell the runtime. */
+export interface NavigatorRuntime {
+  completeAuthorization(callbackUrl: string): Promise<unknown>
+  abandonConsent(sessionKey: string): void
 }
 
 /** Minimal window surface the browser navigators use, injectable for tests. */
@@ -58,20 +66,35 @@ export interface PopupNavigator extends ConsentNavigator {
 /**
  * Popup mode: the provider opens in a popup and the page never navigates away. The callback page
  * in the popup posts its URL back (checked against this page's origin); the result is handed to
- * `onCallback` (grantflow's completeAuthorization). A popup closed before that abandons the consent.
+ * the runtime's completeAuthorization. A popup closed before that abandons the consent.
+ *
+ * @example
+ * const navigator = createPopupNavigator()
+ * const grantflow = createGrantflow({ ..., navigator })
+ * button.onclick = () => { navigator.prepare(); grantflow.apis.vat.submitReturn(...) }
  */
-export function createPopupNavigator(options: {
-  onCallback: (callbackUrl: string) => void
-  onAbandoned: (sessionKey: string) => void
-  window?: NavigatorWindow
-  features?: string
-  pollMs?: number
-}): PopupNavigator {
+export function createPopupNavigator(
+  options: {
+    /** Defaults to the runtime's completeAuthorization, once connected. */
+    onCallback?: (callbackUrl: string) => void
+    /** Defaults to the runtime's abandonConsent, once connected. */
+    onAbandoned?: (sessionKey: string) => void
+    window?: NavigatorWindow
+    features?: string
+    pollMs?: number
+  } = {},
+): PopupNavigator {
   const win = options.window ?? (globalThis as unknown as NavigatorWindow)
+  let runtime: NavigatorRuntime | undefined
+  const onCallback = (url: string) => (options.onCallback ? options.onCallback(url) : void runtime?.completeAuthorization(url).catch(() => undefined))
+  const onAbandoned = (key: string) => (options.onAbandoned ? options.onAbandoned(key) : runtime?.abandonConsent(key))
   const features = options.features ?? 'popup,width=520,height=720'
   let prepared: ReturnType<NavigatorWindow['open']> = null
   return {
     mode: 'popup',
+    connect(connected) {
+      runtime = connected
+    },
     prepare() {
       if (!prepared || prepared.closed) prepared = win.open('about:blank', 'grantflow-consent', features)
     },
@@ -88,12 +111,12 @@ export function createPopupNavigator(options: {
         settled = true
         stop()
         popup.close()
-        options.onCallback(data.url)
+        onCallback(data.url)
       }
       const timer = setInterval(() => {
         if (!popup.closed || settled) return
         stop()
-        options.onAbandoned(sessionKey)
+        onAbandoned(sessionKey)
       }, options.pollMs ?? 500)
       const stop = () => {
         clearInterval(timer)

@@ -3,14 +3,9 @@ import { tokenSessionMachine, type ConsentRequest } from '../../machines/tokenSe
 import type { GrantflowError } from '../errors.js'
 import { emptySession, withError, type ConnectionError, type PendingAuthorization, type Session } from '../model/session.js'
 import { isTokenFresh, type TokenSet } from '../model/tokens.js'
-import { startAuthorization } from '../oauth/authorize.js'
-import { validateCallback } from '../oauth/callback.js'
-import { requestClientCredentials } from '../oauth/clientCredentials.js'
-import { exchangeCode } from '../oauth/codeExchange.js'
 import type { OAuthContext } from '../oauth/context.js'
-import type { HttpDoors } from '../oauth/http.js'
-import { refreshTokens } from '../oauth/refresh.js'
-import { revokeTokens } from '../oauth/revocation.js'
+import type { HttpDoors } from '../oauth/doors.js'
+import { loadSteps } from '../oauth/loadSteps.js'
 import type { SessionStore } from '../session/store.js'
 import type { SessionLock } from './lock.js'
 import type { SessionTarget } from './targets.js'
@@ -93,6 +88,7 @@ export function createTokenSessions(deps: TokenSessionDeps) {
               // refresh token must never be sent twice, so adopt theirs.
               const stored = (await store.get(target.key))?.tokens
               if (stored && stored.refreshToken !== input.tokens.refreshToken && isTokenFresh(stored, doors.now())) return stored
+              const { refreshTokens } = await loadSteps()
               return saveTokens(target, await refreshTokens(await deps.oauthContext(target), input.tokens))
             })
             .catch((error) => recordError(target, 'refresh', error)),
@@ -103,13 +99,14 @@ export function createTokenSessions(deps: TokenSessionDeps) {
               // Adopt a token another instance obtained meanwhile, unless it is the one just refused.
               const stored = (await store.get(target.key))?.tokens
               if (stored && stored.accessToken !== input.tokens?.accessToken && isTokenFresh(stored, doors.now())) return stored
+              const { requestClientCredentials } = await loadSteps()
               return saveTokens(target, await requestClientCredentials(await deps.oauthContext(target), target.scopes))
             })
             .catch((error) => recordError(target, 'client_credentials', error)),
         ),
         prepareConsent: fromPromise<{ url: string; pending: PendingAuthorization }, { key: string; request: ConsentRequest; granted: string[] }>(async ({ input }) => {
           try {
-            const context = await deps.oauthContext(target)
+            const [context, { startAuthorization }] = await Promise.all([deps.oauthContext(target), loadSteps()])
             const prepared = await startAuthorization({
               as: context.as,
               client: context.client,
@@ -125,7 +122,7 @@ export function createTokenSessions(deps: TokenSessionDeps) {
           }
         }),
         exchangeCode: fromPromise<TokenSet, { key: string; callback: URLSearchParams; pending: PendingAuthorization }>(async ({ input }) => {
-          const context = await deps.oauthContext(target)
+          const [context, { validateCallback, exchangeCode }] = await Promise.all([deps.oauthContext(target), loadSteps()])
           try {
             const callback = validateCallback(context, input.callback, input.pending)
             // Spend the pending authorization before the exchange: a reload, a second tab or a
@@ -139,7 +136,7 @@ export function createTokenSessions(deps: TokenSessionDeps) {
         }),
         revokeTokens: fromPromise<void, { key: string; tokens: TokenSet | undefined }>(async ({ input }) => {
           try {
-            if (input.tokens) await revokeTokens(await deps.oauthContext(target), input.tokens)
+            if (input.tokens) await (await loadSteps()).revokeTokens(await deps.oauthContext(target), input.tokens)
           } catch (error) {
             await recordError(target, 'revoke', error).catch(() => undefined)
             throw error

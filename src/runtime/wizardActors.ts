@@ -1,94 +1,13 @@
 import { fromCallback, fromPromise, waitFor, type EventObject } from 'xstate'
 import { callWizardMachine, type AttemptOutcome, type ConsentNeed, type ConsentOpening, type Interaction } from '../../machines/callWizard.js'
-import { buildApiRequest } from '../call/buildRequest.js'
-import { sendApiRequest } from '../call/sendRequest.js'
-import { ConsentRequiredError, InsufficientScopeError, TokenExpiredError, type ConsentReason } from '../errors.js'
 import type { PendingCall } from '../model/session.js'
-import { hasScopes, isTokenFresh, unionScopes } from '../model/tokens.js'
-import type { HttpDoors } from '../oauth/http.js'
-import { resolveTarget, type CallTarget, type TargetConfig } from './targets.js'
-import { isSettled, settled, type TokenSessionSnapshot, type TokenSessions } from './tokenSessions.js'
+import { hasScopes } from '../model/tokens.js'
+import { attemptCall, consentNeeded, reasonOf, type WizardDeps } from './attempt.js'
+import { resolveTarget } from './targets.js'
+import { settled, type TokenSessionSnapshot } from './tokenSessions.js'
 
-/** requests-oauthlib's three refresh behaviours. */
-export type RefreshMode = 'auto' | 'raise' | 'notify'
-
-export interface WizardDeps {
-  config: TargetConfig
-  sessions: TokenSessions
-  doors: HttpDoors
-  refresh: RefreshMode
-  completeAuthorization(callbackUrl: string): Promise<unknown>
-  /** Where the user should come back to after a redirect consent (the current page). */
-  returnTo?: (() => string | undefined) | undefined
-}
-
-function consentNeeded(
-  target: CallTarget,
-  reason: ConsentReason,
-  granted: readonly string[],
-  needed: readonly string[] = [],
-  kind: 'consentNeeded' | 'renewalNeeded' = 'consentNeeded',
-): AttemptOutcome {
-  const need: ConsentNeed = {
-    provider: { id: target.provider.id, name: target.provider.name },
-    api: { id: target.api.id, name: target.api.name },
-    // Ask again for what the session had, so consenting for one call loses no other.
-    scopes: unionScopes(granted, target.endpoint.scopes, needed),
-    reason,
-    sessionKey: target.key,
-  }
-  return { kind, need, error: new ConsentRequiredError(need) }
-}
-
-function reasonOf(snapshot: TokenSessionSnapshot): ConsentReason {
-  if (snapshot.matches('revoked')) return 'revoked'
-  if (snapshot.matches('expired')) return 'refresh_failed'
-  return 'no_session'
-}
-
-/**
- * One attempt at a call with the session's current token: the happy path (a fresh token) is a
- * snapshot read and one request; everything else says what the wizard should do next.
- */
-export async function attemptCall(deps: WizardDeps, call: PendingCall): Promise<AttemptOutcome> {
-  const target = resolveTarget(deps.config, call)
-  const session = deps.sessions.for(target)
-  let snapshot = session.getSnapshot()
-  if (!isSettled(snapshot)) snapshot = await settled(session)
-  const tokens = snapshot.context.tokens
-
-  if (snapshot.matches('valid') && tokens && isTokenFresh(tokens, deps.doors.now())) {
-    if (target.holder === 'person' && !hasScopes(tokens.scopes, target.endpoint.scopes)) {
-      return consentNeeded(target, 'insufficient_scope', tokens.scopes)
-    }
-    const request = buildApiRequest(target.provider, target.environment, target.endpoint, call.params, call.body)
-    let outcome
-    try {
-      outcome = await sendApiRequest(request, tokens, deps.doors, target.endpoint.parseResult)
-    } catch (error) {
-      void deps.sessions.recordCallError(target, error)
-      throw error
-    }
-    if (outcome.ok) return { kind: 'succeeded', value: outcome.value }
-    if (outcome.refusal === 'token_rejected') {
-      session.send({ type: 'TOKEN_REJECTED', accessToken: tokens.accessToken })
-      return renewalNeeded(deps, target, tokens.scopes, 'token_rejected')
-    }
-    if (target.holder === 'application') throw new InsufficientScopeError(outcome.challenge.scopes, { description: outcome.challenge.description })
-    return consentNeeded(target, 'insufficient_scope', tokens.scopes, outcome.challenge.scopes)
-  }
-  if (target.holder === 'application' || (tokens && (snapshot.matches('valid') || snapshot.matches('unavailable')))) {
-    return renewalNeeded(deps, target, tokens?.scopes ?? [], 'refresh_failed')
-  }
-  return consentNeeded(target, reasonOf(snapshot), tokens?.scopes ?? [])
-}
-
-/** The token must be renewed; if that does not help, this is the consent to ask for. */
-function renewalNeeded(deps: WizardDeps, target: CallTarget, granted: readonly string[], reason: ConsentReason): AttemptOutcome {
-  // `raise`: the app refreshes by itself, as with requests-oauthlib's TokenExpiredError.
-  if (deps.refresh === 'raise' && target.holder === 'person') throw new TokenExpiredError(target.key)
-  return consentNeeded(target, reason, granted, [], 'renewalNeeded')
-}
+// The call wizard and its actors: loaded when a call first needs more than a valid token (the
+// fast path in attempt.ts does not), so the page-load bundle stays within its budget.
 
 /** Renews the session's token: one refresh however many calls ask; all are released by its outcome. */
 export async function renewToken(deps: WizardDeps, call: PendingCall): Promise<AttemptOutcome> {
@@ -158,9 +77,12 @@ export function wizardActorsFor(deps: WizardDeps) {
   }
 }
 
-/** The call wizard with the runtime's actors. */
-export function wizardMachineFor(deps: WizardDeps) {
-  return callWizardMachine.provide({ actors: wizardActorsFor(deps) })
+export type WizardActors = ReturnType<typeof wizardActorsFor>
+
+/** The call wizard with the runtime's actors, decorated as the app asked. */
+export function createWizardMachine(deps: WizardDeps, decorate?: (actors: WizardActors) => Partial<WizardActors>) {
+  const actors = wizardActorsFor(deps)
+  return callWizardMachine.provide({ actors: { ...actors, ...decorate?.(actors) } })
 }
 
-export type WizardMachine = ReturnType<typeof wizardMachineFor>
+export type WizardMachine = ReturnType<typeof createWizardMachine>

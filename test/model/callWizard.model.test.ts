@@ -58,7 +58,7 @@ function eventsIn(snapshot: ReturnType<typeof callWizardMachine.getInitialSnapsh
 }
 
 /** A live runtime against the provider kit, whose wizard steps wait at gates for the test. */
-function createSut(interaction: Interaction, startWithCall: boolean) {
+async function createSut(interaction: Interaction, startWithCall: boolean) {
   const gates = createGates()
   const clock = new SimulatedClock()
   const failingStore = failableStore(createMemoryStore())
@@ -80,7 +80,7 @@ function createSut(interaction: Interaction, startWithCall: boolean) {
       },
     },
   })
-  const wizard = world.grantflow.startWizard(startWithCall ? CALL : undefined, { interaction })
+  const wizard = await world.grantflow.startWizard(startWithCall ? CALL : undefined, { interaction })
   // Unhandled rejections would hide behind the wizard's own error handling.
   const sessionKey = 'vat/sandbox/company%3Aacme-ltd'
   const session = () => world.grantflow.tokenSessionFor(CALL)
@@ -102,7 +102,7 @@ function createSut(interaction: Interaction, startWithCall: boolean) {
   return { world, wizard, gates, clock, session, sessionKey, grantTokens, ensureTokens, store: failingStore }
 }
 
-type Sut = ReturnType<typeof createSut>
+type Sut = Awaited<ReturnType<typeof createSut>>
 
 /** Arranges the world so that the SUT produces `event`, before the step that leads to it runs. */
 async function arrangeAhead(sut: Sut, event: EventObject | undefined): Promise<void> {
@@ -178,7 +178,7 @@ function observe(sut: Sut, expected: ModelStep['state']): void {
 }
 
 async function run(path: ModelStep[], interaction: Interaction, startWithCall = false) {
-  const sut = createSut(interaction, startWithCall)
+  const sut = await createSut(interaction, startWithCall)
   try {
     for (let i = 0; i < path.length; i++) {
       const { event, state } = path[i]!

@@ -44,7 +44,7 @@ describe('API failures', () => {
   it('keeps the wizard recoverable after an API error: RETRY makes the same call again', async () => {
     const { grantflow, kit, routes } = await connected()
     kit.fail({ endpoint: 'api', kind: 'server_error' })
-    const wizard = grantflow.startWizard({ api: 'vat', endpoint: 'submitReturn', params: { vrn: VRN }, body: vatReturn() })
+    const wizard = await grantflow.startWizard({ api: 'vat', endpoint: 'submitReturn', params: { vrn: VRN }, body: vatReturn() })
     await new Promise<void>((resolve) => wizard.subscribe((s) => s.matches('failed') && resolve()))
     expect(routes.submissions).toHaveLength(0)
     wizard.send({ type: 'RETRY' })

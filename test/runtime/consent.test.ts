@@ -50,7 +50,7 @@ describe('calling an endpoint that needs consent', () => {
   it('keeps the call when consent is denied, and the retry submits it once', async () => {
     const { grantflow, kit, routes } = vatWorld({ server })
     kit.consent('deny')
-    const wizard = grantflow.startWizard({ api: 'vat', endpoint: 'submitReturn', params: { vrn: VRN }, body: vatReturn() })
+    const wizard = await grantflow.startWizard({ api: 'vat', endpoint: 'submitReturn', params: { vrn: VRN }, body: vatReturn() })
     const failed = await waitFor(wizard, (s) => s.matches('failed'))
     expect(failed.context.error).toBeInstanceOf(ConsentDeniedError)
     expect(failed.context.call?.body).toEqual(vatReturn())

@@ -6,7 +6,6 @@ import {
   createPopupNavigator,
   createRedirectNavigator,
   SAVED_WIZARD_KEY,
-  type Grantflow,
 } from '../../src/index.js'
 import { APP_ORIGIN, fakeWindow, until } from '../support/fakeBrowser.js'
 import { useMsw, vatReturn, vatWorld, VRN } from '../support/vatWorld.js'
@@ -19,7 +18,7 @@ describe('redirect mode', () => {
     const tab = fakeWindow()
     const store = () => createBrowserStore({ pendingStorage: tab.sessionStorage })
     const first = vatWorld({ server, store: store(), grantflow: { navigator: createRedirectNavigator(tab.win) } })
-    const wizard = first.grantflow.startWizard(submit)
+    const wizard = await first.grantflow.startWizard(submit)
     await waitFor(wizard, (s) => s.matches({ awaitingConsent: 'atProvider' }))
     await until(() => tab.assigned.length === 1)
     // The page unloads; what survives is sessionStorage.
@@ -31,7 +30,7 @@ describe('redirect mode', () => {
     const page2 = createWorldOnSameProvider(first, store())
     const saved = JSON.parse(tab.sessionStorage.getItem(SAVED_WIZARD_KEY)!)
     expect(JSON.stringify(saved)).not.toMatch(/access_token|refresh_token|codeVerifier/)
-    const resumed = page2.resumeWizard(saved)
+    const resumed = await page2.resumeWizard(saved)
     resumed.send({ type: 'CALLBACK_RECEIVED', callbackUrl })
     const done = await waitFor(resumed, (s) => s.status === 'done' || s.matches('failed'))
     expect(done.context.error).toBeUndefined()
@@ -41,7 +40,7 @@ describe('redirect mode', () => {
 
     // A reload of the callback page (or a StrictMode double mount) restores the wizard again:
     // the code is not exchanged twice and the return is not sent twice.
-    const reloaded = createWorldOnSameProvider(first, store()).resumeWizard(saved)
+    const reloaded = await createWorldOnSameProvider(first, store()).resumeWizard(saved)
     reloaded.send({ type: 'CALLBACK_RECEIVED', callbackUrl })
     const again = await waitFor(reloaded, (s) => s.status === 'done' || s.matches('failed'))
     expect(again.value).toBe('failed')
@@ -53,16 +52,9 @@ describe('redirect mode', () => {
 describe('popup mode', () => {
   function popupWorld() {
     const tab = fakeWindow()
-    // The navigator reports to the runtime it is given to.
-    const runtime: { current?: Grantflow } = {}
-    const navigator = createPopupNavigator({
-      window: tab.win,
-      pollMs: 5,
-      onCallback: (url) => void runtime.current!.completeAuthorization(url).catch(() => undefined),
-      onAbandoned: (key) => runtime.current!.abandonConsent(key),
-    })
+    // The runtime connects the navigator to itself: the popup's result goes to completeAuthorization.
+    const navigator = createPopupNavigator({ window: tab.win, pollMs: 5 })
     const world = vatWorld({ server, grantflow: { navigator } })
-    runtime.current = world.grantflow as unknown as Grantflow
     return { ...world, tab, navigator }
   }
 
@@ -84,7 +76,7 @@ describe('popup mode', () => {
 
   it('fails the call with CancelledError when the user closes the popup, keeping it for a retry', async () => {
     const { grantflow, tab } = popupWorld()
-    const wizard = grantflow.startWizard(submit)
+    const wizard = await grantflow.startWizard(submit)
     await until(() => tab.popups.length === 1)
     tab.popups[0]!.close()
     const failed = await waitFor(wizard, (s) => s.matches('failed'))

@@ -137,7 +137,7 @@ describe('disconnecting', () => {
     const { grantflow } = await connected()
     const [session] = await grantflow.sessions.list({ kind: 'company', id: 'acme-ltd' })
     await grantflow.sessions.disconnect(session!.key)
-    const wizard = grantflow.startWizard({ api: 'vat', endpoint: 'obligations', params: query }, { interaction: 'none' })
+    const wizard = await grantflow.startWizard({ api: 'vat', endpoint: 'obligations', params: query }, { interaction: 'none' })
     const failed = await waitFor(wizard, (s) => s.matches('failed'))
     expect(failed.context.error).toBeInstanceOf(ConsentRequiredError)
     expect((failed.context.error as ConsentRequiredError).reason).toBe('revoked')

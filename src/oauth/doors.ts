@@ -1,6 +1,4 @@
-import * as oauth from 'oauth4webapi'
 import { ProviderUnreachableError } from '../errors.js'
-import { applyTokenResponseFixes, type ComplianceFix } from '../providers/fixes/index.js'
 
 /**
  * The doors through which the protocol layer reaches the outside world. Nothing below reaches
@@ -38,24 +36,4 @@ export function isLoopbackHttp(url: string | undefined): boolean {
   if (!url) return false
   const { protocol, hostname } = new URL(url)
   return protocol === 'http:' && (hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]')
-}
-
-/**
- * oauth4webapi request options: our fetch door, a timeout, and the provider's compliance fixes
- * applied to token endpoint responses before oauth4webapi validates them.
- */
-export function requestOptions(
-  doors: HttpDoors,
-  as: oauth.AuthorizationServer,
-  fixes: readonly ComplianceFix[] = [],
-): oauth.HttpRequestOptions<'POST', URLSearchParams> & oauth.HttpRequestOptions<'GET'> {
-  const insecure = isLoopbackHttp(as.token_endpoint) || isLoopbackHttp(as.issuer)
-  return {
-    signal: () => AbortSignal.timeout(doors.timeoutMs),
-    [oauth.customFetch]: async (url, init) => {
-      const response = await fetchOrUnreachable(doors, url, init as RequestInit)
-      return url === as.token_endpoint ? applyTokenResponseFixes(response, fixes, { now: doors.now() }) : response
-    },
-    ...(insecure && { [oauth.allowInsecureRequests]: true }),
-  }
 }

@@ -1,0 +1,91 @@
+import type { AttemptOutcome, ConsentNeed } from '../../machines/callWizard.js'
+import { buildApiRequest } from '../call/buildRequest.js'
+import { sendApiRequest } from '../call/sendRequest.js'
+import { ConsentRequiredError, InsufficientScopeError, TokenExpiredError, type ConsentReason } from '../errors.js'
+import type { PendingCall } from '../model/session.js'
+import { hasScopes, isTokenFresh, unionScopes } from '../model/tokens.js'
+import type { HttpDoors } from '../oauth/doors.js'
+import { resolveTarget, type CallTarget, type TargetConfig } from './targets.js'
+import { isSettled, settled, type TokenSessionSnapshot, type TokenSessions } from './tokenSessions.js'
+
+/** requests-oauthlib's three refresh behaviours. */
+export type RefreshMode = 'auto' | 'raise' | 'notify'
+
+export interface WizardDeps {
+  config: TargetConfig
+  sessions: TokenSessions
+  doors: HttpDoors
+  refresh: RefreshMode
+  completeAuthorization(callbackUrl: string): Promise<unknown>
+  /** Where the user should come back to after a redirect consent (the current page). */
+  returnTo?: (() => string | undefined) | undefined
+}
+
+export function consentNeeded(
+  target: CallTarget,
+  reason: ConsentReason,
+  granted: readonly string[],
+  needed: readonly string[] = [],
+  kind: 'consentNeeded' | 'renewalNeeded' = 'consentNeeded',
+): AttemptOutcome {
+  const need: ConsentNeed = {
+    provider: { id: target.provider.id, name: target.provider.name },
+    api: { id: target.api.id, name: target.api.name },
+    // Ask again for what the session had, so consenting for one call loses no other.
+    scopes: unionScopes(granted, target.endpoint.scopes, needed),
+    reason,
+    sessionKey: target.key,
+  }
+  return { kind, need, error: new ConsentRequiredError(need) }
+}
+
+export function reasonOf(snapshot: TokenSessionSnapshot): ConsentReason {
+  if (snapshot.matches('revoked')) return 'revoked'
+  if (snapshot.matches('expired')) return 'refresh_failed'
+  return 'no_session'
+}
+
+/**
+ * One attempt at a call with the session's current token: the happy path (a fresh token) is a
+ * snapshot read and one request; everything else says what the wizard should do next.
+ */
+export async function attemptCall(deps: WizardDeps, call: PendingCall): Promise<AttemptOutcome> {
+  const target = resolveTarget(deps.config, call)
+  const session = deps.sessions.for(target)
+  let snapshot = session.getSnapshot()
+  if (!isSettled(snapshot)) snapshot = await settled(session)
+  const tokens = snapshot.context.tokens
+
+  if (snapshot.matches('valid') && tokens && isTokenFresh(tokens, deps.doors.now())) {
+    if (target.holder === 'person' && !hasScopes(tokens.scopes, target.endpoint.scopes)) {
+      return consentNeeded(target, 'insufficient_scope', tokens.scopes)
+    }
+    const request = buildApiRequest(target.provider, target.environment, target.endpoint, call.params, call.body)
+    let outcome
+    try {
+      outcome = await sendApiRequest(request, tokens, deps.doors, target.endpoint.parseResult)
+    } catch (error) {
+      void deps.sessions.recordCallError(target, error)
+      throw error
+    }
+    if (outcome.ok) return { kind: 'succeeded', value: outcome.value }
+    if (outcome.refusal === 'token_rejected') {
+      session.send({ type: 'TOKEN_REJECTED', accessToken: tokens.accessToken })
+      return renewalNeeded(deps, target, tokens.scopes, 'token_rejected')
+    }
+    if (target.holder === 'application') throw new InsufficientScopeError(outcome.challenge.scopes, { description: outcome.challenge.description })
+    return consentNeeded(target, 'insufficient_scope', tokens.scopes, outcome.challenge.scopes)
+  }
+  if (target.holder === 'application' || (tokens && (snapshot.matches('valid') || snapshot.matches('unavailable')))) {
+    return renewalNeeded(deps, target, tokens?.scopes ?? [], 'refresh_failed')
+  }
+  return consentNeeded(target, reasonOf(snapshot), tokens?.scopes ?? [])
+}
+
+/** The token must be renewed; if that does not help, this is the consent to ask for. */
+function renewalNeeded(deps: WizardDeps, target: CallTarget, granted: readonly string[], reason: ConsentReason): AttemptOutcome {
+  // `raise`: the app refreshes by itself, as with requests-oauthlib's TokenExpiredError.
+  if (deps.refresh === 'raise' && target.holder === 'person') throw new TokenExpiredError(target.key)
+  return consentNeeded(target, reason, granted, [], 'renewalNeeded')
+}
+
