@@ -11,7 +11,15 @@ const entries = {
 // Dependencies stay imports in the library build: the app's bundler dedupes and tree-shakes them.
 const external = [/^xstate(\/|$)/, /^oauth4webapi$/, /^msw(\/|$)/, /^react(\/|$)/, /^react-dom(\/|$)/, /^@xstate\/react$/]
 
+// Inside this repository, `grantflow` imports (examples, demo, README snippets) are the sources.
+const alias = {
+  'grantflow/testing': fileURLToPath(new URL('src/testing/index.ts', import.meta.url)),
+  'grantflow/machines': fileURLToPath(new URL('machines/index.ts', import.meta.url)),
+  grantflow: fileURLToPath(new URL('src/index.ts', import.meta.url)),
+}
+
 export default defineConfig({
+  resolve: { alias },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
