@@ -112,7 +112,13 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     ...(options.timeoutMs && { timeoutMs: options.timeoutMs }),
   })
   const store = options.store ?? createMemoryStore()
-  const config = { apis: options.apis as Record<string, Api>, clients: options.clients, environment: options.environment, apiUser: options.apiUser }
+  // Calls and stored sessions name an API by its id, whatever key the app gave it in `apis`.
+  const apisById: Record<string, Api> = {}
+  for (const api of Object.values(options.apis)) {
+    if (apisById[api.id] && apisById[api.id] !== api) throw new ConfigurationError(`two APIs share the id "${api.id}"`)
+    apisById[api.id] = api
+  }
+  const config = { apis: apisById, clients: options.clients, environment: options.environment, apiUser: options.apiUser }
   const interaction: Interaction = options.interaction ?? (options.navigator ? 'automatic' : 'none')
   const discovery: DiscoveryCache = new Map()
 
