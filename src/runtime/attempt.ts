@@ -5,7 +5,7 @@ import { ConsentRequiredError, InsufficientScopeError, TokenExpiredError, type C
 import type { PendingCall } from '../model/session.js'
 import { hasScopes, isTokenFresh, unionScopes } from '../model/tokens.js'
 import type { HttpDoors } from '../oauth/doors.js'
-import { resolveTarget, type CallTarget, type TargetConfig } from './targets.js'
+import type { CallTarget, TargetConfig } from './targets.js'
 import { isSettled, settled, type TokenSessionSnapshot, type TokenSessions } from './tokenSessions.js'
 
 /** requests-oauthlib's three refresh behaviours. */
@@ -13,6 +13,8 @@ export type RefreshMode = 'auto' | 'raise' | 'notify'
 
 export interface WizardDeps {
   config: TargetConfig
+  /** Resolves a call's target (cached: see createTargetResolver). */
+  target: (call: PendingCall) => CallTarget
   sessions: TokenSessions
   doors: HttpDoors
   refresh: RefreshMode
@@ -50,10 +52,10 @@ export function reasonOf(snapshot: TokenSessionSnapshot): ConsentReason {
  * snapshot read and one request; everything else says what the wizard should do next.
  */
 export async function attemptCall(deps: WizardDeps, call: PendingCall): Promise<AttemptOutcome> {
-  const target = resolveTarget(deps.config, call)
+  const target = deps.target(call)
   const session = deps.sessions.for(target)
   let snapshot = session.getSnapshot()
-  if (!isSettled(snapshot)) snapshot = await settled(session)
+  if (!snapshot.matches('valid') && !isSettled(snapshot)) snapshot = await settled(session)
   const tokens = snapshot.context.tokens
 
   if (snapshot.matches('valid') && tokens && isTokenFresh(tokens, deps.doors.now())) {

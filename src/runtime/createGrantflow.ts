@@ -12,7 +12,7 @@ import { createMemoryStore } from '../session/memoryStore.js'
 import type { SessionStore } from '../session/store.js'
 import { createInProcessLock, type SessionLock } from './lock.js'
 import type { ConsentNavigator } from './navigation.js'
-import { resolveTarget, sessionTarget, type ApiUserResolvers, type ClientsConfig, type SessionTarget } from './targets.js'
+import { createTargetResolver, sessionTarget, type ApiUserResolvers, type ClientsConfig, type SessionTarget } from './targets.js'
 import { createTokenSessions, settled, type TokenSessions } from './tokenSessions.js'
 import { attemptCall, type RefreshMode, type WizardDeps } from './attempt.js'
 import type { WizardActors, WizardMachine } from './wizardActors.js'
@@ -189,7 +189,7 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     }
   }
 
-  const deps: WizardDeps = { config, sessions, doors, refresh: options.refresh ?? 'auto', completeAuthorization, returnTo: options.returnTo }
+  const deps: WizardDeps = { config, target: createTargetResolver(config), sessions, doors, refresh: options.refresh ?? 'auto', completeAuthorization, returnTo: options.returnTo }
   // Loaded when a call first needs the wizard: a call with a valid token never does.
   let wizardMachine: Promise<WizardMachine> | undefined
   const loadWizard = () => (wizardMachine ??= import('./wizardActors.js').then((m) => m.createWizardMachine(deps, options.actors?.wizard)))
@@ -283,7 +283,7 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     /** The live token session actor of a session key, if one was started. */
     tokenSession: (key: string) => sessions.byKey(key)?.actor,
     /** The token session a call would use, started (and loaded from the store) if need be. */
-    tokenSessionFor: (pending: PendingCall) => sessions.for(resolveTarget(config, pending)),
+    tokenSessionFor: (pending: PendingCall) => sessions.for(deps.target(pending)),
     sessions: {
       /** Every stored session of an API user. */
       list: (apiUser: ApiUser) => store.list(apiUser),

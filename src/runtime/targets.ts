@@ -60,6 +60,27 @@ export function resolveTarget(config: TargetConfig, call: PendingCall): CallTarg
   return { ...sessionTarget(config, api, apiUser, endpoint.scopes), endpoint, endpointName: call.endpoint }
 }
 
+/**
+ * resolveTarget with its results kept: the happy path resolves the same few targets on every
+ * call. The app's resolver still runs each time (the current user may change); what it returns
+ * is part of the key.
+ */
+export function createTargetResolver(config: TargetConfig): (call: PendingCall) => CallTarget {
+  const cache = new Map<string, CallTarget>()
+  return (call) => {
+    const endpoint = config.apis[call.api]?.endpoints[call.endpoint]
+    if (!endpoint) return resolveTarget(config, call)
+    const apiUser = resolveApiUser(config.apiUser, endpoint.apiUser)
+    const key = `${call.api}\u0000${call.endpoint}\u0000${apiUser.kind}\u0000${apiUser.id}`
+    let target = cache.get(key)
+    if (!target) {
+      target = resolveTarget(config, call)
+      cache.set(key, target)
+    }
+    return target
+  }
+}
+
 /** The session target of an API user at an API (in the configured environment). */
 export function sessionTarget(config: TargetConfig, api: Api, apiUser: ApiUser, scopes: readonly string[] = []): SessionTarget {
   const environmentName = environmentNameFor(config, api.id)

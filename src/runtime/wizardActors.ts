@@ -3,7 +3,6 @@ import { callWizardMachine, type AttemptOutcome, type ConsentNeed, type ConsentO
 import type { PendingCall } from '../model/session.js'
 import { hasScopes } from '../model/tokens.js'
 import { attemptCall, consentNeeded, reasonOf, type WizardDeps } from './attempt.js'
-import { resolveTarget } from './targets.js'
 import { settled, type TokenSessionSnapshot } from './tokenSessions.js'
 
 // The call wizard and its actors: loaded when a call first needs more than a valid token (the
@@ -11,7 +10,7 @@ import { settled, type TokenSessionSnapshot } from './tokenSessions.js'
 
 /** Renews the session's token: one refresh however many calls ask; all are released by its outcome. */
 export async function renewToken(deps: WizardDeps, call: PendingCall): Promise<AttemptOutcome> {
-  const target = resolveTarget(deps.config, call)
+  const target = deps.target(call)
   const session = deps.sessions.for(target)
   session.send({ type: 'ACCESS_NEEDED', now: deps.doors.now() })
   const snapshot = await settled(session)
@@ -25,7 +24,7 @@ export async function beginConsent(
   deps: WizardDeps,
   input: { call: PendingCall; consent: ConsentNeed; wizardId: string },
 ): Promise<ConsentOpening> {
-  const target = resolveTarget(deps.config, input.call)
+  const target = deps.target(input.call)
   const session = deps.sessions.for(target)
   const current = session.getSnapshot()
   const joinable =
@@ -51,7 +50,7 @@ export async function completeConsent(deps: WizardDeps, input: { call: PendingCa
     await deps.completeAuthorization(input.callbackUrl)
     return
   }
-  const session = deps.sessions.for(resolveTarget(deps.config, input.call))
+  const session = deps.sessions.for(deps.target(input.call))
   const snapshot = await waitFor(session, (s) => s.matches('valid') || s.matches('consentFailed'), { timeout: Infinity })
   if (snapshot.matches('consentFailed')) throw snapshot.context.error
 }
@@ -64,7 +63,7 @@ export function wizardActorsFor(deps: WizardDeps) {
       beginConsent: fromPromise<ConsentOpening, { call: PendingCall; consent: ConsentNeed; wizardId: string; interaction: Interaction }>(({ input }) => beginConsent(deps, input)),
       completeConsent: fromPromise<void, { call: PendingCall; callbackUrl: string | undefined }>(({ input }) => completeConsent(deps, input)),
       watchSession: fromCallback<EventObject, { call: PendingCall }>(({ sendBack, input }) => {
-        const session = deps.sessions.for(resolveTarget(deps.config, input.call))
+        const session = deps.sessions.for(deps.target(input.call))
         const report = (snapshot: TokenSessionSnapshot) => {
           if (snapshot.matches('exchangingCode')) sendBack({ type: 'CODE_EXCHANGE_STARTED' })
           else if (snapshot.matches('valid')) sendBack({ type: 'SESSION_AUTHORIZED' })
