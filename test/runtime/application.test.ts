@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigurationError, createGrantflow, defineClient, ProviderUnreachableError, TokenEndpointError } from '../../src/index.js'
+import { http, HttpResponse } from 'msw'
+import { ConfigurationError, createGrantflow, defineClient, InsufficientScopeError, ProviderUnreachableError, TokenEndpointError } from '../../src/index.js'
 import { legifrance, useMsw, vatWorld } from '../support/vatWorld.js'
 
 const server = useMsw()
@@ -42,6 +43,20 @@ describe('the application as API user (client credentials)', () => {
     expect(error).toBeInstanceOf(TokenEndpointError)
     expect(error.error).toBe('invalid_client')
     expect(error.message).not.toContain('S3cr3t-guess-42')
+  })
+
+  it('reports a 403 insufficient_scope to the application as InsufficientScopeError (it has no one to ask)', async () => {
+    const { grantflow, pisteKit } = vatWorld({ server })
+    await grantflow.apis.legifrance.getArticle({}, { id: 'LEGIARTI000006419280' })
+    server.use(
+      http.post('https://sandbox-api.piste.gouv.fr/*', () =>
+        new HttpResponse(null, { status: 403, headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="openid legifrance"' } }),
+      ),
+    )
+    const error = await grantflow.apis.legifrance.getArticle({}, { id: 'x' }).catch((e) => e)
+    expect(error).toBeInstanceOf(InsufficientScopeError)
+    expect(error.scopesNeeded).toEqual(['openid', 'legifrance'])
+    expect(pisteKit.counters.authorizations).toBe(0)
   })
 
   it('reports an unreachable token endpoint as ProviderUnreachableError', async () => {

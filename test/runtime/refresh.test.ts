@@ -1,6 +1,6 @@
 import { waitFor } from 'xstate'
 import { describe, expect, it } from 'vitest'
-import { ConsentRequiredError, ProviderUnreachableError, TokenExpiredError, type Session } from '../../src/index.js'
+import { ConsentRequiredError, createInProcessLock, createMemoryStore, ProviderUnreachableError, TokenExpiredError, type Session } from '../../src/index.js'
 import { useMsw, vatWorld, VRN } from '../support/vatWorld.js'
 
 const server = useMsw()
@@ -141,5 +141,23 @@ describe('disconnecting', () => {
     const failed = await waitFor(wizard, (s) => s.matches('failed'))
     expect(failed.context.error).toBeInstanceOf(ConsentRequiredError)
     expect((failed.context.error as ConsentRequiredError).reason).toBe('revoked')
+  })
+})
+
+describe('several tabs (or server instances) sharing a store and a lock', () => {
+  it('refresh once between them: the second adopts the rotated token instead of reusing the old one', async () => {
+    const store = createMemoryStore()
+    const lock = createInProcessLock()
+    const tabA = vatWorld({ server, store, grantflow: { lock } })
+    await tabA.grantflow.apis.vat.obligations(query)
+    // Tab B: its own runtime over the same stored session, the same provider and clock.
+    const tabB = vatWorld({ server, store, grantflow: { lock, now: tabA.clock.now } })
+    server.resetHandlers(...tabA.kit.handlers, ...tabA.pisteKit.handlers)
+    await tabB.grantflow.apis.vat.obligations(query)
+    const refreshesBefore = tabA.kit.counters.tokenRequestsByGrant.refresh_token
+    tabA.clock.advance(FOUR_HOURS + 1)
+    await Promise.all([tabA.grantflow.apis.vat.obligations(query), tabB.grantflow.apis.vat.obligations(query)])
+    expect(tabA.kit.counters.tokenRequestsByGrant.refresh_token - refreshesBefore).toBe(1)
+    expect(tabA.kit.counters.authorizations).toBe(1)
   })
 })
