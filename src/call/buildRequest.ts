@@ -13,19 +13,21 @@ export function buildApiRequest(
   params: Record<string, unknown> = {},
   body?: unknown,
 ): ApiRequest {
-  const used = new Set<string>()
-  const path = endpoint.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
+  const template = compiled(endpoint)
+  let path = template.parts[0]!
+  for (let i = 0; i < template.names.length; i++) {
+    const name = template.names[i]!
     const value = params[name]
     if (value === undefined || value === null || value === '') {
       throw new TypeError(`missing path parameter "${name}" for ${endpoint.method} ${endpoint.path}`)
     }
-    used.add(name)
-    return encodeURIComponent(String(value))
-  })
+    path += encodeURIComponent(String(value)) + template.parts[i + 1]!
+  }
   const base = environment.apiBaseUrl.endsWith('/') ? environment.apiBaseUrl.slice(0, -1) : environment.apiBaseUrl
   const url = new URL(base + path)
-  for (const [name, value] of Object.entries(params)) {
-    if (!used.has(name) && value !== undefined && value !== null) url.searchParams.set(name, String(value))
+  for (const name in params) {
+    const value = params[name]
+    if (!template.names.includes(name) && value !== undefined && value !== null) url.searchParams.set(name, String(value))
   }
   const headers = new Headers({ accept: 'application/json' })
   const request: ApiRequest = { method: endpoint.method, url, headers }
@@ -35,4 +37,23 @@ export function buildApiRequest(
   }
   provider.prepareApiRequest?.(request)
   return request
+}
+
+interface CompiledPath {
+  /** The literal pieces around the parameters: always one more than `names`. */
+  parts: string[]
+  names: string[]
+}
+
+const compiledPaths = new WeakMap<Endpoint, CompiledPath>()
+
+/** An endpoint's path template split once, not on every call (the happy path is measured). */
+function compiled(endpoint: Endpoint): CompiledPath {
+  let template = compiledPaths.get(endpoint)
+  if (!template) {
+    const pieces = endpoint.path.split(/\{([^}]+)\}/)
+    template = { parts: pieces.filter((_, i) => i % 2 === 0), names: pieces.filter((_, i) => i % 2 === 1) }
+    compiledPaths.set(endpoint, template)
+  }
+  return template
 }
