@@ -1,0 +1,241 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose'
+import Provider, { errors, type ProviderContext } from 'oidc-provider'
+import { defineClient, type ClientRegistration } from '../../src/index.js'
+import { closeServer, startResourceServer, type ResourceServer } from './resourceServer.js'
+
+/** Where every client is sent back: a loopback http URI, which nothing needs to serve. */
+export const REDIRECT_URI = 'http://127.0.0.1/callback'
+export const SCOPES = ['openid', 'offline_access', 'read:vat', 'write:vat'] as const
+/** Test-only client secrets (the provider lives for one test file). */
+const SECRETS = { secretBasic: 'vat-server-secret-0123456789', application: 'vat-batch-secret-0123456789' }
+/** The scopes the resource server's tokens can carry. */
+export const RESOURCE_SCOPES = ['read:vat', 'write:vat'] as const
+
+export interface OidcServerOptions {
+  /** Access token lifetime in seconds (default 600). */
+  accessTokenTtl?: number
+  /** Refresh token lifetime in seconds (default one day). */
+  refreshTokenTtl?: number
+}
+
+/** One request the provider answered, as its access log would say (never a token). */
+export interface ProviderRequest {
+  /** oidc-provider's route name: authorization, resume, token, revocation, introspection, jwks, discovery... */
+  route: string | undefined
+  method: string
+  path: string
+  status: number
+  clientId?: string
+  /** How the client authenticated (none, client_secret_basic, private_key_jwt). */
+  authMethod?: string
+  grantType?: string
+  resource?: string
+  tokenTypeHint?: string
+  /** The OAuth error it answered with. */
+  error?: string
+}
+
+/** The clients registered at the provider, as grantflow registrations. */
+export interface OidcClients {
+  /** A public client (a browser app): PKCE only. */
+  public: ClientRegistration
+  /** A confidential client authenticating with client_secret_basic. */
+  secretBasic: ClientRegistration
+  /** A confidential client authenticating with a signed JWT (private_key_jwt, ES256). */
+  privateKeyJwt: ClientRegistration
+  /** The application itself (client credentials), with the resource server as resource indicator. */
+  application: ClientRegistration
+}
+
+export interface OidcServer {
+  issuer: string
+  /** The resource server's base URL: its resource indicator and its tokens' audience. */
+  resourceUrl: string
+  resource: ResourceServer
+  clients: OidcClients
+  /** Every request the provider answered, in order. */
+  requests: ProviderRequest[]
+  /** The requests to one route (`token`, `revocation`...), optionally of one grant type. */
+  requestsTo(route: string, grantType?: string): ProviderRequest[]
+  stop(): Promise<void>
+}
+
+// Keys are made once per test file (RSA is slow to generate).
+let providerKey: Promise<JWK> | undefined
+let clientKey: Promise<{ privateKey: CryptoKey; publicJwk: JWK }> | undefined
+
+/** The provider's signing key (id_tokens, JWT access tokens). */
+function signingKey(): Promise<JWK> {
+  providerKey ??= generateKeyPair('RS256', { extractable: true }).then(async ({ privateKey }) => ({
+    ...(await exportJWK(privateKey)),
+    alg: 'RS256',
+    use: 'sig',
+    kid: 'provider-rs256',
+  }))
+  return providerKey
+}
+
+/** The private_key_jwt client's key pair: the provider knows only the public half. */
+function privateKeyJwtKey() {
+  clientKey ??= generateKeyPair('ES256').then(async ({ privateKey, publicKey }) => ({
+    privateKey,
+    publicJwk: { ...(await exportJWK(publicKey)), alg: 'ES256', use: 'sig', kid: 'grantflow-client-1' },
+  }))
+  return clientKey
+}
+
+/**
+ * Starts oidc-provider in-process on 127.0.0.1 (port from the OS), with a VAT resource server
+ * beside it that accepts only its JWT access tokens. Stop both with `stop()`.
+ *
+ * The provider requires PKCE (S256), sends `iss` on authorization responses (RFC 9207), issues
+ * JWT access tokens for the resource server (resource indicators), rotates refresh tokens, and
+ * offers revocation, introspection and client credentials. Its users sign in through its
+ * development login and consent pages (any login, any password): see interact.ts.
+ *
+ * @example
+ * const server = await startOidcServer({ accessTokenTtl: 60 })
+ * afterAll(() => server.stop())
+ */
+export async function startOidcServer(options: OidcServerOptions = {}): Promise<OidcServer> {
+  const accessTokenTtl = options.accessTokenTtl ?? 600
+  const refreshTokenTtl = options.refreshTokenTtl ?? 86_400
+  const [providerJwk, clientJwt] = await Promise.all([signingKey(), privateKeyJwtKey()])
+
+  // The issuer needs the port, so listen first and mount the provider after.
+  const http = createServer()
+  http.unref()
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+  const issuer = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
+  const resource = await startResourceServer({ issuer })
+  const resourceUrl = resource.url
+
+  const registered = {
+    public: { client_id: 'vat-spa', token_endpoint_auth_method: 'none' },
+    secretBasic: { client_id: 'vat-server', client_secret: SECRETS.secretBasic, token_endpoint_auth_method: 'client_secret_basic' },
+    privateKeyJwt: { client_id: 'vat-signed', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [clientJwt.publicJwk] } },
+  }
+  const provider = new Provider(issuer, {
+    clients: [
+      ...Object.values(registered).map((client) => ({
+        ...client,
+        // oidc-provider v9 takes http redirect URIs from web clients that do not use the implicit
+        // flow (application_type 'native' would also take any loopback port, RFC 8252 §7.3).
+        redirect_uris: [REDIRECT_URI],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+      })),
+      {
+        client_id: 'vat-batch',
+        client_secret: SECRETS.application,
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        scope: RESOURCE_SCOPES.join(' '),
+      },
+    ],
+    jwks: { keys: [providerJwk] },
+    cookies: { keys: ['grantflow-integration-cookie-key'] },
+    scopes: [...SCOPES],
+    // PKCE for every client, confidential ones too (only S256 exists in v9).
+    pkce: { required: () => true },
+    features: {
+      devInteractions: { enabled: true },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      clientCredentials: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        // A request that names no resource is for the VAT API, so its access token is a JWT.
+        defaultResource: async (_ctx: unknown, _client: unknown, oneOf?: string[]) => oneOf ?? resourceUrl,
+        // ...and so is a token request that names none, although openid was asked for (userinfo).
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (_ctx: unknown, indicator: string) => {
+          if (indicator !== resourceUrl) throw new errors.InvalidTarget()
+          return {
+            scope: RESOURCE_SCOPES.join(' '),
+            audience: resourceUrl,
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: accessTokenTtl,
+            jwt: { sign: { alg: 'RS256' } },
+          }
+        },
+      },
+    },
+    // A refresh token for every code grant of a client allowed to refresh: offline_access alone
+    // would need prompt=consent on each authorization request (OIDC Core §11).
+    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }, code: { kind: string }) =>
+      client.grantTypeAllowed('refresh_token') && (code.kind === 'AuthorizationCode' || code.kind === 'RefreshToken'),
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: accessTokenTtl,
+      ClientCredentials: accessTokenTtl,
+      RefreshToken: refreshTokenTtl,
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      Interaction: 600,
+      Session: 86_400,
+      Grant: 86_400,
+    },
+    // Any login is an account whose subject is that login.
+    findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub }) }),
+  })
+
+  const requests: ProviderRequest[] = []
+  provider.use(async (ctx, next) => {
+    await next()
+    requests.push(describeRequest(ctx))
+  })
+  http.on('request', provider.callback())
+
+  const clients: OidcClients = {
+    public: defineClient({ clientId: 'vat-spa', redirectUri: REDIRECT_URI }),
+    secretBasic: defineClient({
+      clientId: 'vat-server',
+      redirectUri: REDIRECT_URI,
+      authentication: { method: 'client_secret_basic', clientSecret: SECRETS.secretBasic },
+    }),
+    privateKeyJwt: defineClient({
+      clientId: 'vat-signed',
+      redirectUri: REDIRECT_URI,
+      authentication: { method: 'private_key_jwt', privateKey: clientJwt.privateKey, keyId: clientJwt.publicJwk.kid! },
+    }),
+    application: defineClient({
+      clientId: 'vat-batch',
+      authentication: { method: 'client_secret_basic', clientSecret: SECRETS.application },
+      resource: resourceUrl,
+    }),
+  }
+
+  return {
+    issuer,
+    resourceUrl,
+    resource,
+    clients,
+    requests,
+    requestsTo: (route, grantType) => requests.filter((r) => r.route === route && (!grantType || r.grantType === grantType)),
+    stop: async () => {
+      await Promise.all([closeServer(http), resource.stop()])
+    },
+  }
+}
+
+function describeRequest(ctx: ProviderContext): ProviderRequest {
+  const params = ctx.oidc?.params ?? {}
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined)
+  const body = ctx.body && typeof ctx.body === 'object' && !Buffer.isBuffer(ctx.body) ? (ctx.body as { error?: unknown }) : {}
+  const entry: ProviderRequest = { route: ctx.oidc?.route, method: ctx.method, path: ctx.path, status: ctx.status }
+  const optional = {
+    clientId: ctx.oidc?.client?.clientId,
+    authMethod: ctx.oidc?.client?.clientAuthMethod,
+    grantType: text(params.grant_type),
+    resource: text(params.resource),
+    tokenTypeHint: text(params.token_type_hint),
+    error: text(body.error),
+  }
+  for (const [name, value] of Object.entries(optional)) if (value !== undefined) Object.assign(entry, { [name]: value })
+  return entry
+}
