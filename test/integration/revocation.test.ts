@@ -1,0 +1,85 @@
+import * as oauth from 'oauth4webapi'
+import { describe, expect, it } from 'vitest'
+import { ConsentRequiredError, refreshTokens, TokenEndpointError } from '../../src/index.js'
+import { loginAndConsent } from '../support/interact.js'
+import { COMPANY, localWorld, oauthContext, useOidcServer, VRN } from './localWorld.js'
+
+const server = useOidcServer()
+
+/** Asks the provider about a token (RFC 7662), as the private_key_jwt client that holds it. */
+async function introspect(token: string) {
+  const { as } = await oauthContext(server(), server().clients.privateKeyJwt)
+  const authentication = server().clients.privateKeyJwt.authentication as { privateKey: CryptoKey; keyId: string }
+  const client = { client_id: 'vat-signed' }
+  const response = await oauth.introspectionRequest(as, client, oauth.PrivateKeyJwt({ key: authentication.privateKey, kid: authentication.keyId }), token, {
+    [oauth.allowInsecureRequests]: true,
+  })
+  return oauth.processIntrospectionResponse(as, client, response)
+}
+
+describe('disconnecting revokes at the provider', () => {
+  it('revokes the refresh token (RFC 7009), after which the provider refuses it', async () => {
+    const { grantflow, recorded } = localWorld(server())
+    await grantflow.apis.vat.obligations({ vrn: VRN })
+    const [session] = await grantflow.sessions.list(COMPANY)
+    const tokens = session!.tokens!
+
+    await grantflow.sessions.disconnect(session!.key)
+
+    // What the user sees: the session has no tokens any more.
+    expect((await grantflow.sessions.get(session!.key))?.tokens).toBeUndefined()
+    // What the provider recorded: the public client revoked its refresh token.
+    expect(recorded.requestsTo('revocation')).toEqual([
+      expect.objectContaining({ method: 'POST', clientId: 'vat-spa', tokenTypeHint: 'refresh_token', status: 200 }),
+    ])
+    // And the grant is over: the revoked refresh token is refused.
+    const error = await refreshTokens(await oauthContext(server(), server().clients.public), tokens).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TokenEndpointError)
+    expect(error).toMatchObject({ error: 'invalid_grant' })
+  })
+
+  it('walks the user through consent again on the next call', async () => {
+    const { grantflow, browser, visits, recorded } = localWorld(server())
+    await grantflow.apis.vat.obligations({ vrn: VRN })
+    const [session] = await grantflow.sessions.list(COMPANY)
+    await grantflow.sessions.disconnect(session!.key)
+
+    const { obligations } = await grantflow.apis.vat.obligations({ vrn: VRN })
+    expect(obligations.length).toBeGreaterThan(0)
+    // Still signed in at the provider, the user is asked to consent again: the grant was revoked.
+    expect(browser.pages.map((page) => [page.kind, page.scopes])).toEqual([
+      ['login', []],
+      ['consent', ['read:vat']],
+      ['consent', ['read:vat']],
+    ])
+    expect(visits).toHaveLength(2)
+    expect(recorded.requestsTo('token').map((r) => `${r.grantType} ${r.status}`)).toEqual(['authorization_code 200', 'authorization_code 200'])
+    expect(recorded.served().map((s) => s.status)).toEqual([200, 200])
+  })
+
+  it('revokes as a confidential client, authenticated as it is at the token endpoint; introspection then says inactive', async () => {
+    const { grantflow, recorded } = localWorld(server(), { client: server().clients.privateKeyJwt })
+    await grantflow.apis.vat.obligations({ vrn: VRN })
+    const [session] = await grantflow.sessions.list(COMPANY)
+    const refreshToken = session!.tokens!.refreshToken!
+    expect(await introspect(refreshToken)).toMatchObject({ active: true, client_id: 'vat-signed', sub: 'alice' })
+
+    await grantflow.sessions.disconnect(session!.key)
+    expect(recorded.requestsTo('revocation')).toEqual([
+      expect.objectContaining({ clientId: 'vat-signed', authMethod: 'private_key_jwt', status: 200 }),
+    ])
+    expect(await introspect(refreshToken)).toEqual({ active: false })
+  })
+
+  it('fails the next call with ConsentRequiredError (reason revoked) when no user is there', async () => {
+    const { grantflow } = localWorld(server(), { user: 'none' })
+    const first = (await grantflow.apis.vat.obligations({ vrn: VRN }).catch((e: unknown) => e)) as ConsentRequiredError
+    await grantflow.completeAuthorization(await loginAndConsent(first.authorizationUrl!))
+    await grantflow.apis.vat.obligations({ vrn: VRN })
+    await grantflow.sessions.disconnect(first.sessionKey)
+
+    const error = await grantflow.apis.vat.obligations({ vrn: VRN }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ConsentRequiredError)
+    expect(error).toMatchObject({ reason: 'revoked', authorizationUrl: expect.stringMatching(new RegExp(`^${server().issuer}/auth\\?`)) })
+  })
+})
