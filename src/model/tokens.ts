@@ -5,6 +5,8 @@ export interface TokenSet {
   refreshToken?: string
   /** Epoch milliseconds; absent when the provider gave no lifetime. */
   expiresAt?: number
+  /** Epoch milliseconds at which the token was received (absent in sessions stored before). */
+  receivedAt?: number
   /** Granted scopes; when the provider omits `scope`, the scopes that were requested. */
   scopes: string[]
   idTokenClaims?: Record<string, unknown>
@@ -15,7 +17,10 @@ export const EXPIRY_LEEWAY_MS = 30_000
 
 /** Whether the access token can still be sent; checked whenever a token is read, never by timer. */
 export function isTokenFresh(tokens: TokenSet, now: number, leewayMs = EXPIRY_LEEWAY_MS): boolean {
-  return tokens.expiresAt === undefined || now + leewayMs < tokens.expiresAt
+  if (tokens.expiresAt === undefined) return true
+  // A token that lives less than twice the leeway would be stale from the start: take half its life.
+  const lifetime = tokens.receivedAt === undefined ? Infinity : tokens.expiresAt - tokens.receivedAt
+  return now + Math.min(leewayMs, lifetime / 2) < tokens.expiresAt
 }
 
 /** Whether `granted` covers every scope in `needed`. */

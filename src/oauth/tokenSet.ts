@@ -17,8 +17,15 @@ export function toTokenSet(
   }
   const refreshToken = response.refresh_token ?? context.previous?.refreshToken
   if (refreshToken) tokens.refreshToken = refreshToken
-  if (typeof response.expires_in === 'number') tokens.expiresAt = context.now + response.expires_in * 1000
+  if (typeof response.expires_in === 'number') {
+    tokens.expiresAt = context.now + response.expires_in * 1000
+    tokens.receivedAt = context.now
+  }
   const claims = oauth.getValidatedIdTokenClaims(response)
   if (claims) tokens.idTokenClaims = { ...claims }
+  // The token response's scope is the access token's: one bound to a resource (RFC 8707) leaves
+  // out openid, which the id_token (now, or at the first exchange) proves was granted.
+  const openidGranted = claims !== undefined || context.previous?.scopes.includes('openid')
+  if (openidGranted && context.requestedScopes.includes('openid') && !tokens.scopes.includes('openid')) tokens.scopes.push('openid')
   return tokens
 }

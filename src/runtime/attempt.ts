@@ -19,6 +19,8 @@ export interface WizardDeps {
   doors: HttpDoors
   refresh: RefreshMode
   completeAuthorization(callbackUrl: string): Promise<unknown>
+  /** Outcomes of attempts already made for a call, which a wizard's first attempt takes instead of sending it again. */
+  firstAttempts?: WeakMap<PendingCall, AttemptOutcome>
   /** Where the user should come back to after a redirect consent (the current page). */
   returnTo?: (() => string | undefined) | undefined
 }

@@ -15,6 +15,7 @@ import type { ConsentNavigator } from './navigation.js'
 import { createTargetResolver, sessionTarget, type ApiUserResolvers, type ClientsConfig, type SessionTarget } from './targets.js'
 import { createTokenSessions, settled, type TokenSessions } from './tokenSessions.js'
 import { attemptCall, type RefreshMode, type WizardDeps } from './attempt.js'
+import type { AttemptOutcome } from '../../machines/callWizard.js'
 import type { WizardActors, WizardMachine } from './wizardActors.js'
 
 export interface GrantflowOptions<Apis extends Record<string, Api>> {
@@ -189,7 +190,8 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     }
   }
 
-  const deps: WizardDeps = { config, target: createTargetResolver(config), sessions, doors, refresh: options.refresh ?? 'auto', completeAuthorization, returnTo: options.returnTo }
+  const firstAttempts = new WeakMap<PendingCall, AttemptOutcome>()
+  const deps: WizardDeps = { firstAttempts, config, target: createTargetResolver(config), sessions, doors, refresh: options.refresh ?? 'auto', completeAuthorization, returnTo: options.returnTo }
   // Loaded when a call first needs the wizard: a call with a valid token never does.
   let wizardMachine: Promise<WizardMachine> | undefined
   const loadWizard = () => (wizardMachine ??= import('./wizardActors.js').then((m) => m.createWizardMachine(deps, options.actors?.wizard)))
@@ -242,6 +244,8 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     // Happy path: a fresh token means one snapshot read and one request, no wizard.
     const first = await attemptCall(deps, pending)
     if (first.kind === 'succeeded') return first.value
+    // The wizard's first attempt is this one: a refused request is not sent again before consent.
+    firstAttempts.set(pending, first)
     const actor = await startWizard(pending)
     const done = await waitFor(actor, (s) => s.status === 'done' || s.matches('failed'), { timeout: Infinity })
     actor.stop()
