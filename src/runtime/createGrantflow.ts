@@ -158,59 +158,21 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     if (!state) return Promise.reject(new InvalidCallbackError('state_mismatch'))
     const known = completions.get(state)
     if (known) return known
-    const completion = exchangeFor(state, callbackUrl)
+    const completion = import('./exchangeCallback.js').then((m) => m.exchangeCallback({ sessions, store, config, spentStates }, state, callbackUrl))
     completions.set(state, completion)
     return completion
-  }
-
-  const exchangeFor = async (state: string, callbackUrl: string | URL): Promise<CompletedAuthorization> => {
-    let entry = sessions.entries().find((e) => e.actor.getSnapshot().context.pending?.state === state)
-    if (!entry) {
-      const stored = await store.findByState(state)
-      const api = stored && config.apis[stored.api]
-      if (stored && api) {
-        const target = sessionTarget(config, api, stored.apiUser)
-        const actor = sessions.for(target)
-        await settled(actor)
-        entry = sessions.byKey(target.key)
-      }
-    }
-    const pending = entry?.actor.getSnapshot().context.pending
-    if (!entry || pending?.state !== state) {
-      throw new InvalidCallbackError(spentStates.has(state) ? 'code_already_used' : 'no_pending_authorization')
-    }
-    spentStates.add(state)
-    entry.actor.send({ type: 'CALLBACK_RECEIVED', callback: callbackParameters(callbackUrl instanceof URL ? callbackUrl : String(callbackUrl)) })
-    const after = await waitFor(entry.actor, (s) => !s.matches('exchangingCode'), { timeout: Infinity })
-    if (!after.matches('valid')) throw after.context.error ?? new InvalidCallbackError('malformed')
-    return {
-      sessionKey: entry.target.key,
-      ...(pending.returnTo && { returnTo: pending.returnTo }),
-      ...(pending.call && { call: pending.call }),
-    }
   }
 
   const firstAttempts = new WeakMap<PendingCall, AttemptOutcome>()
   const deps: WizardDeps = { firstAttempts, config, target: createTargetResolver(config), sessions, doors, refresh: options.refresh ?? 'auto', completeAuthorization, returnTo: options.returnTo }
   // Loaded when a call first needs the wizard: a call with a valid token never does.
-  let wizardMachine: Promise<WizardMachine> | undefined
-  const loadWizard = () => (wizardMachine ??= import('./wizardActors.js').then((m) => m.createWizardMachine(deps, options.actors?.wizard)))
+  let wizardModule: Promise<{ machine: WizardMachine; drive: (actor: WizardActor) => void }> | undefined
+  const loadWizard = () =>
+    (wizardModule ??= import('./wizardActors.js').then((m) => ({
+      machine: m.createWizardMachine(deps, options.actors?.wizard),
+      drive: (actor: WizardActor) => m.driveNavigation(actor, options.navigator, abandonConsent),
+    })))
   let wizardCount = 0
-
-  /** Opens the provider when a wizard that owns a consent starts waiting for the user. */
-  const driveNavigation = (actor: WizardActor) => {
-    // Once per consent: a retried wizard asks again with a new URL (new state and PKCE).
-    let opened: string | undefined
-    actor.subscribe((snapshot) => {
-      const url = snapshot.context.authorizationUrl
-      if (!url || url === opened || !snapshot.matches({ awaitingConsent: 'atProvider' }) || !snapshot.context.opensProvider) return
-      opened = url
-      const sessionKey = snapshot.context.consent!.sessionKey
-      Promise.resolve()
-        .then(() => options.navigator?.open(url, { sessionKey, saveWizard: () => actor.getPersistedSnapshot() }))
-        .catch((error: GrantflowError) => abandonConsent(sessionKey, error))
-    })
-  }
 
   const abandonConsent = (sessionKey: string, error: GrantflowError = new CancelledError('the consent window was closed')) => {
     sessions.byKey(sessionKey)?.actor.send({ type: 'CONSENT_ABANDONED', error })
@@ -218,24 +180,26 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
 
   /** Starts a wizard for a call (React binds to it; the promise API awaits it). */
   const startWizard = async (call?: PendingCall, wizardOptions: { interaction?: Interaction } = {}): Promise<WizardActor> => {
-    const actor = createActor(await loadWizard(), {
+    const wizard = await loadWizard()
+    const actor = createActor(wizard.machine, {
       ...(options.clock && { clock: options.clock }),
       ...(options.inspect && { inspect: options.inspect }),
       input: { interaction: wizardOptions.interaction ?? interaction, wizardId: `wizard-${++wizardCount}`, ...(call && { call }) },
     })
-    driveNavigation(actor)
+    wizard.drive(actor)
     return actor.start()
   }
 
   /** Restores a wizard saved before a redirect, to deliver it the callback and replay its call. */
   const resumeWizard = async (persisted: Snapshot<unknown>): Promise<WizardActor> => {
-    const actor = createActor(await loadWizard(), {
+    const wizard = await loadWizard()
+    const actor = createActor(wizard.machine, {
       snapshot: persisted,
       input: {},
       ...(options.clock && { clock: options.clock }),
       ...(options.inspect && { inspect: options.inspect }),
     })
-    driveNavigation(actor)
+    wizard.drive(actor)
     return actor.start()
   }
 

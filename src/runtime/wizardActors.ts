@@ -1,6 +1,8 @@
-import { fromCallback, fromPromise, waitFor, type EventObject } from 'xstate'
+import { fromCallback, fromPromise, waitFor, type ActorRefFrom, type EventObject } from 'xstate'
 import { callWizardMachine, type AttemptOutcome, type ConsentNeed, type ConsentOpening, type Interaction } from '../../machines/callWizard.js'
+import type { GrantflowError } from '../errors.js'
 import type { PendingCall } from '../model/session.js'
+import type { ConsentNavigator } from './navigation.js'
 import { hasScopes } from '../model/tokens.js'
 import { attemptCall, consentNeeded, reasonOf, type WizardDeps } from './attempt.js'
 import { settled, type TokenSessionSnapshot } from './tokenSessions.js'
@@ -90,3 +92,25 @@ export function createWizardMachine(deps: WizardDeps, decorate?: (actors: Wizard
 }
 
 export type WizardMachine = ReturnType<typeof createWizardMachine>
+
+/**
+ * Opens the provider when a wizard that owns a consent starts waiting for the user: once per
+ * consent (a retried wizard asks again with a new URL, new state and PKCE). A navigator that
+ * fails (a blocked popup) abandons the consent, which fails the wizard with that error.
+ */
+export function driveNavigation(
+  actor: ActorRefFrom<WizardMachine>,
+  navigator: ConsentNavigator | undefined,
+  abandon: (sessionKey: string, error: GrantflowError) => void,
+): void {
+  let opened: string | undefined
+  actor.subscribe((snapshot) => {
+    const url = snapshot.context.authorizationUrl
+    if (!url || url === opened || !snapshot.matches({ awaitingConsent: 'atProvider' }) || !snapshot.context.opensProvider) return
+    opened = url
+    const sessionKey = snapshot.context.consent!.sessionKey
+    Promise.resolve()
+      .then(() => navigator?.open(url, { sessionKey, saveWizard: () => actor.getPersistedSnapshot() }))
+      .catch((error: GrantflowError) => abandon(sessionKey, error))
+  })
+}
