@@ -55,6 +55,8 @@ export async function startAuthorization(input: StartAuthorizationInput): Promis
   if (nonce) url.searchParams.set('nonce', nonce)
   url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier))
   url.searchParams.set('code_challenge_method', 'S256')
+  // OpenID Connect Core §11: offline access must be asked with prompt=consent, or the provider drops it.
+  if (nonce && scopes.includes('offline_access') && !url.searchParams.has('prompt')) url.searchParams.set('prompt', 'consent')
   if (client.resource) url.searchParams.set('resource', client.resource)
 
   const pending: PendingAuthorization = { state, codeVerifier, scopes, createdAt: input.now }

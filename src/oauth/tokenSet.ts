@@ -27,5 +27,9 @@ export function toTokenSet(
   // out openid, which the id_token (now, or at the first exchange) proves was granted.
   const openidGranted = claims !== undefined || context.previous?.scopes.includes('openid')
   if (openidGranted && context.requestedScopes.includes('openid') && !tokens.scopes.includes('openid')) tokens.scopes.push('openid')
+  // Likewise offline_access: the refresh token is the proof it was granted.
+  if (tokens.refreshToken && context.requestedScopes.includes('offline_access') && !tokens.scopes.includes('offline_access')) {
+    tokens.scopes.push('offline_access')
+  }
   return tokens
 }

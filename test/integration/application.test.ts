@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { APPLICATION_USER, requestClientCredentials } from '../../src/index.js'
 import { VAT_RATES } from '../support/resourceServer.js'
-import { localWorld, oauthContext, useOidcServer } from './localWorld.js'
+import { callResource, localWorld, oauthContext, useOidcServer, vatReturn, VRN } from './localWorld.js'
 
 const server = useOidcServer({ accessTokenTtl: 60 })
 
@@ -47,5 +47,27 @@ describe('the application as API user (client credentials with a resource indica
     const claims = JSON.parse(Buffer.from(tokens.accessToken.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>
     expect(claims).toMatchObject({ iss: server().issuer, aud: server().resourceUrl, client_id: 'vat-batch', scope: 'read:vat' })
     expect(tokens.scopes).toEqual(['read:vat'])
+  })
+
+  it('has its token refused by the resource server as RFC 6750 says: 403 insufficient_scope naming the scope, 401 invalid_token when tampered with', async () => {
+    const context = await oauthContext(server(), server().clients.application)
+    const { accessToken } = await requestClientCredentials(context, ['read:vat'])
+    const recorded = server().recordFromNow()
+    const [header, payload, signature] = accessToken.split('.') as [string, string, string]
+    const widened = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')), scope: 'read:vat write:vat' })).toString('base64url')
+
+    const narrow = await callResource(server(), accessToken, `/organisations/vat/${VRN}/returns`, { method: 'POST', body: vatReturn() })
+    const forged = await callResource(server(), `${header}.${widened}.${signature}`, `/organisations/vat/${VRN}/returns`, { method: 'POST', body: vatReturn() })
+    const anonymous = await fetch(`${server().resourceUrl}/vat-rates`)
+
+    expect([narrow.status, narrow.headers.get('www-authenticate')]).toEqual([403, 'Bearer realm="vat", error="insufficient_scope", scope="write:vat"'])
+    expect([forged.status, forged.headers.get('www-authenticate')]).toEqual([401, 'Bearer realm="vat", error="invalid_token"'])
+    expect([anonymous.status, anonymous.headers.get('www-authenticate')]).toEqual([401, 'Bearer realm="vat"'])
+    expect(recorded.served().map((s) => [s.status, s.error])).toEqual([
+      [403, 'insufficient_scope'],
+      [401, 'invalid_token'],
+      [401, undefined],
+    ])
+    expect(recorded.submissions()).toEqual([])
   })
 })

@@ -105,3 +105,44 @@ describe('consent denied at the provider', () => {
     expect(session?.tokens).toBeUndefined()
   })
 })
+
+describe('a callback checked by the protocol step alone (validateCallback)', () => {
+  /** The public client's authorization, and the callback the provider sent the user back with. */
+  async function authorization(deny = false) {
+    const context = await oauthContext(server(), server().clients.public)
+    const { url, pending } = await startAuthorization({ as: context.as, client: context.client, scopes: ['read:vat'], now: Date.now() })
+    const callback = new URL(await loginAndConsent(url, { deny }))
+    const tampered = (name: string, value: string) => {
+      const forged = new URL(callback)
+      forged.searchParams.set(name, value)
+      return forged
+    }
+    return { context, pending, callback, tampered }
+  }
+
+  it('refuses an iss that is not the provider (iss_mismatch)', async () => {
+    const { context, pending, tampered } = await authorization()
+    expect(() => validateCallback(context, tampered('iss', 'http://127.0.0.1:1/attacker'), pending)).toThrow(
+      expect.objectContaining({ code: 'invalid_callback', reason: 'iss_mismatch' }),
+    )
+  })
+
+  it("turns the provider's access_denied into ConsentDeniedError", async () => {
+    const { context, pending, callback } = await authorization(true)
+    expect(callback.searchParams.get('iss')).toBe(server().issuer)
+
+    const validate = () => validateCallback(context, callback, pending)
+    expect(validate).toThrow(ConsentDeniedError)
+    expect(validate).toThrow(expect.objectContaining({ code: 'consent_denied', error: 'access_denied' }))
+  })
+
+  it('does not believe a denial whose state or iss is forged: InvalidCallbackError, not ConsentDeniedError', async () => {
+    const { context, pending, tampered } = await authorization(true)
+    expect(() => validateCallback(context, tampered('state', 'forged-state-value'), pending)).toThrow(
+      expect.objectContaining({ code: 'invalid_callback', reason: 'state_mismatch' }),
+    )
+    expect(() => validateCallback(context, tampered('iss', 'http://127.0.0.1:1/attacker'), pending)).toThrow(
+      expect.objectContaining({ code: 'invalid_callback', reason: 'iss_mismatch' }),
+    )
+  })
+})

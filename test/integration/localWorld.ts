@@ -159,16 +159,7 @@ export function localWorld(server: OidcServer, options: LocalWorldOptions = {}) 
   /** The scope parameter of each authorization URL the user was sent to. */
   const askedScopes = () => visits.map((url) => new URL(url).searchParams.get('scope'))
   // The servers live for the whole file: this world's share of what they recorded starts here.
-  const marks = { requests: server.requests.length, served: server.resource.served.length, submissions: server.resource.submissions.length }
-  const recorded = {
-    /** What the provider answered since this world began. */
-    requests: () => server.requests.slice(marks.requests),
-    /** Requests to one provider route since this world began (`token`, `revocation`...), optionally of one grant type. */
-    requestsTo: (route: string, grantType?: string) => server.requests.slice(marks.requests).filter((r) => r.route === route && (!grantType || r.grantType === grantType)),
-    /** What the resource server served since this world began. */
-    served: () => server.resource.served.slice(marks.served),
-    submissions: () => server.resource.submissions.slice(marks.submissions),
-  }
+  const recorded = server.recordFromNow()
   return { grantflow, vat, browser, visits, callbacks, askedScopes, clock, recorded }
 }
 
@@ -176,4 +167,13 @@ export function localWorld(server: OidcServer, options: LocalWorldOptions = {}) 
 export async function oauthContext(server: OidcServer, client: ClientRegistration): Promise<OAuthContext> {
   const doors = defaultDoors()
   return { as: await resolveAuthorizationServer({ issuer: server.issuer, discovery: 'oidc' }, doors), client, doors, fixes: [] }
+}
+
+/** Calls the resource server with a bearer token, as any client of the API would. */
+export function callResource(server: OidcServer, accessToken: string, path: string, init: { method?: 'GET' | 'POST'; body?: unknown } = {}): Promise<Response> {
+  return fetch(new URL(path, server.resourceUrl), {
+    method: init.method ?? 'GET',
+    headers: { authorization: `Bearer ${accessToken}`, ...(init.body !== undefined && { 'content-type': 'application/json' }) },
+    ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
+  })
 }

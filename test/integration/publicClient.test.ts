@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConsentRequiredError, exchangeCode, startAuthorization, validateCallback } from '../../src/index.js'
+import { ConsentRequiredError, defaultDoors, exchangeCode, resolveAuthorizationServer, startAuthorization, TokenEndpointError, validateCallback } from '../../src/index.js'
 import { loginAndConsent } from '../support/interact.js'
 import { OBLIGATIONS } from '../support/resourceServer.js'
 import { COMPANY, localWorld, oauthContext, useOidcServer, VRN } from './localWorld.js'
@@ -85,5 +85,32 @@ describe('a public client at a real authorization server (oidc-provider)', () =>
     const error = await exchangeCode(context, callback, { ...pending, nonce: 'another-nonce' }).catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'token_endpoint_error', error: 'invalid_response' })
     expect((error as Error).message).toMatch(/nonce/)
+  })
+
+  it('discovers the provider from its issuer: PKCE S256, iss on authorization responses, revocation', async () => {
+    const recorded = server().recordFromNow()
+    const as = await resolveAuthorizationServer({ issuer: server().issuer, discovery: 'oidc' }, defaultDoors())
+
+    expect(as).toMatchObject({
+      issuer: server().issuer,
+      authorization_endpoint: `${server().issuer}/auth`,
+      token_endpoint: `${server().issuer}/token`,
+      revocation_endpoint: `${server().issuer}/token/revocation`,
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
+    })
+    expect(recorded.requests()).toEqual([expect.objectContaining({ route: 'discovery', path: '/.well-known/openid-configuration', status: 200 })])
+  })
+
+  it('has the code refused (invalid_grant) when it is redeemed with another PKCE verifier: the provider checks S256', async () => {
+    const context = await oauthContext(server(), server().clients.public)
+    const { url, pending } = await startAuthorization({ as: context.as, client: context.client, scopes: ['read:vat'], now: Date.now() })
+    const callback = validateCallback(context, await loginAndConsent(url), pending)
+    const recorded = server().recordFromNow()
+
+    const error = await exchangeCode(context, callback, { ...pending, codeVerifier: `${pending.codeVerifier.slice(0, -4)}AAAA` }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TokenEndpointError)
+    expect(error).toMatchObject({ grant: 'authorization_code', error: 'invalid_grant', status: 400 })
+    expect(recorded.requestsTo('token')).toEqual([expect.objectContaining({ grantType: 'authorization_code', clientId: 'vat-spa', status: 400, error: 'invalid_grant' })])
   })
 })

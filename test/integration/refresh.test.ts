@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { refreshTokens, TokenEndpointError } from '../../src/index.js'
-import { COMPANY, localWorld, oauthContext, useOidcServer, VRN } from './localWorld.js'
+import type { OidcClients } from '../support/oidcServer.js'
+import { callResource, COMPANY, localWorld, oauthContext, useOidcServer, VRN } from './localWorld.js'
 
 // Access tokens live a minute; grantflow renews 30 s before expiry, so 31 s of app time makes them stale.
 const server = useOidcServer({ accessTokenTtl: 60 })
 const STALE = 31_000
 
-async function connected() {
-  const world = localWorld(server())
+async function connected(client: keyof OidcClients = 'public') {
+  const world = localWorld(server(), { client: server().clients[client] })
   await world.grantflow.apis.vat.obligations({ vrn: VRN })
   const [session] = await world.grantflow.sessions.list(COMPANY)
   return { ...world, session: session! }
@@ -87,5 +88,44 @@ describe('refresh against a provider that rotates refresh tokens', () => {
     // Had a second refresh sent the same token, the provider would have revoked the grant.
     expect(recorded.served().filter((s) => s.status === 200)).toHaveLength(101)
     expect(browser.pages.filter((page) => page.kind === 'consent')).toHaveLength(1)
+  })
+
+  it('rotates at every refresh: the new refresh token works, and the old one is refused afterwards (the protocol step alone)', async () => {
+    const { session, recorded } = await connected()
+    const context = await oauthContext(server(), server().clients.public)
+    const first = await refreshTokens(context, session.tokens!)
+    const second = await refreshTokens(context, first)
+    const replay = await refreshTokens(context, first).catch((e: unknown) => e)
+
+    expect(new Set([session.tokens!.refreshToken, first.refreshToken, second.refreshToken]).size).toBe(3)
+    expect(replay).toBeInstanceOf(TokenEndpointError)
+    expect(replay).toMatchObject({ grant: 'refresh_token', error: 'invalid_grant', status: 400 })
+    expect(recorded.requestsTo('token').map((r) => `${r.grantType} ${r.status}`)).toEqual([
+      'authorization_code 200',
+      'refresh_token 200',
+      'refresh_token 200',
+      'refresh_token 400',
+    ])
+    // Each refresh brought a fresh access token for the resource server, with the scopes granted.
+    expect(second.scopes).toEqual(['read:vat'])
+    expect((await callResource(server(), second.accessToken, `/organisations/vat/${VRN}/obligations`)).status).toBe(200)
+  })
+
+  it.each([
+    ['secretBasic', 'vat-server', 'client_secret_basic'],
+    ['privateKeyJwt', 'vat-signed', 'private_key_jwt'],
+  ] as const)('refreshes as the confidential client %s, authenticated as at the code exchange', async (client, clientId, authMethod) => {
+    const { grantflow, clock, recorded } = await connected(client)
+    clock.advance(STALE)
+    await grantflow.apis.vat.obligations({ vrn: VRN })
+
+    expect(recorded.requestsTo('token')).toEqual([
+      expect.objectContaining({ grantType: 'authorization_code', clientId, authMethod, status: 200 }),
+      expect.objectContaining({ grantType: 'refresh_token', clientId, authMethod, status: 200 }),
+    ])
+    expect(recorded.served().map((s) => [s.status, s.clientId])).toEqual([
+      [200, clientId],
+      [200, clientId],
+    ])
   })
 })

@@ -1,8 +1,18 @@
 import * as oauth from 'oauth4webapi'
 import { describe, expect, it } from 'vitest'
-import { ConsentRequiredError, refreshTokens, TokenEndpointError } from '../../src/index.js'
+import {
+  APPLICATION_USER,
+  ConsentRequiredError,
+  exchangeCode,
+  refreshTokens,
+  requestClientCredentials,
+  revokeTokens,
+  startAuthorization,
+  TokenEndpointError,
+  validateCallback,
+} from '../../src/index.js'
 import { loginAndConsent } from '../support/interact.js'
-import { COMPANY, localWorld, oauthContext, useOidcServer, VRN } from './localWorld.js'
+import { callResource, COMPANY, localWorld, oauthContext, useOidcServer, VRN } from './localWorld.js'
 
 const server = useOidcServer()
 
@@ -81,5 +91,48 @@ describe('disconnecting revokes at the provider', () => {
     const error = await grantflow.apis.vat.obligations({ vrn: VRN }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ConsentRequiredError)
     expect(error).toMatchObject({ reason: 'revoked', authorizationUrl: expect.stringMatching(new RegExp(`^${server().issuer}/auth\\?`)) })
+  })
+})
+
+describe('revokeTokens, the protocol step alone', () => {
+  it('revokes the refresh token and answers true; the provider then refuses the refresh token', async () => {
+    const context = await oauthContext(server(), server().clients.secretBasic)
+    const { url, pending } = await startAuthorization({ as: context.as, client: context.client, scopes: ['read:vat'], now: Date.now() })
+    const tokens = await exchangeCode(context, validateCallback(context, await loginAndConsent(url), pending), pending)
+    const recorded = server().recordFromNow()
+
+    await expect(revokeTokens(context, tokens)).resolves.toBe(true)
+    const error = await refreshTokens(context, tokens).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TokenEndpointError)
+    expect(error).toMatchObject({ grant: 'refresh_token', error: 'invalid_grant', status: 400 })
+    expect(recorded.requests().map((r) => [r.route, r.clientId, r.authMethod, r.tokenTypeHint ?? r.grantType, r.status])).toEqual([
+      ['revocation', 'vat-server', 'client_secret_basic', 'refresh_token', 200],
+      ['token', 'vat-server', 'client_secret_basic', 'refresh_token', 400],
+    ])
+  })
+
+  it("cannot revoke the application's JWT access token: the provider answers unsupported_token_type, and the token lives on until it expires", async () => {
+    const context = await oauthContext(server(), server().clients.application)
+    const tokens = await requestClientCredentials(context, ['read:vat'])
+    const recorded = server().recordFromNow()
+
+    // A self-contained (RFC 9068) access token cannot be recalled: oidc-provider says so (RFC 7009 §2.2.1).
+    const error = await revokeTokens(context, tokens).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TokenEndpointError)
+    expect(error).toMatchObject({ grant: 'revocation', error: 'unsupported_token_type', status: 400 })
+    expect(recorded.requestsTo('revocation')).toEqual([expect.objectContaining({ clientId: 'vat-batch', tokenTypeHint: 'access_token', status: 400 })])
+    expect((await callResource(server(), tokens.accessToken, '/vat-rates')).status).toBe(200)
+  })
+
+  it("forgets the application's token when disconnected although the provider cannot revoke it, and says why", async () => {
+    const { grantflow, recorded } = localWorld(server(), { client: server().clients.application })
+    await grantflow.apis.vat.rates({})
+    const [session] = await grantflow.sessions.list(APPLICATION_USER)
+    await grantflow.sessions.disconnect(session!.key)
+
+    const after = await grantflow.sessions.get(session!.key)
+    expect(after?.tokens).toBeUndefined()
+    expect(after?.errors).toEqual([expect.objectContaining({ step: 'revoke', code: 'token_endpoint_error', error: 'unsupported_token_type' })])
+    expect(recorded.requestsTo('revocation')).toEqual([expect.objectContaining({ status: 400, error: 'unsupported_token_type' })])
   })
 })

@@ -9,6 +9,11 @@ export interface LoginAndConsentOptions {
   login?: string
   /** Cancel on the consent page: the provider sends the user back with access_denied. */
   deny?: boolean
+  /**
+   * The browser's cookies, kept across calls: with the same jar, a second authorization finds the
+   * user signed in at the provider. Default: a fresh jar (a browser that never met the provider).
+   */
+  cookieJar?: CookieJar
 }
 
 /** A page the provider showed the user. */
@@ -29,19 +34,19 @@ export interface Browser {
 const MAX_STEPS = 20
 
 /**
- * A browser with its own cookies: a second authorization in the same browser finds the user
- * signed in at the provider (no login page), as it would in real life.
+ * A browser with its own cookies (or those of `cookieJar`): a second authorization in the same
+ * browser finds the user signed in at the provider (no login page), as it would in real life.
  *
  * @example
  * const browser = createBrowser()
  * const callbackUrl = await browser.loginAndConsent(authorizationUrl)
  * expect(browser.pages.map((p) => p.kind)).toEqual(['login', 'consent'])
  */
-export function createBrowser(): Browser {
-  const cookies = new CookieJar()
+export function createBrowser(cookieJar = new CookieJar()): Browser {
   const pages: ShownPage[] = []
 
   async function loginAndConsent(authorizationUrl: string, options: LoginAndConsentOptions = {}): Promise<string> {
+    const cookies = options.cookieJar ?? cookieJar
     const redirectUri = new URL(authorizationUrl).searchParams.get('redirect_uri')
     if (!redirectUri) throw new Error('the authorization URL has no redirect_uri')
     let request: { url: string; method: 'GET' | 'POST'; form?: URLSearchParams } = { url: authorizationUrl, method: 'GET' }
@@ -96,15 +101,15 @@ export function createBrowser(): Browser {
 }
 
 /**
- * Signs in and consents (or cancels) in a fresh browser, and returns the callback URL the
- * provider sends the user back to.
+ * Signs in and consents (or cancels) in a fresh browser, or in the one whose cookies are given,
+ * and returns the callback URL the provider sends the user back to.
  *
  * @example
  * const callbackUrl = await loginAndConsent(error.authorizationUrl, { login: 'alice' })
  * await grantflow.completeAuthorization(callbackUrl)
  */
 export function loginAndConsent(authorizationUrl: string, options: LoginAndConsentOptions = {}): Promise<string> {
-  return createBrowser().loginAndConsent(authorizationUrl, options)
+  return createBrowser(options.cookieJar).loginAndConsent(authorizationUrl, options)
 }
 
 function isRedirectUri(location: string, redirectUri: string): boolean {
@@ -159,8 +164,15 @@ function textOf(html: string): string {
   return decode(html.replace(/<style[\s\S]*?<\/style>/gi, '').replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ').trim()
 }
 
-/** Cookies as a browser keeps them for one host: by name and path, dropped when they expire. */
-class CookieJar {
+/**
+ * Cookies as a browser keeps them for one host: by name and path, dropped when they expire.
+ *
+ * @example
+ * const cookieJar = new CookieJar()
+ * await loginAndConsent(firstUrl, { cookieJar }) // signs in
+ * await loginAndConsent(secondUrl, { cookieJar }) // already signed in: consent only
+ */
+export class CookieJar {
   #cookies = new Map<string, { name: string; value: string; path: string; expires?: number }>()
 
   store(url: string, setCookies: string[]) {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose'
 import Provider, { errors, type ProviderContext } from 'oidc-provider'
 import { defineClient, type ClientRegistration } from '../../src/index.js'
-import { closeServer, startResourceServer, type ResourceServer } from './resourceServer.js'
+import { closeServer, startResourceServer, type RecordedSubmission, type ResourceServer, type ServedRequest } from './resourceServer.js'
 
 /** Where every client is sent back: a loopback http URI, which nothing needs to serve. */
 export const REDIRECT_URI = 'http://127.0.0.1/callback'
@@ -18,6 +18,12 @@ export interface OidcServerOptions {
   accessTokenTtl?: number
   /** Refresh token lifetime in seconds (default one day). */
   refreshTokenTtl?: number
+  /**
+   * When the provider issues a refresh token with a code: `always` (the default) for every client
+   * allowed the refresh_token grant; `offline_access` is oidc-provider's own policy, under which
+   * offline_access is granted only on a request with prompt=consent (OpenID Connect Core §11).
+   */
+  refreshTokens?: 'always' | 'offline_access'
 }
 
 /** One request the provider answered, as its access log would say (never a token). */
@@ -49,16 +55,28 @@ export interface OidcClients {
   application: ClientRegistration
 }
 
+/** What the provider and the resource server recorded, in order (never a token). */
+export interface Recorded {
+  /** Every request the provider answered. */
+  requests(): ProviderRequest[]
+  /** The provider's requests to one route (`token`, `revocation`...), optionally of one grant type. */
+  requestsTo(route: string, grantType?: string): ProviderRequest[]
+  /** Every request the resource server served. */
+  served(): ServedRequest[]
+  /** The VAT returns the resource server accepted. */
+  submissions(): RecordedSubmission[]
+}
+
 export interface OidcServer {
   issuer: string
   /** The resource server's base URL: its resource indicator and its tokens' audience. */
   resourceUrl: string
   resource: ResourceServer
   clients: OidcClients
-  /** Every request the provider answered, in order. */
-  requests: ProviderRequest[]
-  /** The requests to one route (`token`, `revocation`...), optionally of one grant type. */
-  requestsTo(route: string, grantType?: string): ProviderRequest[]
+  /** Everything both servers recorded since they started. */
+  recorded: Recorded
+  /** What both servers record from now on: a test's own share of a server shared by its file. */
+  recordFromNow(): Recorded
   stop(): Promise<void>
 }
 
@@ -98,6 +116,9 @@ function privateKeyJwtKey() {
  * @example
  * const server = await startOidcServer({ accessTokenTtl: 60 })
  * afterAll(() => server.stop())
+ * const recorded = server.recordFromNow()
+ * // ...drive grantflow against server.issuer with server.clients.public...
+ * expect(recorded.requestsTo('token', 'authorization_code')).toHaveLength(1)
  */
 export async function startOidcServer(options: OidcServerOptions = {}): Promise<OidcServer> {
   const accessTokenTtl = options.accessTokenTtl ?? 600
@@ -165,10 +186,12 @@ export async function startOidcServer(options: OidcServerOptions = {}): Promise<
         },
       },
     },
-    // A refresh token for every code grant of a client allowed to refresh: offline_access alone
-    // would need prompt=consent on each authorization request (OIDC Core §11).
-    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }, code: { kind: string }) =>
-      client.grantTypeAllowed('refresh_token') && (code.kind === 'AuthorizationCode' || code.kind === 'RefreshToken'),
+    // By default a refresh token for every code grant of a client allowed to refresh: offline_access
+    // alone would need prompt=consent on each authorization request (OIDC Core §11).
+    ...(options.refreshTokens !== 'offline_access' && {
+      issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }, code: { kind: string }) =>
+        client.grantTypeAllowed('refresh_token') && (code.kind === 'AuthorizationCode' || code.kind === 'RefreshToken'),
+    }),
     rotateRefreshToken: true,
     ttl: {
       AccessToken: accessTokenTtl,
@@ -210,13 +233,21 @@ export async function startOidcServer(options: OidcServerOptions = {}): Promise<
     }),
   }
 
+  /** A view of both servers' logs from the given positions on. */
+  const recordedFrom = (marks: { requests: number; served: number; submissions: number }): Recorded => ({
+    requests: () => requests.slice(marks.requests),
+    requestsTo: (route, grantType) => requests.slice(marks.requests).filter((r) => r.route === route && (!grantType || r.grantType === grantType)),
+    served: () => resource.served.slice(marks.served),
+    submissions: () => resource.submissions.slice(marks.submissions),
+  })
+
   return {
     issuer,
     resourceUrl,
     resource,
     clients,
-    requests,
-    requestsTo: (route, grantType) => requests.filter((r) => r.route === route && (!grantType || r.grantType === grantType)),
+    recorded: recordedFrom({ requests: 0, served: 0, submissions: 0 }),
+    recordFromNow: () => recordedFrom({ requests: requests.length, served: resource.served.length, submissions: resource.submissions.length }),
     stop: async () => {
       await Promise.all([closeServer(http), resource.stop()])
     },

@@ -36,6 +36,12 @@ describe('startAuthorization', () => {
     expect(new URL(url).searchParams.get('nonce')).toBe(pending.nonce)
   })
 
+  it('asks offline access with prompt=consent (OpenID Connect Core §11), unless the app chose a prompt', async () => {
+    expect(new URL((await start(['openid', 'offline_access'])).url).searchParams.get('prompt')).toBe('consent')
+    expect(new URL((await start(['openid', 'offline_access'], { prompt: 'login' })).url).searchParams.get('prompt')).toBe('login')
+    expect(new URL((await start(['read:vat'])).url).searchParams.get('prompt')).toBeNull()
+  })
+
   it('lets extra parameters through but never over the protected ones', async () => {
     const { url, pending } = await start(['read:vat'], { prompt: 'consent', state: 'attacker', code_challenge_method: 'plain' })
     const params = new URL(url).searchParams
