@@ -10,7 +10,7 @@ describe('the application as API user (client credentials)', () => {
     const { grantflow, pisteKit } = vatWorld({ server })
     const first = await grantflow.apis.legifrance.getArticle({}, { id: 'LEGIARTI000006419280' })
     await grantflow.apis.legifrance.getArticle({}, { id: 'LEGIARTI000006419280' })
-    expect(first.article.texte).toBeTruthy()
+    expect(first.article.texte).toMatch(/\S/)
     expect(pisteKit.counters.tokenRequestsByGrant.client_credentials).toBe(1)
     expect(pisteKit.counters.authorizations).toBe(0)
   })

@@ -186,7 +186,7 @@ describe('authorization code grant', () => {
     const kit = hmrcKit({ issueRefreshTokens: false })
     const { code, verifier } = await codeFrom(kit)
     const body = (await (await redeem(code, verifier)).json()) as TokenBody
-    expect(body.access_token).toBeTruthy()
+    expect(body.access_token).toMatch(/\S/)
     expect(body).not.toHaveProperty('refresh_token')
   })
 
