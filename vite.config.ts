@@ -1,18 +1,21 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
-/** The package's entry points: `grantflow`, `grantflow/testing`, `grantflow/machines`. */
+/** The package's entry points: `grantflow`, `grantflow/testing`, `grantflow/machines`, `grantflow/react`. */
 const entries = {
   index: 'src/index.ts',
   testing: 'src/testing/index.ts',
   machines: 'machines/index.ts',
+  react: 'src/react/index.ts',
 }
 
 // Dependencies stay imports in the library build: the app's bundler dedupes and tree-shakes them.
 const external = [/^xstate(\/|$)/, /^oauth4webapi$/, /^msw(\/|$)/, /^react(\/|$)/, /^react-dom(\/|$)/, /^@xstate\/react$/]
 
 // Inside this repository, `grantflow` imports (examples, demo, README snippets) are the sources.
-const alias = {
+// Subpaths before `grantflow`, which would otherwise match them as a prefix.
+export const alias = {
+  'grantflow/react': fileURLToPath(new URL('src/react/index.ts', import.meta.url)),
   'grantflow/testing': fileURLToPath(new URL('src/testing/index.ts', import.meta.url)),
   'grantflow/machines': fileURLToPath(new URL('machines/index.ts', import.meta.url)),
   grantflow: fileURLToPath(new URL('src/index.ts', import.meta.url)),
@@ -20,6 +23,8 @@ const alias = {
 
 export default defineConfig({
   resolve: { alias },
+  // public/ is the demo's (MSW's worker script): not part of the library.
+  publicDir: false,
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -1,0 +1,91 @@
+import { useSelector } from '@xstate/react'
+import { useCallback, useEffect, useState } from 'react'
+import type { ConsentNeed, Interaction } from '../../machines/callWizard.js'
+import type { GrantflowError } from '../errors.js'
+import type { Api } from '../model/api.js'
+import type { WizardActor } from '../runtime/createGrantflow.js'
+import { useGrantflow } from './GrantflowProvider.js'
+import { prepareNavigator } from './prepareNavigator.js'
+import { apiIdOf, type BodyOf, type CallArguments, type EndpointOf, type ParamsOf, type ResultOf } from './types.js'
+import { statePath } from './wizardState.js'
+
+export interface UseCallOptions {
+  /**
+   * `guided` (default): the wizard stops in `unauthorized` until the user accepts, so
+   * `<AuthorizationWizard>` can say who asks for what; `automatic` goes to the provider at once.
+   */
+  interaction?: Interaction
+}
+
+export interface UseCallResult<Params = Record<string, unknown>, Body = unknown, Result = unknown> {
+  /** The wizard snapshot's value (`'idle'` before the first call), e.g. `{ awaitingConsent: 'atProvider' }`. */
+  state: string | Record<string, unknown>
+  /** The same state as one dotted path: `'awaitingConsent.atProvider'`. */
+  status: string
+  /** Makes the call in a new wizard (the previous one, if any, is stopped). */
+  call: (...args: CallArguments<Params, Body>) => Promise<WizardActor>
+  result: Result | undefined
+  error: GrantflowError | undefined
+  /** What consent the call needs (in `unauthorized` and after). */
+  consent: ConsentNeed | undefined
+  /** Makes the failed call again, with the same params and body. */
+  retry: () => void
+  /** Cancels the consent, or dismisses a failure. */
+  cancel: () => void
+  /** The user agreed to go to the provider: call it from the click handler (a popup opens there). */
+  accept: () => void
+  /** The running wizard, for `<AuthorizationWizard wizard={...} />` and `useSelector`. */
+  wizard: WizardActor | undefined
+}
+
+/**
+ * Calls one endpoint through a call wizard and follows it: state, result, error, and the
+ * user's answers (accept, cancel, retry). Pass the API's declaration for typed params and result.
+ *
+ * @example
+ * const submit = useCall(vat, 'submitReturn')
+ * <form onSubmit={() => submit.call({ vrn }, vatReturn)}>…</form>
+ * <AuthorizationWizard wizard={submit.wizard} />
+ * {submit.status === 'succeeded' && <p>Receipt {submit.result?.formBundleNumber}</p>}
+ */
+export function useCall<A extends Api, K extends keyof A['endpoints'] & string>(
+  api: A,
+  endpoint: K,
+  options?: UseCallOptions,
+): UseCallResult<ParamsOf<EndpointOf<A, K>>, BodyOf<EndpointOf<A, K>>, ResultOf<EndpointOf<A, K>>>
+export function useCall(api: string, endpoint: string, options?: UseCallOptions): UseCallResult
+export function useCall(api: Api | string, endpoint: string, options: UseCallOptions = {}): UseCallResult {
+  const grantflow = useGrantflow()
+  const apiId = apiIdOf(api)
+  const interaction = options.interaction ?? 'guided'
+  const [wizard, setWizard] = useState<WizardActor>()
+
+  // A wizard belongs to the component that started it: replaced or unmounted, it stops.
+  useEffect(() => () => wizard?.stop(), [wizard])
+
+  const state = useSelector(wizard, (s) => s?.value ?? 'idle', (a, b) => statePath(a) === statePath(b))
+  const result = useSelector(wizard, (s) => s?.context.result)
+  const error = useSelector(wizard, (s) => s?.context.error)
+  const consent = useSelector(wizard, (s) => s?.context.consent)
+
+  const call = useCallback(
+    async (params: Record<string, unknown> = {}, body?: unknown) => {
+      const actor = await grantflow.startWizard({ api: apiId, endpoint, params, ...(body !== undefined && { body }) }, { interaction })
+      setWizard(actor)
+      return actor
+    },
+    [grantflow, apiId, endpoint, interaction],
+  )
+  const retry = useCallback(() => wizard?.send({ type: 'RETRY' }), [wizard])
+  const cancel = useCallback(() => {
+    if (!wizard) return
+    wizard.send(wizard.getSnapshot().matches('failed') ? { type: 'DISMISSED' } : { type: 'CONSENT_CANCELLED' })
+  }, [wizard])
+  const accept = useCallback(() => {
+    if (!wizard) return
+    prepareNavigator(grantflow.navigator)
+    wizard.send({ type: 'CONSENT_ACCEPTED' })
+  }, [wizard, grantflow])
+
+  return { state, status: statePath(state), call: call as UseCallResult['call'], result, error, consent, retry, cancel, accept, wizard }
+}

@@ -1,0 +1,52 @@
+import type { WizardViewProps } from './types.js'
+
+/** `failed`: the error in words, Retry (the call is kept) and Dismiss; details for support. */
+export function Failure({ error, titleId, descriptionId, callLabel, describeError, retry, dismiss }: WizardViewProps) {
+  if (!error) return null
+  return (
+    <>
+      <header className="gf-header">
+        <span className="gf-badge gf-badge-danger" aria-hidden="true">
+          !
+        </span>
+        <h2 id={titleId} className="gf-title">
+          {error.code === 'consent_denied' ? 'Access not granted' : 'That did not work'}
+        </h2>
+      </header>
+      <p id={descriptionId} className="gf-text">
+        {describeError(error)} {error.code === 'configuration_error' ? '' : `Your ${stripPossessive(callLabel)} is kept: try again when you are ready.`}
+      </p>
+      <details className="gf-details">
+        <summary>Details for support</summary>
+        <dl>
+          <dt>Code</dt>
+          <dd>{error.code}</dd>
+          {error.error && (
+            <>
+              <dt>Provider said</dt>
+              <dd>
+                {error.error}
+                {error.description ? `: ${error.description}` : ''}
+              </dd>
+            </>
+          )}
+          <dt>Message</dt>
+          <dd>{error.message}</dd>
+        </dl>
+      </details>
+      <div className="gf-actions">
+        <button type="button" className="gf-button gf-primary" onClick={retry} data-autofocus>
+          Try again
+        </button>
+        <button type="button" className="gf-button" onClick={dismiss}>
+          Dismiss
+        </button>
+      </div>
+    </>
+  )
+}
+
+/** "your VAT return" → "VAT return", to read "Your VAT return is kept". */
+function stripPossessive(label: string): string {
+  return label.replace(/^your\s+/i, '')
+}

@@ -1,0 +1,16 @@
+/** The provider's initials in a badge ("HM Revenue & Customs" → "HMRC"), so the user sees who asks. */
+export function ProviderBadge({ name }: { name: string }) {
+  const initials =
+    name
+      .split(/[\s&()]+/)
+      .filter((word) => /^[A-Z]/.test(word))
+      // An acronym counts whole: "HM Revenue & Customs" → "HMRC".
+      .map((word) => (word === word.toUpperCase() ? word : word[0]))
+      .join('')
+      .slice(0, 4) || name.slice(0, 2).toUpperCase()
+  return (
+    <span className="gf-badge" aria-hidden="true">
+      {initials}
+    </span>
+  )
+}
