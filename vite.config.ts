@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
@@ -9,8 +10,17 @@ const entries = {
   react: 'src/react/index.ts',
 }
 
-// Dependencies stay imports in the library build: the app's bundler dedupes and tree-shakes them.
-const external = [/^xstate(\/|$)/, /^oauth4webapi$/, /^msw(\/|$)/, /^react(\/|$)/, /^react-dom(\/|$)/, /^@xstate\/react$/]
+// Dependencies and peers stay imports in the library build, subpaths too (`msw/node`,
+// `react/jsx-runtime`): the app's bundler dedupes and tree-shakes them. Read from package.json,
+// so a new dependency is external without touching this file.
+const manifest = JSON.parse(readFileSync(new URL('package.json', import.meta.url), 'utf8')) as {
+  dependencies?: Record<string, string>
+  peerDependencies?: Record<string, string>
+}
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+const external = [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})].map(
+  (name) => new RegExp(`^${escapeRegExp(name)}(/|$)`),
+)
 
 // Inside this repository, `grantflow` imports (examples, demo, README snippets) are the sources.
 // Subpaths before `grantflow`, which would otherwise match them as a prefix.
