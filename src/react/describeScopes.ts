@@ -33,10 +33,10 @@ export function describeScope(scope: string, descriptions: ScopeDescriptions = {
 }
 
 /** Why the user is asked now, in a sentence. */
-export function describeReason(reason: ConsentReason, provider: string): string {
+export function describeReason(reason: ConsentReason, provider: string, appName = 'This app'): string {
   switch (reason) {
     case 'no_session':
-      return `This app is not connected to ${provider} yet.`
+      return `${appName} is not connected to ${provider} yet.`
     case 'refresh_failed':
       return `Your earlier permission at ${provider} has expired.`
     case 'token_rejected':

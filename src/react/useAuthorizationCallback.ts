@@ -68,24 +68,33 @@ export function useAuthorizationCallback(options: AuthorizationCallbackOptions =
   return state
 }
 
+/** How long a popup stays open after handing over the callback (the opener closes it sooner). */
+export const POPUP_CLOSE_DELAY_MS = 500
+
 async function handleCallback(grantflow: GrantflowRuntime, options: AuthorizationCallbackOptions): Promise<Outcome> {
-  if (deliverCallbackToOpener(options.window)) return { status: 'delivered', wizard: undefined, error: undefined }
+  const win = options.window ?? (globalThis as unknown as NonNullable<AuthorizationCallbackOptions['window']>)
+  // The popup closes itself a moment after posting, not at once: the opener watches for the popup
+  // closing and, seeing it closed before the message is dispatched, would count the consent abandoned.
+  const delayedClose = { opener: win.opener, location: win.location, close: () => void setTimeout(() => win.close(), POPUP_CLOSE_DELAY_MS) }
+  if (deliverCallbackToOpener(delayedClose)) return { status: 'delivered', wizard: undefined, error: undefined }
   const url = options.url ?? globalThis.location.href
   const storage = options.storage ?? globalThis.sessionStorage
   try {
     const saved = storage.getItem(SAVED_WIZARD_KEY)
     // Used once: a reload of this page must not restore (and replay) it again.
     storage.removeItem(SAVED_WIZARD_KEY)
-    // The same promise the wizard's exchange gets (completeAuthorization is idempotent per state).
-    const completion = grantflow.completeAuthorization(url)
-    // Its failure is the wizard's to show (or the catch below's): never an unhandled rejection.
-    completion.catch(() => undefined)
     if (saved) {
       const wizard = await grantflow.resumeWizard(backFromProvider(JSON.parse(saved)))
+      // The wizard delivers the callback: it exchanges the code, then makes its call once.
       wizard.send({ type: 'CALLBACK_RECEIVED', callbackUrl: url })
+      // The same exchange, for where to go next (completeAuthorization is idempotent per state);
+      // its failure is the wizard's to show, never an unhandled rejection.
+      const completion = grantflow.completeAuthorization(url)
+      completion.catch(() => undefined)
       return { status: 'resumed', wizard, completion, error: undefined }
     }
     // No saved wizard (another tab started the consent, or none was saved): replay the pending call.
+    const completion = grantflow.completeAuthorization(url)
     const { call } = await completion
     if (!call) return { status: 'working', wizard: undefined, completion, error: undefined }
     const wizard = await grantflow.startWizard(call)

@@ -21,7 +21,7 @@ describe('<AuthorizationWizard> in unauthorized', () => {
     show()
     const dialog = screen.getByRole('dialog', { name: 'Connect Ledgerline to VAT (Making Tax Digital)' })
     expect(dialog.getAttribute('aria-modal')).toBe('true')
-    expect(dialog.textContent).toContain('This app is not connected to HM Revenue & Customs yet.')
+    expect(dialog.textContent).toContain('Ledgerline is not connected to HM Revenue & Customs yet.')
     expect(screen.getAllByRole('listitem').map((li) => li.textContent)).toEqual(['View your VAT information', 'Change your VAT information'])
     expect(dialog.textContent).toContain('Your VAT return is kept and sent once you agree.')
   })

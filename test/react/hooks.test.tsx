@@ -171,7 +171,9 @@ describe('useAuthorizationCallback', () => {
     expect(await screen.findByText('delivered')).toBeTruthy()
     expect(opener.postMessage).toHaveBeenCalledTimes(1)
     expect(opener.postMessage).toHaveBeenCalledWith({ type: 'grantflow:callback', url }, 'http://127.0.0.1')
-    expect(close).toHaveBeenCalledTimes(1)
+    // A moment later, so the opener gets the message before it sees the popup closed.
+    expect(close).not.toHaveBeenCalled()
+    await waitForDom(() => expect(close).toHaveBeenCalledTimes(1))
     expect(exchange).not.toHaveBeenCalled()
   })
 

@@ -19,7 +19,7 @@ export function ConsentRequest(props: WizardViewProps) {
         </div>
       </header>
       <p id={descriptionId} className="gf-text">
-        {describeReason(consent.reason, provider)} {appName} is asking {provider} for permission to:
+        {describeReason(consent.reason, provider, appName)} {appName} is asking {provider} for permission to:
       </p>
       <ul className="gf-scopes">
         {consent.scopes.map((scope) => (

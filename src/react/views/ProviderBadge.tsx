@@ -9,7 +9,7 @@ export function ProviderBadge({ name }: { name: string }) {
       .join('')
       .slice(0, 4) || name.slice(0, 2).toUpperCase()
   return (
-    <span className="gf-badge" aria-hidden="true">
+    <span className={initials.length > 2 ? 'gf-badge' : 'gf-badge gf-badge-large'} aria-hidden="true">
       {initials}
     </span>
   )
