@@ -73,10 +73,12 @@ export const POPUP_CLOSE_DELAY_MS = 500
 
 async function handleCallback(grantflow: GrantflowRuntime, options: AuthorizationCallbackOptions): Promise<Outcome> {
   const win = options.window ?? (globalThis as unknown as NonNullable<AuthorizationCallbackOptions['window']>)
-  // The popup closes itself a moment after posting, not at once: the opener watches for the popup
-  // closing and, seeing it closed before the message is dispatched, would count the consent abandoned.
-  const delayedClose = { opener: win.opener, location: win.location, close: () => void setTimeout(() => win.close(), POPUP_CLOSE_DELAY_MS) }
-  if (deliverCallbackToOpener(delayedClose)) return { status: 'delivered', wizard: undefined, error: undefined }
+  if (deliverCallbackToOpener(win)) {
+    // The opener closes the popup when the message arrives; should it not, the popup closes itself
+    // a moment later (not at once, which the opener could read as the consent abandoned).
+    setTimeout(() => win.close(), POPUP_CLOSE_DELAY_MS)
+    return { status: 'delivered', wizard: undefined, error: undefined }
+  }
   const url = options.url ?? globalThis.location.href
   const storage = options.storage ?? globalThis.sessionStorage
   try {

@@ -166,11 +166,11 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
   const firstAttempts = new WeakMap<PendingCall, AttemptOutcome>()
   const deps: WizardDeps = { firstAttempts, config, target: createTargetResolver(config), sessions, doors, refresh: options.refresh ?? 'auto', completeAuthorization, returnTo: options.returnTo }
   // Loaded when a call first needs the wizard: a call with a valid token never does.
-  let wizardModule: Promise<{ machine: WizardMachine; drive: (actor: WizardActor) => void }> | undefined
+  let wizardModule: Promise<{ machine: WizardMachine; drive: (actor: WizardActor, alreadyOpened?: string) => void }> | undefined
   const loadWizard = () =>
     (wizardModule ??= import('./wizardActors.js').then((m) => ({
       machine: m.createWizardMachine(deps, options.actors?.wizard),
-      drive: (actor: WizardActor) => m.driveNavigation(actor, options.navigator, abandonConsent),
+      drive: (actor: WizardActor, alreadyOpened?: string) => m.driveNavigation(actor, options.navigator, abandonConsent, alreadyOpened),
     })))
   let wizardCount = 0
 
@@ -199,7 +199,8 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
       ...(options.clock && { clock: options.clock }),
       ...(options.inspect && { inspect: options.inspect }),
     })
-    wizard.drive(actor)
+    // Restored at the provider: the user is back from it, so it is not opened again.
+    wizard.drive(actor, actor.getSnapshot().context.authorizationUrl)
     return actor.start()
   }
 

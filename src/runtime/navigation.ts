@@ -129,13 +129,14 @@ export function createPopupNavigator(
 
 /**
  * For the callback page loaded in a popup: hand the callback URL to the opener (same origin
- * only) and close. Returns false when this page is not a popup, so it handles the callback itself.
+ * only), which then closes the popup. Returns false when this page is not a popup, so it handles the callback itself.
  */
 export function deliverCallbackToOpener(
   win: { opener: { postMessage(message: CallbackMessage, origin: string): void } | null; location: { href: string; origin: string }; close(): void } = globalThis as never,
 ): boolean {
   if (!win.opener) return false
+  // The opener closes the popup when the message arrives: closing here could be seen first, and
+  // read as the user abandoning the consent.
   win.opener.postMessage({ type: 'grantflow:callback', url: win.location.href }, win.location.origin)
-  win.close()
   return true
 }

@@ -102,8 +102,10 @@ export function driveNavigation(
   actor: ActorRefFrom<WizardMachine>,
   navigator: ConsentNavigator | undefined,
   abandon: (sessionKey: string, error: GrantflowError) => void,
+  /** A restored wizard is already at the provider: its URL was opened before the redirect. */
+  alreadyOpened?: string,
 ): void {
-  let opened: string | undefined
+  let opened = alreadyOpened
   actor.subscribe((snapshot) => {
     const url = snapshot.context.authorizationUrl
     if (!url || url === opened || !snapshot.matches({ awaitingConsent: 'atProvider' }) || !snapshot.context.opensProvider) return

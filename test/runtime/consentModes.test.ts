@@ -27,7 +27,7 @@ describe('redirect mode', () => {
 
     const callbackUrl = await first.kit.authorize(tab.assigned[0]!)
     // The provider sent the user back: a new page, a new runtime over the same storage.
-    const page2 = createWorldOnSameProvider(first, store())
+    const page2 = createWorldOnSameProvider(first, store(), tab)
     const saved = JSON.parse(tab.sessionStorage.getItem(SAVED_WIZARD_KEY)!)
     expect(JSON.stringify(saved)).not.toMatch(/access_token|refresh_token|codeVerifier/)
     const resumed = await page2.resumeWizard(saved)
@@ -37,10 +37,12 @@ describe('redirect mode', () => {
     expect(done.value).toBe('succeeded')
     expect(first.routes.submissions).toHaveLength(1)
     expect(first.routes.submissions[0]!.body).toEqual(vatReturn())
+    // The restored wizard did not send the user back to the provider.
+    expect(tab.assigned).toHaveLength(1)
 
     // A reload of the callback page (or a StrictMode double mount) restores the wizard again:
     // the code is not exchanged twice and the return is not sent twice.
-    const reloaded = await createWorldOnSameProvider(first, store()).resumeWizard(saved)
+    const reloaded = await createWorldOnSameProvider(first, store(), tab).resumeWizard(saved)
     reloaded.send({ type: 'CALLBACK_RECEIVED', callbackUrl })
     const again = await waitFor(reloaded, (s) => s.status === 'done' || s.matches('failed'))
     expect(again.value).toBe('failed')
@@ -87,9 +89,10 @@ describe('popup mode', () => {
 })
 
 /** A second page of the same app: a new runtime, the same fake provider and storage. */
-function createWorldOnSameProvider(first: ReturnType<typeof vatWorld>, store: ReturnType<typeof createBrowserStore>) {
-  // The first world's handlers stay installed; this runtime talks to the same fake HMRC.
-  const second = vatWorld({ server, store, user: 'none' })
+function createWorldOnSameProvider(first: ReturnType<typeof vatWorld>, store: ReturnType<typeof createBrowserStore>, tab: ReturnType<typeof fakeWindow>) {
+  // The first world's handlers stay installed; this runtime talks to the same fake HMRC, and
+  // navigates by redirect as the app does.
+  const second = vatWorld({ server, store, user: 'none', grantflow: { navigator: createRedirectNavigator(tab.win) } })
   server.resetHandlers(...first.kit.handlers, ...first.pisteKit.handlers)
   void second.kit
   return second.grantflow
