@@ -1,47 +1,22 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose'
-import Provider, { errors, type ProviderContext } from 'oidc-provider'
+import Provider from 'oidc-provider'
+import { oidcConfiguration, RESOURCE_SCOPES, type OidcConfigurationOptions } from '../../src/devServer/oidcConfiguration.js'
+import { describeProviderRequest, type ProviderRequest } from '../../src/devServer/providerRequests.js'
 import { defineClient, type ClientRegistration } from '../../src/index.js'
 import { closeServer, startResourceServer, type RecordedSubmission, type ResourceServer, type ServedRequest } from './resourceServer.js'
 
+export { RESOURCE_SCOPES, SCOPES } from '../../src/devServer/oidcConfiguration.js'
+export type { ProviderRequest } from '../../src/devServer/providerRequests.js'
+
 /** Where every client is sent back: a loopback http URI, which nothing needs to serve. */
 export const REDIRECT_URI = 'http://127.0.0.1/callback'
-export const SCOPES = ['openid', 'offline_access', 'read:vat', 'write:vat'] as const
 /** Test-only client secrets (the provider lives for one test file). */
 const SECRETS = { secretBasic: 'vat-server-secret-0123456789', application: 'vat-batch-secret-0123456789' }
-/** The scopes the resource server's tokens can carry. */
-export const RESOURCE_SCOPES = ['read:vat', 'write:vat'] as const
 
-export interface OidcServerOptions {
-  /** Access token lifetime in seconds (default 600). */
-  accessTokenTtl?: number
-  /** Refresh token lifetime in seconds (default one day). */
-  refreshTokenTtl?: number
-  /**
-   * When the provider issues a refresh token with a code: `always` (the default) for every client
-   * allowed the refresh_token grant; `offline_access` is oidc-provider's own policy, under which
-   * offline_access is granted only on a request with prompt=consent (OpenID Connect Core §11).
-   */
-  refreshTokens?: 'always' | 'offline_access'
-}
-
-/** One request the provider answered, as its access log would say (never a token). */
-export interface ProviderRequest {
-  /** oidc-provider's route name: authorization, resume, token, revocation, introspection, jwks, discovery... */
-  route: string | undefined
-  method: string
-  path: string
-  status: number
-  clientId?: string
-  /** How the client authenticated (none, client_secret_basic, private_key_jwt). */
-  authMethod?: string
-  grantType?: string
-  resource?: string
-  tokenTypeHint?: string
-  /** The OAuth error it answered with. */
-  error?: string
-}
+/** Lifetimes and the refresh token policy: see oidcConfiguration. */
+export type OidcServerOptions = Pick<OidcConfigurationOptions, 'accessTokenTtl' | 'refreshTokenTtl' | 'refreshTokens'>
 
 /** The clients registered at the provider, as grantflow registrations. */
 export interface OidcClients {
@@ -121,8 +96,6 @@ function privateKeyJwtKey() {
  * expect(recorded.requestsTo('token', 'authorization_code')).toHaveLength(1)
  */
 export async function startOidcServer(options: OidcServerOptions = {}): Promise<OidcServer> {
-  const accessTokenTtl = options.accessTokenTtl ?? 600
-  const refreshTokenTtl = options.refreshTokenTtl ?? 86_400
   const [providerJwk, clientJwt] = await Promise.all([signingKey(), privateKeyJwtKey()])
 
   // The issuer needs the port, so listen first and mount the provider after.
@@ -138,79 +111,42 @@ export async function startOidcServer(options: OidcServerOptions = {}): Promise<
     secretBasic: { client_id: 'vat-server', client_secret: SECRETS.secretBasic, token_endpoint_auth_method: 'client_secret_basic' },
     privateKeyJwt: { client_id: 'vat-signed', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [clientJwt.publicJwk] } },
   }
-  const provider = new Provider(issuer, {
-    clients: [
-      ...Object.values(registered).map((client) => ({
-        ...client,
-        // oidc-provider v9 takes http redirect URIs from web clients that do not use the implicit
-        // flow (application_type 'native' would also take any loopback port, RFC 8252 §7.3).
-        redirect_uris: [REDIRECT_URI],
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-      })),
-      {
-        client_id: 'vat-batch',
-        client_secret: SECRETS.application,
-        token_endpoint_auth_method: 'client_secret_basic',
-        grant_types: ['client_credentials'],
-        response_types: [],
-        redirect_uris: [],
-        scope: RESOURCE_SCOPES.join(' '),
-      },
-    ],
-    jwks: { keys: [providerJwk] },
-    cookies: { keys: ['grantflow-integration-cookie-key'] },
-    scopes: [...SCOPES],
-    // PKCE for every client, confidential ones too (only S256 exists in v9).
-    pkce: { required: () => true },
-    features: {
-      devInteractions: { enabled: true },
-      revocation: { enabled: true },
-      introspection: { enabled: true },
-      clientCredentials: { enabled: true },
-      resourceIndicators: {
-        enabled: true,
-        // A request that names no resource is for the VAT API, so its access token is a JWT.
-        defaultResource: async (_ctx: unknown, _client: unknown, oneOf?: string[]) => oneOf ?? resourceUrl,
-        // ...and so is a token request that names none, although openid was asked for (userinfo).
-        useGrantedResource: async () => true,
-        getResourceServerInfo: async (_ctx: unknown, indicator: string) => {
-          if (indicator !== resourceUrl) throw new errors.InvalidTarget()
-          return {
-            scope: RESOURCE_SCOPES.join(' '),
-            audience: resourceUrl,
-            accessTokenFormat: 'jwt',
-            accessTokenTTL: accessTokenTtl,
-            jwt: { sign: { alg: 'RS256' } },
-          }
+  const provider = new Provider(
+    issuer,
+    oidcConfiguration({
+      ...options,
+      issuer,
+      resourceUrl,
+      clients: [
+        ...Object.values(registered).map((client) => ({
+          ...client,
+          // oidc-provider v9 takes http redirect URIs from web clients that do not use the implicit
+          // flow (application_type 'native' would also take any loopback port, RFC 8252 §7.3).
+          redirect_uris: [REDIRECT_URI],
+          grant_types: ['authorization_code', 'refresh_token'],
+          response_types: ['code'],
+        })),
+        {
+          client_id: 'vat-batch',
+          client_secret: SECRETS.application,
+          token_endpoint_auth_method: 'client_secret_basic',
+          grant_types: ['client_credentials'],
+          response_types: [],
+          redirect_uris: [],
+          scope: RESOURCE_SCOPES.join(' '),
         },
-      },
-    },
-    // By default a refresh token for every code grant of a client allowed to refresh: offline_access
-    // alone would need prompt=consent on each authorization request (OIDC Core §11).
-    ...(options.refreshTokens !== 'offline_access' && {
-      issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }, code: { kind: string }) =>
-        client.grantTypeAllowed('refresh_token') && (code.kind === 'AuthorizationCode' || code.kind === 'RefreshToken'),
+      ],
+      signingKeys: [providerJwk],
+      cookieKeys: ['grantflow-integration-cookie-key'],
+      // oidc-provider's development pages: any login, any password (see interact.ts).
+      interactions: 'development',
     }),
-    rotateRefreshToken: true,
-    ttl: {
-      AccessToken: accessTokenTtl,
-      ClientCredentials: accessTokenTtl,
-      RefreshToken: refreshTokenTtl,
-      AuthorizationCode: 60,
-      IdToken: 3600,
-      Interaction: 600,
-      Session: 86_400,
-      Grant: 86_400,
-    },
-    // Any login is an account whose subject is that login.
-    findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub }) }),
-  })
+  )
 
   const requests: ProviderRequest[] = []
   provider.use(async (ctx, next) => {
     await next()
-    requests.push(describeRequest(ctx))
+    requests.push(describeProviderRequest(ctx))
   })
   http.on('request', provider.callback())
 
@@ -252,21 +188,4 @@ export async function startOidcServer(options: OidcServerOptions = {}): Promise<
       await Promise.all([closeServer(http), resource.stop()])
     },
   }
-}
-
-function describeRequest(ctx: ProviderContext): ProviderRequest {
-  const params = ctx.oidc?.params ?? {}
-  const text = (value: unknown) => (typeof value === 'string' ? value : undefined)
-  const body = ctx.body && typeof ctx.body === 'object' && !Buffer.isBuffer(ctx.body) ? (ctx.body as { error?: unknown }) : {}
-  const entry: ProviderRequest = { route: ctx.oidc?.route, method: ctx.method, path: ctx.path, status: ctx.status }
-  const optional = {
-    clientId: ctx.oidc?.client?.clientId,
-    authMethod: ctx.oidc?.client?.clientAuthMethod,
-    grantType: text(params.grant_type),
-    resource: text(params.resource),
-    tokenTypeHint: text(params.token_type_hint),
-    error: text(body.error),
-  }
-  for (const [name, value] of Object.entries(optional)) if (value !== undefined) Object.assign(entry, { [name]: value })
-  return entry
 }
