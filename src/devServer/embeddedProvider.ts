@@ -1,0 +1,147 @@
+// The Vite plugin that runs a real authorization server inside the dev server: oidc-provider
+// under /oidc with its own sign-in page, the VAT API under /api/local, and the application's
+// server route under /api/app. Node only: neither the library nor a page imports this.
+import { randomBytes } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { exportJWK, generateKeyPair } from 'jose'
+import type { Connect, Plugin } from 'vite'
+import { hmrcVatRoutes } from '../testing/hmrcVat.js'
+import { sendJson } from './http.js'
+import type { DemoAccount } from './interactions.js'
+import { createLocalAuthority, type LocalAuthority, type LocalAuthoritySettings, type SharedState } from './localAuthority.js'
+import type { ProviderRequest } from './providerRequests.js'
+
+/** The demo's user, whose login the sign-in page shows. */
+export const DEMO_ACCOUNT: DemoAccount = { login: 'demo', password: 'demo', name: 'Demo User' }
+
+export interface EmbeddedProviderOptions {
+  /** Where oidc-provider is mounted; the issuer is the dev server's origin and this path. Default `/oidc`. */
+  issuerPath?: string
+  /** Where the VAT API is mounted; its URL is the resource indicator and its tokens' audience. Default `/api/local`. */
+  apiPath?: string
+  /** Where the application's server route is mounted, or `false` for none. Default `/api/app`. */
+  applicationPath?: string | false
+  /** The name on the sign-in and consent pages. Default `Local VAT Gateway`. */
+  providerName?: string
+  /** The page's public client: PKCE, no secret. Default `ledgerline-web`, "Ledgerline", `/callback` and `/popup-callback`. */
+  publicClient?: { clientId?: string; clientName?: string; redirectPaths?: string[] }
+  /** The server route's confidential client (client_secret_basic). Default `ledgerline-server`, a random secret per start. */
+  applicationClient?: { clientId?: string; clientSecret?: string }
+  /** Who can sign in; the first is shown on the sign-in page. Default {@link DEMO_ACCOUNT}. */
+  accounts?: DemoAccount[]
+  /** Access token lifetime in seconds. Default four hours, as HMRC's. */
+  accessTokenTtl?: number
+  /** Refresh token lifetime in seconds. Default one day. */
+  refreshTokenTtl?: number
+  /** Called after each request the provider answered (never a token): for a traffic log. */
+  onProviderRequest?: (request: ProviderRequest) => void
+}
+
+/** Host names the embedded provider answers on: this machine only. */
+const LOOPBACK = /^(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?$/i
+
+/**
+ * Mounts a real OpenID provider (oidc-provider), a VAT API that accepts only its JWT access
+ * tokens, and the application's server route in the Vite dev server (and `vite preview`):
+ * - `{origin}/oidc`: the issuer (discovery at `/oidc/.well-known/openid-configuration`), with its
+ *   own sign-in and consent pages at `/oidc/interaction/{uid}` showing the demo login;
+ * - `{origin}/api/local`: the VAT API (obligations, returns, view a return; the VAT number lookup
+ *   for the application's token);
+ * - `{origin}/api/app`: the application's route (`GET /vat-check/{vrn}`, `GET /session`), which
+ *   calls the lookup with grantflow as the application; the secret stays in this process.
+ * The issuer follows the origin the browser used (127.0.0.1 or localhost, whatever the port);
+ * any other host is refused. Keys are made at start, in memory.
+ *
+ * @example
+ * // vite.demo.config.ts
+ * import { embeddedProvider } from './src/devServer/embeddedProvider.ts'
+ * export default defineConfig({ plugins: [react(), embeddedProvider()] })
+ */
+export function embeddedProvider(options: EmbeddedProviderOptions = {}): Plugin {
+  const settings: LocalAuthoritySettings & { applicationPath: string | false } = {
+    issuerPath: normalizePath(options.issuerPath ?? '/oidc'),
+    apiPath: normalizePath(options.apiPath ?? '/api/local'),
+    applicationPath: options.applicationPath === false ? false : normalizePath(options.applicationPath ?? '/api/app'),
+    providerName: options.providerName ?? 'Local VAT Gateway',
+    publicClient: {
+      clientId: options.publicClient?.clientId ?? 'ledgerline-web',
+      clientName: options.publicClient?.clientName ?? 'Ledgerline',
+      redirectPaths: options.publicClient?.redirectPaths ?? ['/callback', '/popup-callback'],
+    },
+    applicationClient:
+      options.applicationPath === false
+        ? undefined
+        : {
+            clientId: options.applicationClient?.clientId ?? 'ledgerline-server',
+            clientSecret: options.applicationClient?.clientSecret ?? randomBytes(24).toString('base64url'),
+          },
+    accounts: options.accounts ?? [DEMO_ACCOUNT],
+    accessTokenTtl: options.accessTokenTtl ?? 4 * 3600,
+    refreshTokenTtl: options.refreshTokenTtl ?? 86_400,
+    ...(options.onProviderRequest && { onProviderRequest: options.onProviderRequest }),
+  }
+  let shared: Promise<SharedState> | undefined
+  const authorities = new Map<string, Promise<LocalAuthority>>()
+
+  /** The world of the origin the request came to, or undefined for a host that is not this machine. */
+  function authorityFor(req: IncomingMessage, secure: boolean): Promise<LocalAuthority> | undefined {
+    const host = req.headers.host?.toLowerCase()
+    if (!host || !LOOPBACK.test(host)) return undefined
+    const origin = `${secure ? 'https' : 'http'}://${host}`
+    let authority = authorities.get(origin)
+    if (!authority) {
+      shared ??= createSharedState()
+      authority = shared.then((state) => createLocalAuthority(origin, settings, state))
+      authorities.set(origin, authority)
+    }
+    return authority
+  }
+
+  function mount(middlewares: Connect.Server, secure: boolean) {
+    const use = (path: string, pick: (authority: LocalAuthority) => Handler | undefined) =>
+      middlewares.use(path, (req, res, next) => {
+        const authority = authorityFor(req, secure)
+        if (!authority) return sendJson(res, 403, { code: 'FORBIDDEN', message: 'The embedded provider answers on 127.0.0.1 and localhost only' })
+        authority
+          .then(async (found) => {
+            const handler = pick(found)
+            if (handler) await handler(req, res)
+            else next()
+          })
+          .catch(next)
+      })
+    // The pages first: they live under the issuer's path, where oidc-provider would answer 404.
+    use(`${settings.issuerPath}/interaction`, (authority) => authority.interactions)
+    use(settings.issuerPath, (authority) => authority.provider)
+    use(settings.apiPath, (authority) => authority.api.handle)
+    if (settings.applicationPath) use(settings.applicationPath, (authority) => authority.application)
+  }
+
+  return {
+    name: 'grantflow-embedded-provider',
+    configureServer(server) {
+      mount(server.middlewares, Boolean(server.config.server.https))
+    },
+    configurePreviewServer(server) {
+      mount(server.middlewares, Boolean(server.config.preview.https))
+    },
+  }
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
+
+/** Keys made once per start: the provider's RS256 signing key and random cookie keys. */
+async function createSharedState(): Promise<SharedState> {
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true })
+  const kid = `embedded-${randomBytes(6).toString('base64url')}`
+  return {
+    signingKey: { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid },
+    publicKey: { ...(await exportJWK(publicKey)), alg: 'RS256', use: 'sig', kid },
+    cookieKeys: [randomBytes(32).toString('base64url')],
+    vat: hmrcVatRoutes(),
+  }
+}
+
+function normalizePath(path: string): string {
+  return `/${path.replace(/^\/+|\/+$/g, '')}`
+}

@@ -1,0 +1,132 @@
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll } from 'vitest'
+import { createServer, type ViteDevServer } from 'vite'
+import { embeddedProvider, type EmbeddedProviderOptions } from '../../src/devServer/embeddedProvider.js'
+import { CookieJar } from '../support/interact.js'
+
+export interface DevServer {
+  /** `http://127.0.0.1:{port}` */
+  origin: string
+  issuer: string
+  apiUrl: string
+}
+
+/**
+ * A real Vite dev server with only the embedded provider plugin, on 127.0.0.1 and a port from the
+ * OS, for the tests of one file; closed after them.
+ */
+export function useDevServer(options: EmbeddedProviderOptions = {}): () => DevServer {
+  let vite: ViteDevServer | undefined
+  let server: DevServer | undefined
+  beforeAll(async () => {
+    vite = await createServer({
+      configFile: false,
+      root: import.meta.dirname,
+      logLevel: 'warn',
+      plugins: [embeddedProvider(options)],
+      server: { host: '127.0.0.1', port: 0 },
+      // No page here: nothing for Vite to discover or pre-bundle.
+      optimizeDeps: { noDiscovery: true, include: [] },
+    })
+    await vite.listen()
+    const origin = `http://127.0.0.1:${(vite.httpServer!.address() as AddressInfo).port}`
+    server = { origin, issuer: `${origin}/oidc`, apiUrl: `${origin}/api/local` }
+  })
+  afterAll(async () => {
+    await vite?.close()
+  })
+  return () => {
+    if (!server) throw new Error('the dev server is not started yet (call it inside a test)')
+    return server
+  }
+}
+
+/** A page the user was shown at the provider. */
+export interface SeenPage {
+  kind: 'login' | 'consent'
+  url: string
+  html: string
+}
+
+export interface SignInOptions {
+  login?: string
+  password?: string
+  /** What the user answers on the consent page (default `allow`). */
+  answer?: 'allow' | 'cancel'
+}
+
+/**
+ * A user in a browser with its own cookies, at the embedded provider's own pages, by HTTP only:
+ * follows redirects, signs in with the login form, presses Allow or Cancel, and stops at the
+ * redirect URI.
+ *
+ * @example
+ * const browser = createSignInBrowser()
+ * const callbackUrl = await browser.signInAndConsent(authorizationUrl, { login: 'demo', password: 'demo' })
+ */
+export function createSignInBrowser(cookies = new CookieJar()) {
+  const pages: SeenPage[] = []
+
+  async function signInAndConsent(authorizationUrl: string, options: SignInOptions = {}): Promise<string> {
+    const redirectUri = new URL(authorizationUrl).searchParams.get('redirect_uri')!
+    let request: { url: string; form?: URLSearchParams } = { url: authorizationUrl }
+    for (let step = 0; step < 20; step++) {
+      const response = await fetch(request.url, {
+        method: request.form ? 'POST' : 'GET',
+        redirect: 'manual',
+        headers: {
+          accept: 'text/html',
+          ...(cookies.header(request.url) && { cookie: cookies.header(request.url)! }),
+          ...(request.form && { 'content-type': 'application/x-www-form-urlencoded' }),
+        },
+        ...(request.form && { body: request.form.toString() }),
+      })
+      cookies.store(request.url, response.headers.getSetCookie())
+      if (response.status >= 300 && response.status < 400) {
+        const location = new URL(response.headers.get('location')!, request.url).href
+        await response.body?.cancel()
+        if (location.split('?')[0] === redirectUri) return location
+        request = { url: location }
+        continue
+      }
+      const html = await response.text()
+      const forms = readForms(html, request.url)
+      const login = forms.find((form) => form.inputs.includes('password'))
+      if (response.status === 200 && login) {
+        pages.push({ kind: 'login', url: request.url, html })
+        request = { url: login.action, form: new URLSearchParams({ login: options.login ?? 'demo', password: options.password ?? 'demo' }) }
+        continue
+      }
+      const button = options.answer === 'cancel' ? 'Cancel' : 'Allow'
+      const consent = forms.find((form) => form.button === button)
+      if (response.status === 200 && consent) {
+        pages.push({ kind: 'consent', url: request.url, html })
+        request = { url: consent.action, form: new URLSearchParams() }
+        continue
+      }
+      throw new Error(`the provider answered ${response.status} at ${new URL(request.url).pathname}: ${textOf(html).slice(0, 300)}`)
+    }
+    throw new Error(`no redirect to ${redirectUri} after 20 steps`)
+  }
+
+  return { pages, signInAndConsent }
+}
+
+/** The page's forms: where each posts, the names of its inputs and its button's label. */
+export function readForms(html: string, base: string): Array<{ action: string; inputs: string[]; button: string }> {
+  return [...html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)].map(([, attributes, body]) => ({
+    action: new URL(/\baction="([^"]*)"/.exec(attributes!)?.[1] ?? base, base).href,
+    inputs: [...body!.matchAll(/<input\b[^>]*\bname="([^"]*)"/gi)].map(([, name]) => name!),
+    button: textOf(/<button\b[^>]*>([\s\S]*?)<\/button>/i.exec(body!)?.[1] ?? ''),
+  }))
+}
+
+/** What the page says, as a user reads it. */
+export function textOf(html: string): string {
+  return html
+    .replace(/<(style|script)[\s\S]*?<\/\1>/gi, '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)))
+    .replace(/\s+/g, ' ')
+    .trim()
+}
