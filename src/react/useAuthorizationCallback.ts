@@ -86,7 +86,7 @@ async function handleCallback(grantflow: GrantflowRuntime, options: Authorizatio
     // Used once: a reload of this page must not restore (and replay) it again.
     storage.removeItem(SAVED_WIZARD_KEY)
     if (saved) {
-      const wizard = await grantflow.resumeWizard(backFromProvider(JSON.parse(saved)))
+      const wizard = await grantflow.resumeWizard(JSON.parse(saved) as Snapshot<unknown>)
       // The wizard delivers the callback: it exchanges the code, then makes its call once.
       wizard.send({ type: 'CALLBACK_RECEIVED', callbackUrl: url })
       // The same exchange, for where to go next (completeAuthorization is idempotent per state);
@@ -104,13 +104,4 @@ async function handleCallback(grantflow: GrantflowRuntime, options: Authorizatio
   } catch (error) {
     return { status: 'failed', wizard: undefined, error: asGrantflowError(error) }
   }
-}
-
-/**
- * The saved wizard as it is once the user is back: no longer the one to open the provider.
- * Restored as saved (`opensProvider` set, at `atProvider`), the runtime's navigation door would
- * send the user to the provider again, away from this callback page.
- */
-function backFromProvider(saved: { context?: Record<string, unknown> }): Snapshot<unknown> {
-  return { ...saved, context: { ...saved.context, opensProvider: false } } as unknown as Snapshot<unknown>
 }
