@@ -21,6 +21,12 @@ export interface EmbeddedProviderOptions {
   apiPath?: string
   /** Where the application's server route is mounted, or `false` for none. Default `/api/app`. */
   applicationPath?: string | false
+  /**
+   * Where the control route is mounted (`GET /records`, `POST /faults`: what the provider
+   * recorded, and faults to inject, for the demo's panels and browser tests), or `false` for
+   * none. Default `/__embedded`.
+   */
+  controlPath?: string | false
   /** The name on the sign-in and consent pages. Default `Local VAT Gateway`. */
   providerName?: string
   /** The page's public client: PKCE, no secret. Default `ledgerline-web`, "Ledgerline", `/callback` and `/popup-callback`. */
@@ -48,7 +54,9 @@ const LOOPBACK = /^(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?$/i
  * - `{origin}/api/local`: the VAT API (obligations, returns, view a return; the VAT number lookup
  *   for the application's token);
  * - `{origin}/api/app`: the application's route (`GET /vat-check/{vrn}`, `GET /session`), which
- *   calls the lookup with grantflow as the application; the secret stays in this process.
+ *   calls the lookup with grantflow as the application; the secret stays in this process;
+ * - `{origin}/__embedded`: the control route: `GET /records` (counters, the returns received, an
+ *   access log without tokens) and `POST /faults` (see controlProtocol.ts).
  * The issuer follows the origin the browser used (127.0.0.1 or localhost, whatever the port);
  * any other host is refused. Keys are made at start, in memory.
  *
@@ -58,10 +66,11 @@ const LOOPBACK = /^(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?$/i
  * export default defineConfig({ plugins: [react(), embeddedProvider()] })
  */
 export function embeddedProvider(options: EmbeddedProviderOptions = {}): Plugin {
-  const settings: LocalAuthoritySettings & { applicationPath: string | false } = {
+  const settings: LocalAuthoritySettings & { applicationPath: string | false; controlPath: string | false } = {
     issuerPath: normalizePath(options.issuerPath ?? '/oidc'),
     apiPath: normalizePath(options.apiPath ?? '/api/local'),
     applicationPath: options.applicationPath === false ? false : normalizePath(options.applicationPath ?? '/api/app'),
+    controlPath: options.controlPath === false ? false : normalizePath(options.controlPath ?? '/__embedded'),
     providerName: options.providerName ?? 'Local VAT Gateway',
     publicClient: {
       clientId: options.publicClient?.clientId ?? 'ledgerline-web',
@@ -115,6 +124,7 @@ export function embeddedProvider(options: EmbeddedProviderOptions = {}): Plugin 
     use(settings.issuerPath, (authority) => authority.provider)
     use(settings.apiPath, (authority) => authority.api.handle)
     if (settings.applicationPath) use(settings.applicationPath, (authority) => authority.application)
+    if (settings.controlPath) use(settings.controlPath, (authority) => authority.control)
   }
 
   return {

@@ -21,6 +21,8 @@ export interface InteractionRoutesOptions {
   accounts: readonly DemoAccount[]
   /** Each scope in the user's words; a scope missing here is shown as it is. */
   scopeWords?: Record<string, string>
+  /** Told of each answer (Allow, or Cancel on either page); may turn an Allow into a refusal. */
+  onConsentAnswer?: (answer: 'allow' | 'deny') => 'allow' | 'deny'
 }
 
 export const SCOPE_WORDS: Record<string, string> = {
@@ -36,6 +38,7 @@ export const SCOPE_WORDS: Record<string, string> = {
  * - `POST /{uid}/login`: checks the login and password, then back to the provider;
  * - `POST /{uid}/confirm`: grants the scopes asked for, then back to the provider;
  * - `POST /{uid}/abort`: the user cancelled: the app gets `access_denied`.
+ * `onConsentAnswer` hears each answer and may refuse an Allow (the demo's "deny the next consent").
  *
  * @example
  * const interactions = createInteractionRoutes(provider, { basePath: '/oidc/interaction', providerName, accounts })
@@ -108,12 +111,15 @@ export function createInteractionRoutes(provider: Provider, options: Interaction
       if (!account) return showLogin(res, details, { login, error: 'The user ID or password is not right.' })
       return provider.interactionFinished(req, res, { login: { accountId: account.login } }, { mergeWithLastSubmission: false })
     }
+    const refuse = () => provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'End-User aborted interaction' }, { mergeWithLastSubmission: false })
     if (req.method === 'POST' && action === 'confirm' && prompt === 'consent') {
+      if ((options.onConsentAnswer?.('allow') ?? 'allow') === 'deny') return refuse()
       const grantId = await grantAsked(details)
       return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true })
     }
     if (req.method === 'POST' && action === 'abort') {
-      return provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'End-User aborted interaction' }, { mergeWithLastSubmission: false })
+      options.onConsentAnswer?.('deny')
+      return refuse()
     }
     return sendHtml(res, 404, errorPage({ ...frame, title: 'Page not found', message: 'Go back to the app and start again.' }))
   }

@@ -5,6 +5,7 @@ import type { JWK } from 'jose'
 import Provider from 'oidc-provider'
 import type { HmrcVatRoutes } from '../testing/hmrcVat.js'
 import { createApplicationRoute } from './applicationRoute.js'
+import { createEmbeddedControl } from './control.js'
 import { createInteractionRoutes, type DemoAccount } from './interactions.js'
 import { interactionPath, oidcConfiguration, RESOURCE_SCOPES, SCOPES } from './oidcConfiguration.js'
 import { describeProviderRequest, type ProviderRequest } from './providerRequests.js'
@@ -42,6 +43,8 @@ export interface LocalAuthority {
   api: VatResourceApi
   /** The application's server route, when it has a client. */
   application: Handler | undefined
+  /** The control route (records and faults), for requests under the control path. */
+  control: Handler
 }
 
 /**
@@ -91,13 +94,23 @@ export function createLocalAuthority(origin: string, settings: LocalAuthoritySet
     }),
   )
 
+  const control = createEmbeddedControl({
+    issuer,
+    issuerPath: settings.issuerPath,
+    apiPath: settings.apiPath,
+    publicClientId: publicClient.clientId,
+    ...(applicationClient && { applicationClientId: applicationClient.clientId }),
+    vat: shared.vat,
+  })
+  control.watch(provider)
   let applicationTokenRequests = 0
   provider.use(async (ctx, next) => {
-    await next()
-    const request = describeProviderRequest(ctx)
+    const refused = await control.tokenFaults(ctx, next)
+    const request = { ...describeProviderRequest(ctx), ...refused }
     if (request.route === 'token' && request.grantType === 'client_credentials' && request.clientId === applicationClient?.clientId) {
       applicationTokenRequests += 1
     }
+    control.providerAnswered(request)
     settings.onProviderRequest?.(request)
   })
 
@@ -108,6 +121,9 @@ export function createLocalAuthority(origin: string, settings: LocalAuthoritySet
     jwksUri,
     url: resourceUrl,
     vat: shared.vat,
+    refuseToken: (claims) => control.refusal(claims.jti),
+    fault: control.apiFault,
+    onServed: control.apiAnswered,
     fetch: async (input, init) => (String(input) === jwksUri ? Response.json({ keys: [shared.publicKey] }) : fetch(input, init)),
   })
 
@@ -118,6 +134,7 @@ export function createLocalAuthority(origin: string, settings: LocalAuthoritySet
       basePath: interactionPath(issuer, '').replace(/\/$/, ''),
       providerName: settings.providerName,
       accounts: settings.accounts,
+      onConsentAnswer: control.consentAnswer,
     }),
     api,
     application:
@@ -129,5 +146,6 @@ export function createLocalAuthority(origin: string, settings: LocalAuthoritySet
         clientSecret: applicationClient.clientSecret,
         tokenRequests: () => applicationTokenRequests,
       }),
+    control: control.route,
   }
 }

@@ -8,6 +8,9 @@ declare module 'oidc-provider' {
     path: string
     status: number
     body: unknown
+    /** Node's request; oidc-provider reads a form body from `req.body` once it is consumed. */
+    req: IncomingMessage & { body?: unknown }
+    get(header: string): string
     oidc?: {
       route?: string
       params?: Record<string, unknown>
@@ -72,7 +75,11 @@ declare module 'oidc-provider' {
     readonly Grant: {
       new (properties: { accountId: string; clientId: string }): Grant
       find(id: string): Promise<Grant | undefined>
+      readonly adapter: { destroy(id: string): Promise<void> }
     }
+    /** The stored token kinds, whose tokens of a grant can be revoked at once. */
+    readonly RefreshToken: { revokeByGrantId(grantId: string): Promise<void> }
+    readonly AuthorizationCode: { revokeByGrantId(grantId: string): Promise<void> }
     readonly Client: { find(id: string): Promise<Client | undefined> }
   }
 }

@@ -49,6 +49,18 @@ export interface ResourceApiOptions {
   fetch?: typeof fetch
   /** The clock routes see (epoch milliseconds). */
   now?: () => number
+  /**
+   * Why a token the issuer signed is refused all the same (expired or revoked at the provider
+   * before its `exp`), or undefined to accept it: answered 401 invalid_token with this description.
+   */
+  refuseToken?: (claims: oauth.JWTAccessTokenClaims) => string | undefined
+  /**
+   * Asked before a person's request with a good token is served: an answer to send instead, or
+   * `drop` to cut the connection (an injected fault), or undefined to serve it.
+   */
+  fault?: () => Promise<{ status: number; body: unknown } | 'drop' | undefined>
+  /** Told of each request once it is answered. */
+  onServed?: (entry: ServedRequest) => void
 }
 
 export interface ResourceApi {
@@ -103,6 +115,13 @@ export function createResourceApi(options: ResourceApiOptions): ResourceApi {
         'www-authenticate': `Bearer ${realm}, error="invalid_token"`,
       })
     }
+    const refusal = options.refuseToken?.(claims)
+    if (refusal) {
+      entry.error = 'invalid_token'
+      return answer(401, { code: 'INVALID_CREDENTIALS', message: 'Invalid Authentication information provided' }, {
+        'www-authenticate': `Bearer ${realm}, error="invalid_token", error_description="${refusal}"`,
+      })
+    }
     const scopes = claims.scope?.split(' ').filter(Boolean) ?? []
     Object.assign(entry, { sub: claims.sub, clientId: claims.client_id, scopes, tokenId: claims.jti })
 
@@ -122,6 +141,13 @@ export function createResourceApi(options: ResourceApiOptions): ResourceApi {
         'www-authenticate': `Bearer ${realm}, error="insufficient_scope", scope="${needed.join(' ')}"`,
       })
     }
+
+    const fault = application ? undefined : await options.fault?.()
+    if (fault === 'drop') {
+      res.destroy()
+      return
+    }
+    if (fault) return answer(fault.status, fault.body)
 
     const result = await route.respond({
       params: match.params,
@@ -158,6 +184,8 @@ export function createResourceApi(options: ResourceApiOptions): ResourceApi {
           entry.status = 500
           sendJson(res, 500, { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' })
         }
+      } finally {
+        options.onServed?.(entry)
       }
     },
   }

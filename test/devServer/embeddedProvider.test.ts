@@ -1,102 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import {
-  ApiError,
-  ConsentDeniedError,
-  ConsentRequiredError,
-  createGrantflow,
-  defineApi,
-  defineClient,
-  defineEndpoint,
-  defineProvider,
-  hmrc,
-  shape,
-  type ConsentNavigator,
-} from '../../src/index.js'
-import type { VatObligation, VatReturn } from '../../src/testing/index.js'
-import { createSignInBrowser, readForms, textOf, useDevServer, type DevServer, type SignInOptions } from './devServer.js'
+import { ApiError, ConsentDeniedError, ConsentRequiredError, createGrantflow, defineClient } from '../../src/index.js'
+import { COMPANY, ledgerline, nineBoxes, readForms, textOf, useDevServer, vatApi, VRN } from './devServer.js'
 
 /** Known here only to prove it never reaches the browser; the dev server makes one up per start. */
 const APPLICATION_SECRET = 'ledgerline-server-test-secret-0123456789'
 const server = useDevServer({ applicationClient: { clientSecret: APPLICATION_SECRET } })
-const VRN = '123456789'
-const COMPANY = { kind: 'company', id: 'acme-trading' } as const
-
-/** Ledgerline's VAT API as the demo would declare it against the embedded provider. */
-function vatApi({ issuer, apiUrl }: DevServer) {
-  const local = defineProvider({
-    id: 'local',
-    name: 'Local VAT Gateway',
-    environments: { local: { authorizationServer: { issuer, discovery: 'oidc' }, apiBaseUrl: apiUrl } },
-    // HMRC's media type and fraud-prevention headers: the embedded VAT API checks them as HMRC does.
-    prepareApiRequest: hmrc.prepareApiRequest!,
-  })
-  return defineApi({
-    id: 'vat',
-    name: 'VAT (Making Tax Digital)',
-    provider: local,
-    endpoints: {
-      obligations: defineEndpoint({
-        method: 'GET',
-        path: '/organisations/vat/{vrn}/obligations',
-        scopes: ['read:vat'],
-        apiUser: 'company',
-        query: shape<{ from: string; to: string }>(),
-        result: shape<{ obligations: VatObligation[] }>(),
-      }),
-      submitReturn: defineEndpoint({
-        method: 'POST',
-        path: '/organisations/vat/{vrn}/returns',
-        scopes: ['write:vat'],
-        apiUser: 'company',
-        body: shape<VatReturn>(),
-        result: shape<{ processingDate: string; formBundleNumber: string; chargeRefNumber: string; paymentIndicator: string }>(),
-      }),
-      viewReturn: defineEndpoint({
-        method: 'GET',
-        path: '/organisations/vat/{vrn}/returns/{periodKey}',
-        scopes: ['read:vat'],
-        apiUser: 'company',
-        result: shape<Omit<VatReturn, 'finalised'>>(),
-      }),
-    },
-  })
-}
-
-/** The app's grantflow, and a user who answers at the embedded provider's own pages. */
-function ledgerline(dev: DevServer, user: SignInOptions = {}) {
-  const browser = createSignInBrowser()
-  const navigator: ConsentNavigator = {
-    mode: 'custom',
-    async open(url) {
-      const callback = await browser.signInAndConsent(url, user)
-      await grantflow.completeAuthorization(callback).catch(() => undefined)
-    },
-  }
-  const grantflow = createGrantflow({
-    apis: { vat: vatApi(dev) },
-    clients: { local: defineClient({ clientId: 'ledgerline-web', redirectUri: `${dev.origin}/callback` }) },
-    environment: 'local',
-    apiUser: { company: () => COMPANY.id },
-    navigator,
-  })
-  return { grantflow, browser }
-}
-
-function nineBoxes(periodKey: string): VatReturn {
-  return {
-    periodKey,
-    vatDueSales: 1000,
-    vatDueAcquisitions: 0,
-    totalVatDue: 1000,
-    vatReclaimedCurrPeriod: 250,
-    netVatDue: 750,
-    totalValueSalesExVAT: 5000,
-    totalValuePurchasesExVAT: 1250,
-    totalValueGoodsSuppliedExVAT: 0,
-    totalAcquisitionsExVAT: 0,
-    finalised: true,
-  }
-}
 
 describe('the embedded provider in the Vite dev server', () => {
   it('publishes its discovery document at the issuer mounted under /oidc of the dev server', async () => {
