@@ -1,11 +1,15 @@
-// The demo's two halves, set once at boot: the world (fake providers, event log) and the
-// inspector that follows the app's machines. A popup shares its opener's.
+// The demo's halves, set once at boot: the world (fake providers, event log), the inspector that
+// follows the app's machines and, under `npm run dev`, the embedded provider's records. A popup
+// shares its opener's.
 import type { Inspector } from './devtools/inspector.js'
+import type { EmbeddedFollower } from './world/embedded.js'
 import type { DemoWorld } from './world/world.js'
 
 export interface Demo {
   world: DemoWorld
   inspector: Inspector
+  /** The embedded provider's records and log, under `npm run dev`. */
+  embedded?: EmbeddedFollower
 }
 
 declare global {

@@ -3,7 +3,9 @@ import { createRoot } from 'react-dom/client'
 import { setupWorker } from 'msw/browser'
 import { setDemo, type Demo } from './demo.js'
 import { createInspector } from './devtools/inspector.js'
+import { PROVIDERS } from './providers.js'
 import { Shell } from './Shell.js'
+import { followEmbeddedProvider } from './world/embedded.js'
 import { createWorld } from './world/world.js'
 import './styles.css'
 
@@ -25,7 +27,11 @@ async function startWorld(): Promise<Demo> {
     quiet: true,
     serviceWorker: { url: `${import.meta.env.BASE_URL}mockServiceWorker.js` },
   })
-  return { world, inspector: createInspector(world.timeline) }
+  return {
+    world,
+    inspector: createInspector(world.timeline),
+    ...(PROVIDERS === 'embedded' && { embedded: followEmbeddedProvider(world.timeline) }),
+  }
 }
 
 const demo = openersDemo() ?? (await startWorld())

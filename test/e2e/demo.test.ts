@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { openDemo, startDemo, watchErrors, type DemoBrowser } from './demoBrowser.js'
+import { embeddedFault, embeddedRecords, openDemo, startDemo, watchErrors, type DemoBrowser } from './demoBrowser.js'
 
-// The demo in a real browser: the user's flows of issue 4, end to end, with the fake HMRC (the
-// provider kit under MSW's service worker) in the page. Screenshots of each wizard state are
-// saved under test-results/screenshots/.
+// The demo in a real browser as `npm run dev` serves it: grantflow against the embedded
+// oidc-provider (real redirects, its own sign-in and consent pages, JWT access tokens checked by
+// the VAT API beside it). What the user sees is checked on the page; what the server recorded
+// through its control route. Each test has its own browser context (no cookie at the provider)
+// and its own VAT period, since the server's records outlive a test. Screenshots of each state
+// go to test-results/screenshots/.
 
 let demo: DemoBrowser
 
@@ -16,38 +19,44 @@ afterAll(async () => {
   await demo?.close()
 })
 
-/** The fake HMRC sandbox's records, read from the page. */
-function hmrc(page: Page) {
-  return page.evaluate(() => {
-    const side = window.__grantflowDemo!.world.hmrc.sandbox
-    return {
-      submissions: side.vat.submissions.map((s) => ({ periodKey: s.periodKey, netVatDue: s.body.netVatDue })),
-      duplicates: side.vat.duplicates.length,
-      consents: side.kit.counters.authorizations,
-      codeExchanges: side.kit.counters.tokenRequestsByGrant.authorization_code,
-      refreshes: side.kit.counters.tokenRequestsByGrant.refresh_token,
-    }
-  })
+const CONNECT = 'Connect Ledgerline to VAT (Making Tax Digital)'
+
+/** What the embedded provider recorded for a period, and its counters as they are now. */
+async function recorded(periodKey: string) {
+  const records = await embeddedRecords(demo)
+  return {
+    submissions: records.submissions.filter((s) => s.periodKey === periodKey).map((s) => ({ periodKey: s.periodKey, netVatDue: s.netVatDue })),
+    counters: records.counters,
+  }
 }
 
-/** Holds the fake HMRC's next answers back, so the states in between can be seen. */
-function slowDown(page: Page, faults: Array<{ endpoint: 'api' | 'token'; grant?: 'authorization_code' | 'refresh_token' }>, delayMs = 1500) {
-  return page.evaluate(
-    ([list, ms]) => list.forEach((fault) => window.__grantflowDemo!.world.hmrc.sandbox.kit.fail({ ...fault, kind: 'slow', delayMs: ms })),
-    [faults, delayMs] as const,
-  )
-}
-
-async function submitReturn(page: Page, periodKey = '#001') {
+async function submitReturn(page: Page, periodKey: string) {
   await page.getByLabel('Period key').fill(periodKey)
   await page.getByRole('checkbox', { name: /I confirm the information is true/ }).check()
   await page.getByRole('button', { name: 'Submit return' }).click()
 }
 
-async function consentAtHmrc(page: Page) {
-  await page.getByRole('dialog', { name: 'Connect Ledgerline to VAT (Making Tax Digital)' }).waitFor()
+/** Leaves for the provider from the wizard's dialog. */
+async function continueToProvider(page: Page) {
+  await page.getByRole('dialog', { name: CONNECT }).waitFor()
   await page.getByRole('button', { name: 'Continue to HM Revenue & Customs' }).click()
-  await page.getByRole('heading', { name: 'Grant authority' }).waitFor()
+}
+
+/** At the embedded provider: signs in with the demo account when asked, then answers the consent page. */
+async function signInAndAnswer(page: Page, answer: 'Allow' | 'Cancel', shot?: (name: string) => Promise<void>) {
+  const login = page.locator('input[name=login]')
+  const consent = page.getByRole('heading', { name: 'Allow Ledgerline access?' })
+  await login.or(consent).first().waitFor()
+  if (await login.isVisible()) {
+    await expect(page.getByRole('complementary', { name: 'Demo account' }).textContent()).resolves.toMatch(/demo.*demo/s)
+    await shot?.('03a-provider-sign-in')
+    await login.fill('demo')
+    await page.locator('input[name=password]').fill('demo')
+    await page.getByRole('button', { name: 'Sign in' }).click()
+  }
+  await consent.waitFor()
+  await shot?.('03b-provider-consent')
+  await page.getByRole('button', { name: answer, exact: true }).click()
 }
 
 /** Counts the dialogs that appear from now on (a silent refresh must show none). */
@@ -60,29 +69,38 @@ function countDialogs(page: Page) {
   })
 }
 
-describe('the demo, in chromium', () => {
-  it('submits a return with no session: consent at HMRC, then the return is sent exactly once', async () => {
-    const { page, errors, shot } = await openDemo(demo)
+describe('the demo against the embedded oidc-provider, in chromium', () => {
+  it('submits a return with no session: sign-in and consent at the provider, then the return is sent exactly once', async () => {
+    const { page, errors, shot, close } = await openDemo(demo)
+    const before = await recorded('#001')
+    await expect(page.locator('.env-badge').textContent()).resolves.toBe('Local provider')
     await shot('01-idle-returns-page')
-    await submitReturn(page)
-    const dialog = page.getByRole('dialog', { name: 'Connect Ledgerline to VAT (Making Tax Digital)' })
+    await submitReturn(page, '#001')
+    const dialog = page.getByRole('dialog', { name: CONNECT })
     await dialog.waitFor()
     await expect(dialog.textContent()).resolves.toContain('Change your VAT information')
-    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Continue to HM Revenue & Customs')
-    await shot('02-unauthorized')
-    // The state chart (behind the dialog) lights the wizard's state.
     await expect.poll(() => page.locator('.chart-node.is-current').allTextContents()).toEqual(['unauthorized'])
+    await shot('02-unauthorized')
 
+    // The browser really leaves for the provider: the authorization request as it was sent.
+    const authorization = page.waitForRequest((request) => new URL(request.url()).pathname === '/oidc/auth')
     await page.getByRole('button', { name: 'Continue to HM Revenue & Customs' }).click()
-    await page.getByRole('heading', { name: 'Grant authority' }).waitFor()
-    expect(new URL(page.url()).pathname).toBe('/provider/test-www.tax.service.gov.uk/oauth/authorize')
-    expect(new URL(page.url()).searchParams.get('scope')).toBe('write:vat')
-    await shot('03-provider-hmrc-grant-authority')
+    const sent = new URL((await authorization).url())
+    expect(Object.fromEntries(sent.searchParams)).toMatchObject({
+      client_id: 'ledgerline-web',
+      response_type: 'code',
+      scope: 'write:vat',
+      redirect_uri: `${demo.origin}/callback`,
+      code_challenge_method: 'S256',
+    })
+    expect(sent.searchParams.get('state')).toMatch(/^[\w-]{32,}$/)
 
     // Slow the code exchange and the retried call down, to see both states.
-    await slowDown(page, [{ endpoint: 'token', grant: 'authorization_code' }, { endpoint: 'api' }])
-    await page.getByRole('button', { name: 'Grant authority', exact: true }).click()
+    await embeddedFault(demo, { fault: 'slow-next-token', grant: 'authorization_code', delayMs: 1500 })
+    await embeddedFault(demo, { fault: 'slow-next-api', delayMs: 1500 })
+    await signInAndAnswer(page, 'Allow', shot)
     await page.getByRole('dialog', { name: 'Confirming with HM Revenue & Customs' }).waitFor()
+    expect(new URL(page.url()).pathname).toBe('/callback')
     await shot('04-exchangingCode')
     await page.getByRole('dialog', { name: 'Almost done' }).waitFor()
     await expect(page.getByRole('dialog').textContent()).resolves.toContain('Sending your VAT return to VAT (Making Tax Digital)…')
@@ -92,92 +110,108 @@ describe('the demo, in chromium', () => {
     expect(new URL(page.url()).pathname).toBe('/')
     await expect(page.getByRole('status').filter({ hasText: 'VAT return submitted' }).textContent()).resolves.toContain('period #001')
     await shot('06-succeeded-receipt')
-    expect(await hmrc(page)).toEqual({ submissions: [{ periodKey: '#001', netVatDue: 2360 }], duplicates: 0, consents: 1, codeExchanges: 1, refreshes: 0 })
-    await page.getByRole('tab', { name: 'Faults' }).click()
-    expect(await page.getByRole('list', { name: 'VAT returns received by HMRC' }).getByRole('listitem').count()).toBe(1)
-    expect(errors).toEqual([])
-    await page.close()
-  }, 45_000)
+    const after = await recorded('#001')
+    expect(after.submissions).toEqual([{ periodKey: '#001', netVatDue: 2360 }])
+    expect(after.counters.authorizations - before.counters.authorizations).toBe(1)
+    expect(after.counters.codeExchanges - before.counters.codeExchanges).toBe(1)
+    expect(after.counters.refreshes - before.counters.refreshes).toBe(0)
 
-  it('keeps the return when consent is denied; Try again submits it once', async () => {
-    const { page, errors, shot } = await openDemo(demo)
-    await submitReturn(page)
-    await consentAtHmrc(page)
-    await page.getByRole('button', { name: 'Do not grant authority' }).click()
+    // The page's panels read the same records; the event log kept what happened before the redirect.
+    await page.getByRole('tab', { name: 'Faults' }).click()
+    await page.getByRole('list', { name: 'VAT returns received by HMRC' }).getByText('#001').waitFor()
+    await page.getByRole('tab', { name: 'Event log' }).click()
+    const log = await page.getByRole('list', { name: 'Event log' }).textContent()
+    expect(log).toContain('unauthorized')
+    expect(log).toContain('POST /oidc/token (authorization_code)')
+    expect(errors).toEqual([])
+    await close()
+  }, 60_000)
+
+  it('keeps the return when consent is refused at the provider; Try again submits it once', async () => {
+    const { page, errors, shot, close } = await openDemo(demo)
+    await submitReturn(page, '#002')
+    await continueToProvider(page)
+    await signInAndAnswer(page, 'Cancel')
     const failed = page.getByRole('dialog', { name: 'Access not granted' })
     await failed.waitFor()
     await expect(failed.textContent()).resolves.toContain('Access was not granted at HM Revenue & Customs, so nothing was sent.')
     await shot('07-failed-consent-denied')
-    expect((await hmrc(page)).submissions).toEqual([])
+    expect((await recorded('#002')).submissions).toEqual([])
 
+    // Signed in already: the provider asks for consent only.
     await page.getByRole('button', { name: 'Try again' }).click()
-    await consentAtHmrc(page)
-    await page.getByRole('button', { name: 'Grant authority', exact: true }).click()
+    await continueToProvider(page)
+    await page.getByRole('heading', { name: 'Allow Ledgerline access?' }).waitFor()
+    expect(await page.locator('input[name=login]').count()).toBe(0)
+    await page.getByRole('button', { name: 'Allow', exact: true }).click()
     await page.getByRole('heading', { name: 'VAT return submitted' }).waitFor()
-    const records = await hmrc(page)
-    expect(records.submissions).toEqual([{ periodKey: '#001', netVatDue: 2360 }])
-    expect(records.consents).toBe(2)
+    expect((await recorded('#002')).submissions).toEqual([{ periodKey: '#002', netVatDue: 2360 }])
     expect(errors).toEqual([])
-    await page.close()
-  }, 45_000)
+    await close()
+  }, 60_000)
 
   it('refreshes an expired token silently: no consent screen, the return is sent once', async () => {
-    const { page, errors, shot } = await openDemo(demo)
-    await submitReturn(page)
-    await consentAtHmrc(page)
-    await page.getByRole('button', { name: 'Grant authority', exact: true }).click()
+    const { page, errors, shot, close } = await openDemo(demo)
+    await submitReturn(page, '#003')
+    await continueToProvider(page)
+    await signInAndAnswer(page, 'Allow')
     await page.getByRole('heading', { name: 'VAT return submitted' }).waitFor()
+    const before = await recorded('#004')
 
     await page.getByRole('tab', { name: 'Faults' }).click()
     await page.getByRole('button', { name: 'Expire the access token now' }).click()
+    await page.getByRole('tab', { name: 'Event log' }).click()
+    await page.getByRole('list', { name: 'Event log' }).getByText('Expire the access token now (Local provider)').waitFor()
     await countDialogs(page)
-    await slowDown(page, [{ endpoint: 'api' }, { endpoint: 'token', grant: 'refresh_token' }], 1200)
-    await submitReturn(page, '25A3')
+    await embeddedFault(demo, { fault: 'slow-next-api', delayMs: 1200 })
+    await embeddedFault(demo, { fault: 'slow-next-token', grant: 'refresh_token', delayMs: 1200 })
+    await submitReturn(page, '#004')
     await page.getByRole('status').filter({ hasText: 'Sending your VAT return…' }).waitFor()
     await page.getByRole('button', { name: 'Submitting…' }).scrollIntoViewIfNeeded()
     await shot('08-calling-inline')
     await page.getByRole('status').filter({ hasText: 'Renewing your access…' }).waitFor()
     await shot('09-refreshing-inline')
-    await page.getByRole('status').filter({ hasText: 'period 25A3' }).waitFor()
+    await page.getByRole('status').filter({ hasText: 'period #004' }).waitFor()
 
     expect(await page.evaluate(() => (window as unknown as { dialogsSeen: () => number }).dialogsSeen())).toBe(0)
     expect(new URL(page.url()).pathname).toBe('/')
-    const records = await hmrc(page)
-    expect(records.submissions.map((s) => s.periodKey)).toEqual(['#001', '25A3'])
-    expect(records).toMatchObject({ consents: 1, refreshes: 1, duplicates: 0 })
-    await page.getByRole('tab', { name: 'Event log' }).click()
-    await expect(page.getByRole('list', { name: 'Event log' }).textContent()).resolves.toContain('POST /oauth/token (refresh_token)')
+    const after = await recorded('#004')
+    expect(after.submissions).toEqual([{ periodKey: '#004', netVatDue: 2360 }])
+    expect(after.counters.refreshes - before.counters.refreshes).toBe(1)
+    expect(after.counters.authorizations - before.counters.authorizations).toBe(0)
+    await page.getByRole('list', { name: 'Event log' }).getByText('POST /oidc/token (refresh_token)').waitFor()
     await shot('10-event-log-silent-refresh')
     expect(errors).toEqual([])
-    await page.close()
-  }, 45_000)
+    await close()
+  }, 60_000)
 
-  it('in popup mode, consents in a popup while the page stays, and submits the return once', async () => {
-    const { page, errors, shot } = await openDemo(demo)
+  it('in popup mode, signs in and consents in a popup while the page stays, and submits the return once', async () => {
+    const { page, errors, shot, close } = await openDemo(demo)
     await page.getByRole('group', { name: 'Consent in' }).getByRole('button', { name: 'Popup' }).click()
-    await submitReturn(page)
-    await page.getByRole('dialog', { name: 'Connect Ledgerline to VAT (Making Tax Digital)' }).waitFor()
+    await submitReturn(page, '#005')
+    await page.getByRole('dialog', { name: CONNECT }).waitFor()
     const [popup] = await Promise.all([page.waitForEvent('popup'), page.getByRole('button', { name: 'Continue to HM Revenue & Customs' }).click()])
     const popupErrors: string[] = []
     watchErrors(popup, popupErrors)
     await page.getByRole('dialog', { name: 'Finish at HM Revenue & Customs' }).waitFor()
     await shot('11-awaitingConsent-popup')
-    await popup.getByRole('heading', { name: 'Grant authority' }).waitFor()
     await popup.setViewportSize({ width: 520, height: 720 })
-    await shot('12-popup-provider-hmrc', popup)
+    await popup.locator('input[name=login]').waitFor()
+    await shot('12-popup-provider-sign-in', popup)
+    await popup.locator('input[name=login]').fill('demo')
+    await popup.locator('input[name=password]').fill('demo')
+    await popup.getByRole('button', { name: 'Sign in' }).click()
+    await Promise.all([popup.waitForEvent('close'), popup.getByRole('button', { name: 'Allow', exact: true }).click()])
 
-    await Promise.all([popup.waitForEvent('close'), popup.getByRole('button', { name: 'Grant authority', exact: true }).click()])
     await page.getByRole('heading', { name: 'VAT return submitted' }).waitFor()
     expect(new URL(page.url()).pathname).toBe('/')
-    const records = await hmrc(page)
-    expect(records.submissions).toEqual([{ periodKey: '#001', netVatDue: 2360 }])
-    expect(records.codeExchanges).toBe(1)
+    expect((await recorded('#005')).submissions).toEqual([{ periodKey: '#005', netVatDue: 2360 }])
     expect([...errors, ...popupErrors]).toEqual([])
-    await page.close()
-  }, 45_000)
+    await close()
+  }, 60_000)
 
-  it('reads the books from Odoo, a provider that breaks the spec, and shows its expiry', async () => {
-    const { page, errors, shot } = await openDemo(demo)
+  it('reads the books from Odoo, a provider that breaks the spec (simulated in the page), and shows its expiry', async () => {
+    const { page, errors, shot, close } = await openDemo(demo)
     await page.getByRole('button', { name: 'Fill in from Odoo' }).click()
     await page.getByRole('dialog', { name: 'Connect Ledgerline to Odoo Accounting' }).waitFor()
     await page.getByRole('button', { name: 'Continue to Odoo' }).click()
@@ -195,11 +229,12 @@ describe('the demo, in chromium', () => {
     await page.getByRole('listitem').filter({ hasText: 'Check a UK VAT number' }).getByText(/token request/).waitFor()
     await shot('14-connections')
     expect(errors).toEqual([])
-    await page.close()
+    await close()
   }, 45_000)
 
-  it('checks a VAT number through the server route, as the application, with one token', async () => {
-    const { page, errors, shot } = await openDemo(demo, '/customers')
+  it('checks a VAT number through the server route, as the application, with one token from the provider', async () => {
+    const { page, errors, shot, close } = await openDemo(demo, '/customers')
+    const before = (await embeddedRecords(demo)).counters.clientCredentials
     const check = async (vrn: string) => {
       await page.getByLabel("Customer's VAT registration number").fill(vrn)
       await page.getByRole('button', { name: 'Check', exact: true }).click()
@@ -208,14 +243,16 @@ describe('the demo, in chromium', () => {
     await page.getByRole('heading', { name: 'Bramble & Sons Ltd' }).waitFor()
     await check('555666777')
     await page.getByRole('heading', { name: 'Northwind Logistics plc' }).waitFor()
-    await expect(page.locator('.result').textContent()).resolves.toMatch(/asked HMRC for one application token for \d+ lookups/)
+    await expect(page.locator('.result').textContent()).resolves.toMatch(/one application token for \d+ lookups/)
     await shot('15-server-route-application')
     await check('111111111')
     await page.getByText('targetVrn does not match a registered company').waitFor()
+    // One client credentials grant at most (none if an earlier test's token is still valid).
+    expect((await embeddedRecords(demo)).counters.clientCredentials - before).toBeLessThanOrEqual(1)
     // The secret and the token never reach the browser.
     const html = await page.content()
     expect(html).not.toMatch(/access_token|client_secret/)
     expect(errors).toEqual([])
-    await page.close()
+    await close()
   }, 30_000)
 })

@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { chromium, type Browser, type Page } from 'playwright-core'
 import { createServer } from 'vite'
+import type { EmbeddedFault, EmbeddedRecords } from '../../src/devServer/controlProtocol.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -12,37 +12,32 @@ const root = fileURLToPath(new URL('../..', import.meta.url))
 export const SCREENSHOTS = join(root, 'test-results/screenshots')
 
 const CHROMIUM = '/usr/bin/chromium'
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 export interface DemoBrowser {
   origin: string
-  context: BrowserContext
+  browser: Browser
   close(): Promise<void>
 }
 
 /**
- * The demo as a new user gets it from `npm run dev` (vite's dev server, 127.0.0.1, a port the OS
- * picks), and Debian's chromium in a fresh profile.
+ * The demo as a new user gets it from `npm run dev` (the embedded oidc-provider) or, with
+ * `mode: 'mock'`, from `npm run dev:mock` (the provider kit alone): vite's dev server on
+ * 127.0.0.1, a port the OS picks, and Debian's chromium.
  */
-export async function startDemo(): Promise<DemoBrowser> {
+export async function startDemo(options: { mode?: 'mock' } = {}): Promise<DemoBrowser> {
   const server = await createServer({
     configFile: join(root, 'vite.demo.config.ts'),
+    ...(options.mode && { mode: options.mode }),
     server: { host: '127.0.0.1', port: 0, strictPort: false },
     logLevel: 'warn',
     clearScreen: false,
   })
   await server.listen()
   const { port } = server.httpServer!.address() as AddressInfo
-  const profile = mkdtempSync(join(tmpdir(), 'grantflow-e2e-'))
-  let context: BrowserContext
+  let browser: Browser
   try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: ARGS,
-      headless: true,
-      viewport: { width: 1440, height: 960 },
-      reducedMotion: 'reduce',
-    })
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true })
   } catch (error) {
     await server.close()
     throw error
@@ -50,11 +45,10 @@ export async function startDemo(): Promise<DemoBrowser> {
   mkdirSync(SCREENSHOTS, { recursive: true })
   return {
     origin: `http://127.0.0.1:${port}`,
-    context,
+    browser,
     async close() {
-      await context.close()
+      await browser.close()
       await server.close()
-      rmSync(profile, { recursive: true, force: true })
     },
   }
 }
@@ -64,11 +58,16 @@ export interface DemoPage {
   /** Errors the page reported (uncaught exceptions, console errors other than HTTP statuses). */
   errors: string[]
   shot(name: string, target?: Page): Promise<void>
+  close(): Promise<void>
 }
 
-/** A new tab on the demo (a fresh document: a new fake HMRC, an empty sessionStorage). */
+/**
+ * The demo in a new browser (a fresh context: no cookie at the provider, an empty
+ * sessionStorage, a new fake HMRC in the page), at `path`.
+ */
 export async function openDemo(demo: DemoBrowser, path = '/'): Promise<DemoPage> {
-  const page = await demo.context.newPage()
+  const context = await demo.browser.newContext({ viewport: { width: 1440, height: 960 }, reducedMotion: 'reduce' })
+  const page = await context.newPage()
   const errors: string[] = []
   watchErrors(page, errors)
   await page.goto(demo.origin + path)
@@ -79,13 +78,27 @@ export async function openDemo(demo: DemoBrowser, path = '/'): Promise<DemoPage>
     shot: async (name, target = page) => {
       await target.screenshot({ path: join(SCREENSHOTS, `${name}.png`) })
     },
+    close: () => context.close(),
   }
 }
 
 export function watchErrors(page: Page, errors: string[]): void {
   page.on('pageerror', (error) => errors.push(error.message))
   page.on('console', (message) => {
-    // A refused request (401 from the fake API) is logged by the browser: expected, not an error.
+    // A refused request (401 from the API) is logged by the browser: expected, not an error.
     if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(message.text())
   })
+}
+
+/** What the embedded provider recorded, asked of its control route as the fault panel does. */
+export async function embeddedRecords(demo: DemoBrowser): Promise<EmbeddedRecords> {
+  const response = await fetch(`${demo.origin}/__embedded/records`)
+  if (!response.ok) throw new Error(`records: ${response.status}`)
+  return (await response.json()) as EmbeddedRecords
+}
+
+/** Breaks the embedded provider once, as the fault panel does. */
+export async function embeddedFault(demo: DemoBrowser, fault: EmbeddedFault): Promise<void> {
+  const response = await fetch(`${demo.origin}/__embedded/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) })
+  if (!response.ok) throw new Error(`fault ${JSON.stringify(fault)}: ${response.status} ${await response.text()}`)
 }

@@ -1,5 +1,6 @@
 import { GrantflowProvider } from '../../react/index.js'
 import { UnderTheHood } from '../devtools/UnderTheHood.js'
+import { PROVIDERS } from '../providers.js'
 import { useLocation } from '../router.js'
 import { CallbackPage } from './CallbackPage.js'
 import { ConnectionsPage } from './ConnectionsPage.js'
@@ -29,7 +30,15 @@ export function App() {
       <div className="app">
         <TopBar pathname={pathname} settings={runtime.settings} />
         <p className="demo-note">
-          <strong>Demo.</strong> HMRC and Odoo are simulated in this tab by grantflow's provider kit: no account, no secret. Break them from the Faults tab.
+          <strong>Demo.</strong>{' '}
+          {PROVIDERS === 'embedded' ? (
+            <>
+              <em>Local</em> is a real authorization server, oidc-provider, running in the dev server (sign in as <code>demo</code> / <code>demo</code>); HMRC's sandbox and production and
+              Odoo are simulated in this tab by grantflow's provider kit. No account, no secret. Break them from the Faults tab.
+            </>
+          ) : (
+            <>HMRC and Odoo are simulated in this tab by grantflow's provider kit: no account, no secret. Break them from the Faults tab.</>
+          )}
         </p>
         <div className="layout">
           <main className="content" id="main">

@@ -3,6 +3,7 @@ import type { Api } from 'grantflow'
 import { describeScope, useSession } from '../../react/index.js'
 import { accounting, COMPANY, SCOPE_WORDS, vat } from './apis.js'
 import { applicationSession, ServerRouteError, type ApplicationSession } from './applicationApi.js'
+import { applicationEnvironment, providerName, type VatEnvironment } from '../providers.js'
 import { formatRelative, formatTime } from './format.js'
 
 interface RowFacts {
@@ -99,7 +100,7 @@ function CompanySession({ api, endpoint, title, provider, note }: { api: Api; en
 }
 
 /** The application's session lives on the server: the browser sees facts about it, no token. */
-function ApplicationSessionRow({ environment }: { environment: string }) {
+function ApplicationSessionRow({ environment }: { environment: VatEnvironment }) {
   const [session, setSession] = useState<ApplicationSession | ServerRouteError>()
   useEffect(() => {
     let live = true
@@ -119,13 +120,13 @@ function ApplicationSessionRow({ environment }: { environment: string }) {
     )
   }
   if (session instanceof ServerRouteError) {
-    return <SessionRow facts={{ title: 'Check a UK VAT number', provider: `HMRC ${environment}`, connected: false, state: 'unknown', scopes: [], expiresAt: undefined, errors: [], note: session.message }} />
+    return <SessionRow facts={{ title: 'Check a UK VAT number', provider: providerName(environment), connected: false, state: 'unknown', scopes: [], expiresAt: undefined, errors: [], note: session.message }} />
   }
   return (
     <SessionRow
       facts={{
         title: 'Check a UK VAT number',
-        provider: `HMRC ${environment} · client credentials, on the server`,
+        provider: `${providerName(environment)} · client credentials, on the server`,
         state: session.connected ? 'valid' : 'empty',
         ...session,
         scopes: session.scopes.length ? session.scopes : session.connected ? ['(application-restricted)'] : [],
@@ -136,7 +137,7 @@ function ApplicationSessionRow({ environment }: { environment: string }) {
 }
 
 /** Every session, per API user: the company's (consented by a person) and the application's. */
-export function ConnectionsPage({ environment }: { environment: string }) {
+export function ConnectionsPage({ environment }: { environment: VatEnvironment }) {
   return (
     <>
       <div className="page-header">
@@ -153,7 +154,7 @@ export function ConnectionsPage({ environment }: { environment: string }) {
           </div>
         </header>
         <ul className="sessions">
-          <CompanySession api={vat} endpoint="submitReturn" title="VAT (Making Tax Digital)" provider={`HM Revenue & Customs · ${environment}`} />
+          <CompanySession api={vat} endpoint="submitReturn" title="VAT (Making Tax Digital)" provider={environment === 'local' ? 'Local provider · oidc-provider in the dev server' : `HM Revenue & Customs · ${environment}`} />
           <CompanySession
             api={accounting}
             endpoint="vatSummary"
@@ -171,7 +172,7 @@ export function ConnectionsPage({ environment }: { environment: string }) {
           </div>
         </header>
         <ul className="sessions">
-          <ApplicationSessionRow environment={environment} />
+          <ApplicationSessionRow environment={applicationEnvironment(environment)} />
         </ul>
       </section>
     </>

@@ -1,9 +1,11 @@
 import { useState, type FormEvent } from 'react'
 import { checkVatNumber, ServerRouteError, type VatCheckResult } from './applicationApi.js'
 import { formatVrn } from './format.js'
+import { applicationEnvironment, providerName, type VatEnvironment } from '../providers.js'
 
 /** Checks a customer's VAT number through the app's server, which calls HMRC as the application. */
-export function CustomersPage({ environment }: { environment: string }) {
+export function CustomersPage({ environment: pageEnvironment }: { environment: VatEnvironment }) {
+  const environment = applicationEnvironment(pageEnvironment)
   const [vrn, setVrn] = useState('987654321')
   const [state, setState] = useState<
     { kind: 'idle' } | { kind: 'busy' } | { kind: 'found'; result: VatCheckResult; tokenRequests: number; lookups: number } | { kind: 'error'; error: ServerRouteError }
@@ -27,7 +29,7 @@ export function CustomersPage({ environment }: { environment: string }) {
           <p className="eyebrow">Customers</p>
           <h1>Check a VAT number</h1>
         </div>
-        <span className={`env-badge is-${environment}`}>HMRC {environment}</span>
+        <span className={`env-badge is-${environment}`}>{providerName(environment)}</span>
       </div>
       <section className="card" aria-labelledby="check-title">
         <header className="card-header">
@@ -54,7 +56,7 @@ export function CustomersPage({ environment }: { environment: string }) {
                 VRN {formatVrn(state.result.target.vatNumber)} · {[state.result.target.address.line1, state.result.target.address.line2, state.result.target.address.postcode].filter(Boolean).join(', ')}
               </p>
               <p className="footnote">
-                The server has asked HMRC for {state.tokenRequests === 1 ? 'one application token' : `${state.tokenRequests} application tokens`} for{' '}
+                The server has asked {environment === 'local' ? 'the local provider' : 'HMRC'} for {state.tokenRequests === 1 ? 'one application token' : `${state.tokenRequests} application tokens`} for{' '}
                 {state.lookups === 1 ? 'this lookup' : `${state.lookups} lookups`}: grantflow reuses it until it expires.
               </p>
             </div>

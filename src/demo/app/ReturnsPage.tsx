@@ -2,12 +2,13 @@ import { useEffect, useState } from 'react'
 import { showFlash, useFlash } from './flash.js'
 import { COMPANY, type VatObligation, type VatReceipt, type VatSummary } from './apis.js'
 import { formatVrn } from './format.js'
+import { providerName, type VatEnvironment } from '../providers.js'
 import { ObligationsCard } from './ObligationsCard.js'
 import { Receipt } from './Receipt.js'
 import { ReturnForm } from './ReturnForm.js'
 
 /** The app's main page: obligations (GET) and the return form (POST). */
-export function ReturnsPage({ environment }: { environment: string }) {
+export function ReturnsPage({ environment }: { environment: VatEnvironment }) {
   // A notice is shown once: kept by this page, cleared for the next.
   const current = useFlash()
   const [flash, setFlash] = useState(current)
@@ -29,7 +30,7 @@ export function ReturnsPage({ environment }: { environment: string }) {
           </p>
           <h1>VAT returns</h1>
         </div>
-        <span className={`env-badge is-${environment}`}>HMRC {environment}</span>
+        <span className={`env-badge is-${environment}`}>{providerName(environment)}</span>
       </div>
       {flash && flash.endpoint !== 'submitReturn' && (
         <section className={`banner ${flash.tone}`} role="status">

@@ -1,3 +1,4 @@
+import { ENVIRONMENT_LABELS, VAT_ENVIRONMENTS } from '../providers.js'
 import { linkProps } from '../router.js'
 import { changeSettings, type AppSettings } from './runtime.js'
 
@@ -7,7 +8,10 @@ const NAV = [
   { to: '/connections', label: 'Connections' },
 ]
 
-/** The app's header: navigation, and the demo's two switches (which HMRC, which consent mode). */
+/**
+ * The app's header: navigation, and the demo's two switches: which HMRC (the embedded
+ * oidc-provider, or the simulated sandbox and production) and which consent mode.
+ */
 export function TopBar({ pathname, settings }: { pathname: string; settings: AppSettings }) {
   return (
     <header className="topbar">
@@ -30,9 +34,15 @@ export function TopBar({ pathname, settings }: { pathname: string; settings: App
         <div className="switch">
           <span id="env-label">HMRC</span>
           <div className="segmented" role="group" aria-labelledby="env-label">
-            {(['sandbox', 'production'] as const).map((environment) => (
-              <button key={environment} type="button" aria-pressed={settings.environment === environment} onClick={() => changeSettings({ environment })}>
-                {environment === 'sandbox' ? 'Sandbox' : 'Production'}
+            {VAT_ENVIRONMENTS.map((environment) => (
+              <button
+                key={environment}
+                type="button"
+                aria-pressed={settings.environment === environment}
+                title={environment === 'local' ? 'oidc-provider in the dev server: a real authorization server' : `HMRC ${environment}, simulated in this tab`}
+                onClick={() => changeSettings({ environment })}
+              >
+                {ENVIRONMENT_LABELS[environment]}
               </button>
             ))}
           </div>

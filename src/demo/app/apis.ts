@@ -2,17 +2,37 @@
 // This is all the authorization code the app has; grantflow does the rest.
 import { defineApi, defineEndpoint, defineProvider, fixes, hmrc, shape } from 'grantflow'
 import type { VatObligation, VatReturn } from 'grantflow/testing'
+import { EMBEDDED, PROVIDERS } from '../providers.js'
 
 export type { VatObligation, VatReturn }
 
 /** Acme Trading Ltd, the company the demo's user files VAT for. */
 export const COMPANY = { id: 'acme-trading', name: 'Acme Trading Ltd', vrn: '123456789' }
 
+/**
+ * HMRC, and under `npm run dev` a third environment: the embedded oidc-provider, declared as an
+ * app declares any provider that publishes discovery. Its VAT API wants HMRC's media type, which
+ * `hmrc.prepareApiRequest` sets. (The page's origin is the dev server's, so is the issuer's.)
+ */
+export const vatProvider =
+  PROVIDERS === 'embedded'
+    ? defineProvider({
+        ...hmrc,
+        environments: {
+          ...hmrc.environments,
+          local: {
+            authorizationServer: { issuer: `${location.origin}${EMBEDDED.issuerPath}`, discovery: 'oidc' },
+            apiBaseUrl: `${location.origin}${EMBEDDED.apiPath}`,
+          },
+        },
+      })
+    : hmrc
+
 /** HMRC's VAT (Making Tax Digital) API, called for the company by a person who consents. */
 export const vat = defineApi({
   id: 'vat',
   name: 'VAT (Making Tax Digital)',
-  provider: hmrc,
+  provider: vatProvider,
   endpoints: {
     obligations: defineEndpoint({
       method: 'GET',

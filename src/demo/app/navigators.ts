@@ -1,10 +1,11 @@
 // The demo's navigation doors: grantflow's own redirect and popup navigators, given a window in
-// which the provider's authorization URL leads to the provider's screen in this demo.
+// which a simulated provider's authorization URL leads to its screen in this demo, and the
+// embedded provider's (on this origin, a real server) is visited for real.
 import { createPopupNavigator, createRedirectNavigator, type ConsentNavigator, type NavigatorWindow } from 'grantflow'
 import { navigate } from '../router.js'
 import { providerPagePath } from '../provider/providerPage.js'
 
-/** Redirect mode: the app is left behind (its runtime disposed) and the provider's screen shown. */
+/** Redirect mode: the app is left behind (its runtime disposed) and the provider's page shown. */
 export function demoRedirectNavigator(leaveApp: () => void): ConsentNavigator {
   const win: NavigatorWindow = {
     sessionStorage: window.sessionStorage,
@@ -17,7 +18,8 @@ export function demoRedirectNavigator(leaveApp: () => void): ConsentNavigator {
         // What a page unload does to the app: its wizards and token sessions are gone; what is
         // left is sessionStorage (the saved wizard, the pending authorization).
         leaveApp()
-        navigate(providerPagePath(url))
+        if (isSimulated(url)) navigate(providerPagePath(url))
+        else location.assign(url)
       },
     },
   }
@@ -62,5 +64,13 @@ function providerWindow(popup: Window, initial: string): PopupHandle {
 }
 
 function toScreen(url: string): string {
-  return url.startsWith('http') ? providerPagePath(url) : url
+  return isSimulated(url) ? providerPagePath(url) : url
+}
+
+/**
+ * A simulated provider's URL: another origin, which only MSW answers (a service worker does not
+ * answer top-level navigations there). The embedded provider lives on this page's origin.
+ */
+function isSimulated(url: string): boolean {
+  return /^https?:/.test(url) && new URL(url).origin !== location.origin
 }

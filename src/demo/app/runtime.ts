@@ -1,24 +1,27 @@
-// Ledgerline's grantflow runtime, as an app creates it at page load. The demo keeps one document
-// (its fake providers live in this tab), so "leaving for the provider" disposes the runtime and
-// coming back creates a new one, over what a real page keeps: sessionStorage.
+// Ledgerline's grantflow runtime, as an app creates it at page load. For a simulated provider the
+// demo keeps one document (the fake providers live in this tab), so "leaving for the provider"
+// disposes the runtime and coming back creates a new one, over what a real page keeps:
+// sessionStorage. For the embedded provider the page really is left, and loaded again.
 import { useSyncExternalStore } from 'react'
 import { createBrowserStore, createGrantflow, defineClient, type Grantflow } from 'grantflow'
 import { getDemo } from '../demo.js'
-import type { HmrcEnvironment } from '../world/world.js'
+import { VAT_ENVIRONMENTS, type VatEnvironment } from '../providers.js'
 import { accounting, COMPANY, vat } from './apis.js'
 import { demoPopupNavigator, demoRedirectNavigator } from './navigators.js'
 
 export interface AppSettings {
-  environment: HmrcEnvironment
+  environment: VatEnvironment
   consent: 'redirect' | 'popup'
 }
 
 const SETTINGS_KEY = 'ledgerline.settings'
-const DEFAULTS: AppSettings = { environment: 'sandbox', consent: 'redirect' }
+const DEFAULTS: AppSettings = { environment: VAT_ENVIRONMENTS[0]!, consent: 'redirect' }
 
 export function readSettings(): AppSettings {
   try {
-    return { ...DEFAULTS, ...(JSON.parse(sessionStorage.getItem(SETTINGS_KEY) ?? '{}') as Partial<AppSettings>) }
+    const saved = { ...DEFAULTS, ...(JSON.parse(sessionStorage.getItem(SETTINGS_KEY) ?? '{}') as Partial<AppSettings>) }
+    // A tab that ran `npm run dev` before `npm run dev:mock` may have saved `local`.
+    return VAT_ENVIRONMENTS.includes(saved.environment) ? saved : { ...saved, environment: DEFAULTS.environment }
   } catch {
     return DEFAULTS
   }

@@ -1,5 +1,5 @@
 import { useState, type ReactNode } from 'react'
-import type { HmrcEnvironment } from '../world/world.js'
+import type { VatEnvironment } from '../providers.js'
 import { EventLog } from './EventLog.js'
 import { FaultPanel } from './FaultPanel.js'
 import { StateChart } from './StateChart.js'
@@ -8,7 +8,7 @@ const TABS = ['State chart', 'Event log', 'Faults'] as const
 type Tab = (typeof TABS)[number]
 
 /** The demo's side panel: the running wizard's chart, the event log, and the fault panel. */
-export function UnderTheHood({ environment }: { environment: HmrcEnvironment }) {
+export function UnderTheHood({ environment }: { environment: VatEnvironment }) {
   const [tab, setTab] = useState<Tab>('State chart')
   const panels: Record<Tab, ReactNode> = {
     'State chart': <StateChart />,

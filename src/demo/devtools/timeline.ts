@@ -26,9 +26,13 @@ export interface Timeline {
   entries(): readonly TimelineEntry[]
 }
 
-export function createTimeline(): Timeline {
-  let entries: TimelineEntry[] = []
-  let next = 1
+/**
+ * @param storageKey where the log is kept in sessionStorage, so that it survives the page loads
+ *   of a redirect to a real provider and back; none: in memory only.
+ */
+export function createTimeline(storageKey?: string): Timeline {
+  let entries: TimelineEntry[] = storageKey ? restore(storageKey) : []
+  let next = (entries.at(-1)?.id ?? 0) + 1
   const listeners = new Set<() => void>()
   // Entries arrive from inside React renders (a session started by useSession logs its start):
   // listeners hear of them after the render, once per batch.
@@ -38,6 +42,7 @@ export function createTimeline(): Timeline {
     scheduled = true
     queueMicrotask(() => {
       scheduled = false
+      if (storageKey) save(storageKey, entries)
       listeners.forEach((listener) => listener())
     })
   }
@@ -55,5 +60,22 @@ export function createTimeline(): Timeline {
       return () => listeners.delete(listener)
     },
     entries: () => entries,
+  }
+}
+
+function restore(key: string): TimelineEntry[] {
+  try {
+    const saved: unknown = JSON.parse(sessionStorage.getItem(key) ?? '[]')
+    return Array.isArray(saved) ? (saved as TimelineEntry[]).filter((entry) => typeof entry?.id === 'number').slice(-LIMIT) : []
+  } catch {
+    return []
+  }
+}
+
+function save(key: string, entries: readonly TimelineEntry[]) {
+  try {
+    sessionStorage.setItem(key, JSON.stringify(entries))
+  } catch {
+    // Storage full or refused: the log stays in memory.
   }
 }

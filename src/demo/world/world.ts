@@ -7,7 +7,9 @@ import { odoo } from '../app/apis.js'
 import { createTimeline, type Timeline } from '../devtools/timeline.js'
 import { accountingRoutes } from './accountingRoutes.js'
 
-export type HmrcEnvironment = 'sandbox' | 'production'
+import type { HmrcEnvironment } from '../providers.js'
+
+export type { HmrcEnvironment }
 
 /** One fake provider environment as the consent screen and the fault panel see it. */
 export interface ProviderSide {
@@ -44,7 +46,8 @@ export interface DemoWorld {
 }
 
 export function createWorld(origin: string): DemoWorld {
-  const timeline = createTimeline()
+  // Kept in sessionStorage: a redirect to the embedded provider reloads the page.
+  const timeline = createTimeline('ledgerline.timeline')
   const redirectUris = [`${origin}/callback`]
   const hmrcSide = (environment: HmrcEnvironment) => {
     const vat = hmrcVatRoutes()

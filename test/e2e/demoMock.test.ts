@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { openDemo, startDemo, type DemoBrowser } from './demoBrowser.js'
+
+// The demo in a real browser as `npm run dev:mock` serves it: the simulated HMRC (the provider
+// kit under MSW's service worker) in the page, its records read from the page, its faults
+// injected from the fault panel. The embedded provider's flows are in demo.test.ts.
+// Screenshots go to test-results/screenshots/mock-*.png.
+
+let demo: DemoBrowser
+
+beforeAll(async () => {
+  demo = await startDemo({ mode: 'mock' })
+}, 60_000)
+
+afterAll(async () => {
+  await demo?.close()
+})
+
+/** The fake HMRC sandbox's records, read from the page. */
+function hmrc(page: Page) {
+  return page.evaluate(() => {
+    const side = window.__grantflowDemo!.world.hmrc.sandbox
+    return {
+      submissions: side.vat.submissions.map((s) => ({ periodKey: s.periodKey, netVatDue: s.body.netVatDue })),
+      duplicates: side.vat.duplicates.length,
+      consents: side.kit.counters.authorizations,
+      codeExchanges: side.kit.counters.tokenRequestsByGrant.authorization_code,
+      refreshes: side.kit.counters.tokenRequestsByGrant.refresh_token,
+    }
+  })
+}
+
+/** Holds the fake HMRC's next answers back, so the states in between can be seen. */
+function slowDown(page: Page, faults: Array<{ endpoint: 'api' | 'token'; grant?: 'authorization_code' | 'refresh_token' }>, delayMs = 1500) {
+  return page.evaluate(
+    ([list, ms]) => list.forEach((fault) => window.__grantflowDemo!.world.hmrc.sandbox.kit.fail({ ...fault, kind: 'slow', delayMs: ms })),
+    [faults, delayMs] as const,
+  )
+}
+
+async function submitReturn(page: Page, periodKey = '#001') {
+  await page.getByLabel('Period key').fill(periodKey)
+  await page.getByRole('checkbox', { name: /I confirm the information is true/ }).check()
+  await page.getByRole('button', { name: 'Submit return' }).click()
+}
+
+async function consentAtHmrc(page: Page) {
+  await page.getByRole('dialog', { name: 'Connect Ledgerline to VAT (Making Tax Digital)' }).waitFor()
+  await page.getByRole('button', { name: 'Continue to HM Revenue & Customs' }).click()
+  await page.getByRole('heading', { name: 'Grant authority' }).waitFor()
+}
+
+/** Counts the dialogs that appear from now on (a silent refresh must show none). */
+function countDialogs(page: Page) {
+  return page.evaluate(() => {
+    const seen = new Set<Element>()
+    const observer = new MutationObserver(() => document.querySelectorAll('[role="dialog"]').forEach((d) => seen.add(d)))
+    observer.observe(document.body, { childList: true, subtree: true })
+    ;(window as unknown as { dialogsSeen: () => number }).dialogsSeen = () => seen.size
+  })
+}
+
+describe('the demo with simulated providers (npm run dev:mock), in chromium', () => {
+  it('submits a return with no session: consent at HMRC, then the return is sent exactly once', async () => {
+    const { page, errors, shot: screenshot, close } = await openDemo(demo)
+    const shot = (name: string) => screenshot(`mock-${name}`)
+    await shot('01-idle-returns-page')
+    await submitReturn(page)
+    const dialog = page.getByRole('dialog', { name: 'Connect Ledgerline to VAT (Making Tax Digital)' })
+    await dialog.waitFor()
+    await expect(dialog.textContent()).resolves.toContain('Change your VAT information')
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Continue to HM Revenue & Customs')
+    await shot('02-unauthorized')
+    // The state chart (behind the dialog) lights the wizard's state.
+    await expect.poll(() => page.locator('.chart-node.is-current').allTextContents()).toEqual(['unauthorized'])
+
+    await page.getByRole('button', { name: 'Continue to HM Revenue & Customs' }).click()
+    await page.getByRole('heading', { name: 'Grant authority' }).waitFor()
+    expect(new URL(page.url()).pathname).toBe('/provider/test-www.tax.service.gov.uk/oauth/authorize')
+    expect(new URL(page.url()).searchParams.get('scope')).toBe('write:vat')
+    await shot('03-provider-hmrc-grant-authority')
+
+    // Slow the code exchange and the retried call down, to see both states.
+    await slowDown(page, [{ endpoint: 'token', grant: 'authorization_code' }, { endpoint: 'api' }])
+    await page.getByRole('button', { name: 'Grant authority', exact: true }).click()
+    await page.getByRole('dialog', { name: 'Confirming with HM Revenue & Customs' }).waitFor()
+    await shot('04-exchangingCode')
+    await page.getByRole('dialog', { name: 'Almost done' }).waitFor()
+    await expect(page.getByRole('dialog').textContent()).resolves.toContain('Sending your VAT return to VAT (Making Tax Digital)…')
+    await shot('05-retrying')
+
+    await page.getByRole('heading', { name: 'VAT return submitted' }).waitFor()
+    expect(new URL(page.url()).pathname).toBe('/')
+    await expect(page.getByRole('status').filter({ hasText: 'VAT return submitted' }).textContent()).resolves.toContain('period #001')
+    await shot('06-succeeded-receipt')
+    expect(await hmrc(page)).toEqual({ submissions: [{ periodKey: '#001', netVatDue: 2360 }], duplicates: 0, consents: 1, codeExchanges: 1, refreshes: 0 })
+    await page.getByRole('tab', { name: 'Faults' }).click()
+    expect(await page.getByRole('list', { name: 'VAT returns received by HMRC' }).getByRole('listitem').count()).toBe(1)
+    expect(errors).toEqual([])
+    await close()
+  }, 45_000)
+
+  it('refreshes an expired token silently: no consent screen, the return is sent once', async () => {
+    const { page, errors, shot: screenshot, close } = await openDemo(demo)
+    const shot = (name: string) => screenshot(`mock-${name}`)
+    await submitReturn(page)
+    await consentAtHmrc(page)
+    await page.getByRole('button', { name: 'Grant authority', exact: true }).click()
+    await page.getByRole('heading', { name: 'VAT return submitted' }).waitFor()
+
+    await page.getByRole('tab', { name: 'Faults' }).click()
+    await page.getByRole('button', { name: 'Expire the access token now' }).click()
+    await countDialogs(page)
+    await slowDown(page, [{ endpoint: 'api' }, { endpoint: 'token', grant: 'refresh_token' }], 1200)
+    await submitReturn(page, '25A3')
+    await page.getByRole('status').filter({ hasText: 'Sending your VAT return…' }).waitFor()
+    await page.getByRole('button', { name: 'Submitting…' }).scrollIntoViewIfNeeded()
+    await shot('08-calling-inline')
+    await page.getByRole('status').filter({ hasText: 'Renewing your access…' }).waitFor()
+    await shot('09-refreshing-inline')
+    await page.getByRole('status').filter({ hasText: 'period 25A3' }).waitFor()
+
+    expect(await page.evaluate(() => (window as unknown as { dialogsSeen: () => number }).dialogsSeen())).toBe(0)
+    expect(new URL(page.url()).pathname).toBe('/')
+    const records = await hmrc(page)
+    expect(records.submissions.map((s) => s.periodKey)).toEqual(['#001', '25A3'])
+    expect(records).toMatchObject({ consents: 1, refreshes: 1, duplicates: 0 })
+    await page.getByRole('tab', { name: 'Event log' }).click()
+    await expect(page.getByRole('list', { name: 'Event log' }).textContent()).resolves.toContain('POST /oauth/token (refresh_token)')
+    await shot('10-event-log-silent-refresh')
+    expect(errors).toEqual([])
+    await close()
+  }, 45_000)
+})
