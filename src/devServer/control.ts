@@ -175,6 +175,10 @@ export function createEmbeddedControl(options: EmbeddedControlOptions) {
         return sendJson(res, 200, records)
       }
       if (req.method === 'POST' && url.pathname === '/faults') {
+        // JSON only: another site's form cannot send it without a CORS preflight, which fails here.
+        if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+          return sendJson(res, 415, { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send the fault as application/json' })
+        }
         const fault = parseFault(await readText(req))
         if (!fault) return sendJson(res, 400, { code: 'INVALID_FAULT', message: `expected {"fault": one of ${EMBEDDED_FAULTS.join(', ')}, "delayMs"?: 0..${MAX_DELAY_MS}, "grant"?}` })
         await inject(fault)

@@ -142,14 +142,17 @@ describe('the embedded provider’s control route', () => {
     expect(after.counters.consents - before.counters.consents).toBe(0)
   })
 
-  it('refuses a fault it does not know, or a delay out of bounds', async () => {
+  it('refuses a fault it does not know, a delay out of bounds, or a body that is not JSON', async () => {
     const dev = server()
     for (const body of [{ fault: 'delete-everything' }, { fault: 'slow-next-api', delayMs: 1e9 }, { fault: 'slow-next-token', grant: 'password' }]) {
       const response = await inject(dev, body)
       expect(response.status).toBe(400)
       await expect(response.json()).resolves.toMatchObject({ code: 'INVALID_FAULT' })
     }
-    expect((await fetch(`${dev.origin}/__embedded/faults`, { method: 'POST', body: 'not json' })).status).toBe(400)
+    const post = (body: string, type: string) => fetch(`${dev.origin}/__embedded/faults`, { method: 'POST', headers: { 'content-type': type }, body })
+    expect((await post('not json', 'application/json')).status).toBe(400)
+    // What another site's form could send (no preflight) is refused.
+    expect((await post('{"fault":"revoke-grants"}', 'text/plain')).status).toBe(415)
     expect((await fetch(`${dev.origin}/__embedded/nothing`)).status).toBe(404)
   })
 })
