@@ -86,6 +86,9 @@ export function oidcConfiguration(options: OidcConfigurationOptions): Configurat
     scopes: [...SCOPES],
     // PKCE for every client, confidential ones too (only S256 exists in v9).
     pkce: { required: () => true },
+    // The code flow only: no implicit or hybrid response types (OAuth 2.1 drops them), so
+    // discovery advertises none and no token can travel in a URL fragment.
+    responseTypes: ['code'],
     ...(ownInteractions && {
       interactions: { url: async (_ctx: unknown, interaction: { uid: string }) => interactionPath(issuer, interaction.uid) },
     }),

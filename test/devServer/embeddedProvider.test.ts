@@ -20,7 +20,9 @@ describe('the embedded provider in the Vite dev server', () => {
       revocation_endpoint: `${origin}/oidc/token/revocation`,
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
+      response_types_supported: ['code'],
     })
+    expect(metadata.grant_types_supported).not.toContain('implicit')
     const jwks = (await (await fetch(metadata.jwks_uri as string)).json()) as { keys: Array<Record<string, unknown>> }
     expect(jwks.keys).toEqual([expect.objectContaining({ kty: 'RSA', alg: 'RS256', use: 'sig' })])
     expect(jwks.keys[0]).not.toHaveProperty('d')
