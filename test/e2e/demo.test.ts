@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { embeddedFault, embeddedRecords, openDemo, startDemo, watchErrors, type DemoBrowser } from './demoBrowser.js'
+import { countDialogs, dialogsSeen, embeddedFault, embeddedRecords, openDemo, startDemo, submitReturn, watchErrors, type DemoBrowser } from './demoBrowser.js'
 
 // The demo in a real browser as `npm run dev` serves it: grantflow against the embedded
 // oidc-provider (real redirects, its own sign-in and consent pages, JWT access tokens checked by
@@ -30,11 +30,6 @@ async function recorded(periodKey: string) {
   }
 }
 
-async function submitReturn(page: Page, periodKey: string) {
-  await page.getByLabel('Period key').fill(periodKey)
-  await page.getByRole('checkbox', { name: /I confirm the information is true/ }).check()
-  await page.getByRole('button', { name: 'Submit return' }).click()
-}
 
 /** Leaves for the provider from the wizard's dialog. */
 async function continueToProvider(page: Page) {
@@ -59,15 +54,6 @@ async function signInAndAnswer(page: Page, answer: 'Allow' | 'Cancel', shot?: (n
   await page.getByRole('button', { name: answer, exact: true }).click()
 }
 
-/** Counts the dialogs that appear from now on (a silent refresh must show none). */
-function countDialogs(page: Page) {
-  return page.evaluate(() => {
-    const seen = new Set<Element>()
-    const observer = new MutationObserver(() => document.querySelectorAll('[role="dialog"]').forEach((d) => seen.add(d)))
-    observer.observe(document.body, { childList: true, subtree: true })
-    ;(window as unknown as { dialogsSeen: () => number }).dialogsSeen = () => seen.size
-  })
-}
 
 describe('the demo against the embedded oidc-provider, in chromium', () => {
   it('submits a return with no session: sign-in and consent at the provider, then the return is sent exactly once', async () => {
@@ -173,7 +159,7 @@ describe('the demo against the embedded oidc-provider, in chromium', () => {
     await shot('09-refreshing-inline')
     await page.getByRole('status').filter({ hasText: 'period #004' }).waitFor()
 
-    expect(await page.evaluate(() => (window as unknown as { dialogsSeen: () => number }).dialogsSeen())).toBe(0)
+    expect(await dialogsSeen(page)).toBe(0)
     expect(new URL(page.url()).pathname).toBe('/')
     const after = await recorded('#004')
     expect(after.submissions).toEqual([{ periodKey: '#004', netVatDue: 2360 }])

@@ -102,3 +102,24 @@ export async function embeddedFault(demo: DemoBrowser, fault: EmbeddedFault): Pr
   const response = await fetch(`${demo.origin}/__embedded/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) })
   if (!response.ok) throw new Error(`fault ${JSON.stringify(fault)}: ${response.status} ${await response.text()}`)
 }
+
+/** Fills the return form's period key, ticks the declaration and submits. */
+export async function submitReturn(page: Page, periodKey: string): Promise<void> {
+  await page.getByLabel('Period key').fill(periodKey)
+  await page.getByRole('checkbox', { name: /I confirm the information is true/ }).check()
+  await page.getByRole('button', { name: 'Submit return' }).click()
+}
+
+/** Counts the dialogs that appear from now on (a silent refresh must show none): read with {@link dialogsSeen}. */
+export function countDialogs(page: Page): Promise<void> {
+  return page.evaluate(() => {
+    const seen = new Set<Element>()
+    const observer = new MutationObserver(() => document.querySelectorAll('[role="dialog"]').forEach((d) => seen.add(d)))
+    observer.observe(document.body, { childList: true, subtree: true })
+    ;(window as unknown as { dialogsSeen: () => number }).dialogsSeen = () => seen.size
+  })
+}
+
+export function dialogsSeen(page: Page): Promise<number> {
+  return page.evaluate(() => (window as unknown as { dialogsSeen: () => number }).dialogsSeen())
+}

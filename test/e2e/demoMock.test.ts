@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { openDemo, startDemo, type DemoBrowser } from './demoBrowser.js'
+import { countDialogs, dialogsSeen, openDemo, startDemo, submitReturn, type DemoBrowser } from './demoBrowser.js'
 
 // The demo in a real browser as `npm run dev:mock` serves it: the simulated HMRC (the provider
 // kit under MSW's service worker) in the page, its records read from the page, its faults
@@ -39,11 +39,6 @@ function slowDown(page: Page, faults: Array<{ endpoint: 'api' | 'token'; grant?:
   )
 }
 
-async function submitReturn(page: Page, periodKey = '#001') {
-  await page.getByLabel('Period key').fill(periodKey)
-  await page.getByRole('checkbox', { name: /I confirm the information is true/ }).check()
-  await page.getByRole('button', { name: 'Submit return' }).click()
-}
 
 async function consentAtHmrc(page: Page) {
   await page.getByRole('dialog', { name: 'Connect Ledgerline to VAT (Making Tax Digital)' }).waitFor()
@@ -51,22 +46,13 @@ async function consentAtHmrc(page: Page) {
   await page.getByRole('heading', { name: 'Grant authority' }).waitFor()
 }
 
-/** Counts the dialogs that appear from now on (a silent refresh must show none). */
-function countDialogs(page: Page) {
-  return page.evaluate(() => {
-    const seen = new Set<Element>()
-    const observer = new MutationObserver(() => document.querySelectorAll('[role="dialog"]').forEach((d) => seen.add(d)))
-    observer.observe(document.body, { childList: true, subtree: true })
-    ;(window as unknown as { dialogsSeen: () => number }).dialogsSeen = () => seen.size
-  })
-}
 
 describe('the demo with simulated providers (npm run dev:mock), in chromium', () => {
   it('submits a return with no session: consent at HMRC, then the return is sent exactly once', async () => {
     const { page, errors, shot: screenshot, close } = await openDemo(demo)
     const shot = (name: string) => screenshot(`mock-${name}`)
     await shot('01-idle-returns-page')
-    await submitReturn(page)
+    await submitReturn(page, '#001')
     const dialog = page.getByRole('dialog', { name: 'Connect Ledgerline to VAT (Making Tax Digital)' })
     await dialog.waitFor()
     await expect(dialog.textContent()).resolves.toContain('Change your VAT information')
@@ -104,7 +90,7 @@ describe('the demo with simulated providers (npm run dev:mock), in chromium', ()
   it('refreshes an expired token silently: no consent screen, the return is sent once', async () => {
     const { page, errors, shot: screenshot, close } = await openDemo(demo)
     const shot = (name: string) => screenshot(`mock-${name}`)
-    await submitReturn(page)
+    await submitReturn(page, '#001')
     await consentAtHmrc(page)
     await page.getByRole('button', { name: 'Grant authority', exact: true }).click()
     await page.getByRole('heading', { name: 'VAT return submitted' }).waitFor()
@@ -121,7 +107,7 @@ describe('the demo with simulated providers (npm run dev:mock), in chromium', ()
     await shot('09-refreshing-inline')
     await page.getByRole('status').filter({ hasText: 'period 25A3' }).waitFor()
 
-    expect(await page.evaluate(() => (window as unknown as { dialogsSeen: () => number }).dialogsSeen())).toBe(0)
+    expect(await dialogsSeen(page)).toBe(0)
     expect(new URL(page.url()).pathname).toBe('/')
     const records = await hmrc(page)
     expect(records.submissions.map((s) => s.periodKey)).toEqual(['#001', '25A3'])

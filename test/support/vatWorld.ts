@@ -37,7 +37,15 @@ export const vat = defineApi({
       scopes: ['write:vat'],
       apiUser: 'company',
       body: shape<VatReturn>(),
-      result: shape<{ formBundleNumber: string; processingDate: string }>(),
+      // HMRC's receipt.
+      result: shape<{ processingDate: string; formBundleNumber: string; chargeRefNumber?: string; paymentIndicator?: 'DD' | 'BANK' }>(),
+    }),
+    viewReturn: defineEndpoint({
+      method: 'GET',
+      path: '/organisations/vat/{vrn}/returns/{periodKey}',
+      scopes: ['read:vat'],
+      apiUser: 'company',
+      result: shape<Omit<VatReturn, 'finalised'>>(),
     }),
   },
 })
