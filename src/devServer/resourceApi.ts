@@ -2,6 +2,7 @@
 // tokens (RFC 9068), checked with oauth4webapi, and refuses as RFC 6750 says.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import * as oauth from 'oauth4webapi'
+import { compileRoute, matchRoute } from '../testing/routes.js'
 import type { KitRoute, KitRouteContext } from '../testing/types.js'
 import { parseBody, readText, sendJson, sendResponse, toFetchRequest } from './http.js'
 
@@ -189,42 +190,4 @@ export function createResourceApi(options: ResourceApiOptions): ResourceApi {
       }
     },
   }
-}
-
-interface CompiledRoute {
-  route: ResourceRoute
-  pattern: RegExp
-  names: string[]
-}
-
-/** `'/vat/{vrn}/returns/{periodKey}'` → a pattern capturing one path segment per parameter. */
-function compileRoute(route: ResourceRoute): CompiledRoute {
-  const names: string[] = []
-  const source = route.path
-    .split(/(\{\w+\})/)
-    .map((part) => {
-      const name = /^\{(\w+)\}$/.exec(part)?.[1]
-      if (!name) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-      names.push(name)
-      return '([^/]+)'
-    })
-    .join('')
-  return { route, pattern: new RegExp(`^${source}/?$`), names }
-}
-
-function matchRoute(routes: CompiledRoute[], method: string, path: string): { route: ResourceRoute; params: Record<string, string> } | undefined {
-  for (const { route, pattern, names } of routes) {
-    const found = route.method === method.toUpperCase() ? pattern.exec(path) : null
-    if (!found) continue
-    const params: Record<string, string> = {}
-    names.forEach((name, index) => {
-      try {
-        params[name] = decodeURIComponent(found[index + 1] ?? '')
-      } catch {
-        params[name] = found[index + 1] ?? ''
-      }
-    })
-    return { route, params }
-  }
-  return undefined
 }

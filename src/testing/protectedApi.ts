@@ -2,14 +2,9 @@ import { http, HttpResponse, type HttpHandler } from 'msw'
 import type { KitContext } from './context.js'
 import { faultResponse, takeFault } from './faults.js'
 import { recordRequest } from './journal.js'
+import { compileRoute, matchRoute } from './routes.js'
 import { checkAccessToken } from './state.js'
 import type { KitRoute, KitRouteContext } from './types.js'
-
-interface CompiledRoute {
-  route: KitRoute
-  pattern: RegExp
-  names: string[]
-}
 
 /**
  * The protected API: every route under `apiBaseUrl` behind bearer-token checks (RFC 6750).
@@ -81,40 +76,6 @@ function challenge(status: number, wwwAuthenticate: string, body: Record<string,
   return HttpResponse.json(body, { status, headers: { 'www-authenticate': wwwAuthenticate } })
 }
 
-/** `'/vat/{vrn}/returns/{periodKey}'` → a pattern capturing one path segment per parameter. */
-export function compileRoute(route: KitRoute): CompiledRoute {
-  if (!route.path.startsWith('/')) throw new TypeError(`provider kit: route path must start with "/": ${route.path}`)
-  const names: string[] = []
-  const source = route.path
-    .split(/(\{\w+\})/)
-    .map((part) => {
-      const name = /^\{(\w+)\}$/.exec(part)?.[1]
-      if (!name) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-      names.push(name)
-      return '([^/]+)'
-    })
-    .join('')
-  return { route, pattern: new RegExp(`^${source}/?$`), names }
-}
-
-export function matchRoute(
-  routes: readonly CompiledRoute[],
-  method: string,
-  path: string,
-): { route: KitRoute; params: Record<string, string> } | undefined {
-  for (const { route, pattern, names } of routes) {
-    if (route.method !== method.toUpperCase()) continue
-    const found = pattern.exec(path)
-    if (!found) continue
-    const params: Record<string, string> = {}
-    names.forEach((name, index) => {
-      params[name] = safeDecode(found[index + 1] ?? '')
-    })
-    return { route, params }
-  }
-  return undefined
-}
-
 async function readBody(request: Request): Promise<unknown> {
   const text = await request.clone().text()
   if (text === '') return undefined
@@ -123,13 +84,5 @@ async function readBody(request: Request): Promise<unknown> {
     return JSON.parse(text) as unknown
   } catch {
     return text
-  }
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment)
-  } catch {
-    return segment
   }
 }
