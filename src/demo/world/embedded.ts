@@ -41,12 +41,16 @@ const SEEN_KEY = 'ledgerline.embedded.seen'
  */
 export function followEmbeddedProvider(timeline: Timeline, intervalMs = 1000): EmbeddedFollower {
   let latest: EmbeddedRecords | undefined
-  let seen = Number(sessionStorage.getItem(SEEN_KEY) ?? 0) || 0
+  // A new tab starts at the log's end (what other tabs did is theirs); a tab back from the
+  // provider goes on from where it was.
+  const stored = sessionStorage.getItem(SEEN_KEY)
+  let seen: number | undefined = stored === null ? undefined : Number(stored) || 0
   let reading: Promise<void> | undefined
   const listeners = new Set<() => void>()
 
   async function read() {
-    let records = await readEmbeddedRecords(seen)
+    let records = await readEmbeddedRecords(seen ?? Number.MAX_SAFE_INTEGER)
+    seen ??= records.lastSeq
     // The dev server restarted since the last read: its log starts again from 1.
     if (records.lastSeq < seen) records = await readEmbeddedRecords((seen = 0))
     for (const line of records.log) {
