@@ -15,6 +15,7 @@ import type { ConsentNavigator } from './navigation.js'
 import { createTargetResolver, sessionTarget, type ApiUserResolvers, type ClientsConfig, type SessionTarget } from './targets.js'
 import { createTokenSessions, settled, type TokenSessions } from './tokenSessions.js'
 import { attemptCall, type RefreshMode, type WizardDeps } from './attempt.js'
+import { forgetOldest } from './recent.js'
 import type { AttemptOutcome } from '../../machines/callWizard.js'
 import type { WizardActors, WizardMachine } from './wizardActors.js'
 
@@ -160,6 +161,7 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     if (known) return known
     const completion = import('./exchangeCallback.js').then((m) => m.exchangeCallback({ sessions, store, config, spentStates }, state, callbackUrl))
     completions.set(state, completion)
+    forgetOldest(completions)
     return completion
   }
 

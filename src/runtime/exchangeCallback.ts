@@ -3,6 +3,7 @@ import { InvalidCallbackError } from '../errors.js'
 import { callbackParameters } from '../oauth/callbackParameters.js'
 import type { SessionStore } from '../session/store.js'
 import type { CompletedAuthorization } from './createGrantflow.js'
+import { forgetOldest } from './recent.js'
 import { sessionTarget, type TargetConfig } from './targets.js'
 import { settled, type TokenSessions } from './tokenSessions.js'
 
@@ -33,6 +34,7 @@ const { sessions, store, config, spentStates } = context
     throw new InvalidCallbackError(spentStates.has(state) ? 'code_already_used' : 'no_pending_authorization')
   }
   spentStates.add(state)
+  forgetOldest(spentStates)
   entry.actor.send({ type: 'CALLBACK_RECEIVED', callback: callbackParameters(callbackUrl instanceof URL ? callbackUrl : String(callbackUrl)) })
   const after = await waitFor(entry.actor, (s) => !s.matches('exchangingCode'), { timeout: Infinity })
   if (!after.matches('valid')) throw after.context.error ?? new InvalidCallbackError('malformed')
