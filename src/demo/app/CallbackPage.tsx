@@ -23,6 +23,8 @@ export function CallbackPage() {
   const { status, wizard, completion, error } = useAuthorizationCallback()
   const outcome = useSelector(wizard, (s) => (s?.status === 'done' ? s.value : undefined))
   const endpoint = useSelector(wizard, (s) => s?.context.call?.endpoint)
+  // The wizard's dialog says what failed and offers Try again; the page behind it stops spinning.
+  const waiting = useSelector(wizard, (s) => s?.matches('failed') === true)
   const back = completion?.returnTo ?? '/'
 
   useEffect(() => {
@@ -46,11 +48,18 @@ export function CallbackPage() {
           </button>
         </section>
       ) : (
-        <section className="card callback-card" aria-busy="true">
-          <span className="spinner" aria-hidden="true" />
-          <h1>{status === 'delivered' ? 'Returning to Ledgerline…' : 'Finishing your connection…'}</h1>
-          <p className="muted">One moment: this page will take you back.</p>
-        </section>
+        waiting ? (
+          <section className="card callback-card">
+            <h1>Not connected yet</h1>
+            <p className="muted">Nothing was sent, and your request is kept: try again, or dismiss to go back.</p>
+          </section>
+        ) : (
+          <section className="card callback-card" aria-busy="true">
+            <span className="spinner" aria-hidden="true" />
+            <h1>{status === 'delivered' ? 'Returning to Ledgerline…' : 'Finishing your connection…'}</h1>
+            <p className="muted">One moment: this page will take you back.</p>
+          </section>
+        )
       )}
       <AuthorizationWizard wizard={wizard} appName="Ledgerline" callLabel={CALL_LABELS[endpoint ?? ''] ?? 'your saved request'} scopeDescriptions={SCOPE_WORDS} />
     </div>
