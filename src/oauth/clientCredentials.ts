@@ -5,7 +5,7 @@ import type { TokenSet } from '../model/tokens.js'
 import { toOauthClient } from './clientAuth.js'
 import type { OAuthContext } from './context.js'
 import { requestOptions } from './requestOptions.js'
-import { toGrantflowError } from './mapErrors.js'
+import { toGrantflowErrorReadingBody } from './mapErrors.js'
 import { toTokenSet } from './tokenSet.js'
 
 /**
@@ -28,6 +28,6 @@ export async function requestClientCredentials(context: OAuthContext, scopes: re
     const result = await oauth.processClientCredentialsResponse(as, client, response)
     return toTokenSet(result, { now: doors.now(), requestedScopes: scopes })
   } catch (error) {
-    throw toGrantflowError(error, 'client_credentials')
+    throw await toGrantflowErrorReadingBody(error, 'client_credentials')
   }
 }

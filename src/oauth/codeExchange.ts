@@ -5,7 +5,7 @@ import type { TokenSet } from '../model/tokens.js'
 import { toOauthClient } from './clientAuth.js'
 import type { OAuthContext } from './context.js'
 import { requestOptions } from './requestOptions.js'
-import { toGrantflowError } from './mapErrors.js'
+import { toGrantflowErrorReadingBody } from './mapErrors.js'
 import { toTokenSet } from './tokenSet.js'
 
 /**
@@ -32,6 +32,6 @@ export async function exchangeCode(
     })
     return toTokenSet(result, { now: doors.now(), requestedScopes: pending.scopes })
   } catch (error) {
-    throw toGrantflowError(error, 'authorization_code')
+    throw await toGrantflowErrorReadingBody(error, 'authorization_code')
   }
 }

@@ -38,3 +38,25 @@ export function toGrantflowError(error: unknown, step: Step): GrantflowError {
   }
   return new TokenEndpointError({ grant: step, error: 'invalid_response', description: 'the response could not be processed', cause: error })
 }
+
+/**
+ * {@link toGrantflowError}, reading what oauth4webapi leaves unread: a 5xx answer's JSON body.
+ * A provider that says `temporarily_unavailable` (or its own code) with a 503 is believed, as it
+ * would be with a 400; only `error` and `error_description` are taken from the body.
+ */
+export async function toGrantflowErrorReadingBody(error: unknown, step: Step): Promise<GrantflowError> {
+  const response = error instanceof oauth.OperationProcessingError && error.code === oauth.RESPONSE_IS_NOT_CONFORM ? error.cause : undefined
+  if (response instanceof Response && response.status >= 500 && !response.bodyUsed) {
+    const body = (await response.clone().json().catch(() => undefined)) as { error?: unknown; error_description?: unknown } | undefined
+    if (body && typeof body.error === 'string' && /^[\x20-\x7e]{1,100}$/.test(body.error)) {
+      return new TokenEndpointError({
+        grant: step,
+        status: response.status,
+        error: body.error,
+        ...(typeof body.error_description === 'string' && { description: body.error_description }),
+        cause: error,
+      })
+    }
+  }
+  return toGrantflowError(error, step)
+}

@@ -4,7 +4,7 @@ import type { TokenSet } from '../model/tokens.js'
 import { toOauthClient } from './clientAuth.js'
 import type { OAuthContext } from './context.js'
 import { requestOptions } from './requestOptions.js'
-import { toGrantflowError } from './mapErrors.js'
+import { toGrantflowErrorReadingBody } from './mapErrors.js'
 import { toTokenSet } from './tokenSet.js'
 
 /**
@@ -28,6 +28,6 @@ export async function refreshTokens(context: OAuthContext, tokens: TokenSet): Pr
     if (!next.idTokenClaims && tokens.idTokenClaims) next.idTokenClaims = tokens.idTokenClaims
     return next
   } catch (error) {
-    throw toGrantflowError(error, 'refresh_token')
+    throw await toGrantflowErrorReadingBody(error, 'refresh_token')
   }
 }

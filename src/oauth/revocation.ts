@@ -3,7 +3,7 @@ import type { TokenSet } from '../model/tokens.js'
 import { toOauthClient } from './clientAuth.js'
 import type { OAuthContext } from './context.js'
 import { requestOptions } from './requestOptions.js'
-import { toGrantflowError } from './mapErrors.js'
+import { toGrantflowErrorReadingBody } from './mapErrors.js'
 
 /**
  * Revokes a session's tokens at the provider (RFC 7009): the refresh token when there is one
@@ -23,6 +23,6 @@ export async function revokeTokens(context: OAuthContext, tokens: TokenSet): Pro
     await oauth.processRevocationResponse(response)
     return true
   } catch (error) {
-    throw toGrantflowError(error, 'revocation')
+    throw await toGrantflowErrorReadingBody(error, 'revocation')
   }
 }

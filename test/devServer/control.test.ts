@@ -101,7 +101,7 @@ describe('the embedded provider’s control route', () => {
 
     const failed = await grantflow.apis.vat.obligations(YEAR).catch((error: unknown) => error)
     expect(failed).toBeInstanceOf(TokenEndpointError)
-    expect(failed).toMatchObject({ grant: 'refresh_token', status: 503 })
+    expect(failed).toMatchObject({ grant: 'refresh_token', status: 503, error: 'temporarily_unavailable' })
     const { obligations } = await grantflow.apis.vat.obligations(YEAR)
     expect(obligations.length).toBeGreaterThan(0)
 
