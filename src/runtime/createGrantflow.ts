@@ -177,7 +177,10 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
   let wizardCount = 0
 
   const abandonConsent = (sessionKey: string, error: GrantflowError = new CancelledError('the consent window was closed')) => {
-    sessions.byKey(sessionKey)?.actor.send({ type: 'CONSENT_ABANDONED', error })
+    const actor = sessions.byKey(sessionKey)?.actor
+    const state = actor?.getSnapshot().context.pending?.state
+    actor?.send({ type: 'CONSENT_ABANDONED', error })
+    if (state) void sessions.forgetPending(sessionKey, state)
   }
 
   /** Starts a wizard for a call (React binds to it; the promise API awaits it). */

@@ -168,6 +168,14 @@ export function createTokenSessions(deps: TokenSessionDeps) {
     byKey(key: string) {
       return actors.get(key)
     },
+    /**
+     * Forgets a pending authorization the user abandoned (closed the popup), in the store too:
+     * a callback for it that comes late is refused, and a reload does not wait for it.
+     */
+    forgetPending(key: string, state: string) {
+      const entry = actors.get(key)
+      return entry && save(entry.target, (s) => (s.pending?.state === state ? { ...s, pending: undefined } : s)).catch(() => undefined)
+    },
     /** Records a failed API call on its session. */
     recordCallError(target: SessionTarget, error: unknown) {
       return recordError(target, 'call', error).catch(() => undefined)

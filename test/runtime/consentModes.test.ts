@@ -86,6 +86,20 @@ describe('popup mode', () => {
     expect(failed.context.call).toEqual(submit)
     expect(tab.listenerCount()).toBe(0)
   })
+
+  it('forgets an abandoned consent in the store too: a callback for it that comes late is refused', async () => {
+    const { grantflow, tab, kit } = popupWorld()
+    const wizard = await grantflow.startWizard(submit)
+    await until(() => tab.popups[0]?.location.href.startsWith('https://test-www') ?? false)
+    const authorizationUrl = tab.popups[0]!.location.href
+    tab.popups[0]!.close()
+    await waitFor(wizard, (s) => s.matches('failed'))
+    await expect.poll(async () => (await grantflow.sessions.list({ kind: 'company', id: 'acme-ltd' })).map((s) => s.pending)).toEqual([undefined])
+
+    const late = await kit.authorize(authorizationUrl)
+    await expect(grantflow.completeAuthorization(late)).rejects.toMatchObject({ reason: 'no_pending_authorization' })
+    expect(kit.counters.tokenRequestsByGrant.authorization_code).toBe(0)
+  })
 })
 
 /** A second page of the same app: a new runtime, the same fake provider and storage. */
