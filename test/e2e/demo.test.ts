@@ -171,6 +171,34 @@ describe('the demo against the embedded oidc-provider, in chromium', () => {
     await close()
   }, 60_000)
 
+  it('disconnects at the provider from Connections (the refresh token revoked); the next return asks for consent again', async () => {
+    const { page, errors, shot, close } = await openDemo(demo)
+    await submitReturn(page, '#006')
+    await continueToProvider(page)
+    await signInAndAnswer(page, 'Allow')
+    await page.getByRole('heading', { name: 'VAT return submitted' }).waitFor()
+
+    await page.getByRole('link', { name: 'Connections' }).click()
+    const vat = page.getByRole('listitem').filter({ hasText: 'VAT (Making Tax Digital)' })
+    await vat.getByText('Connected', { exact: true }).waitFor()
+    await vat.getByRole('button', { name: 'Disconnect' }).click()
+    await vat.getByText('Not connected').waitFor()
+    await shot('16-connections-disconnected')
+    const revoked = (await embeddedRecords(demo)).log.filter((line) => line.what === 'POST /oidc/token/revocation')
+    expect(revoked.at(-1)).toMatchObject({ status: 200 })
+
+    // The provider forgot the grant: back on the returns page, the next return needs consent.
+    await page.getByRole('link', { name: 'VAT returns' }).click()
+    await submitReturn(page, '#007')
+    await continueToProvider(page)
+    await page.getByRole('heading', { name: 'Allow Ledgerline access?' }).waitFor()
+    await page.getByRole('button', { name: 'Allow', exact: true }).click()
+    await page.getByRole('heading', { name: 'VAT return submitted' }).waitFor()
+    expect((await recorded('#007')).submissions).toHaveLength(1)
+    expect(errors).toEqual([])
+    await close()
+  }, 60_000)
+
   it('in popup mode, signs in and consents in a popup while the page stays, and submits the return once', async () => {
     const { page, errors, shot, close } = await openDemo(demo)
     await page.getByRole('group', { name: 'Consent in' }).getByRole('button', { name: 'Popup' }).click()
