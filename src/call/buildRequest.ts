@@ -21,7 +21,10 @@ export function buildApiRequest(
     if (value === undefined || value === null || value === '') {
       throw new TypeError(`missing path parameter "${name}" for ${endpoint.method} ${endpoint.path}`)
     }
-    path += encodeURIComponent(String(value)) + template.parts[i + 1]!
+    const segment = encodeURIComponent(String(value))
+    // A URL resolves `.` and `..` away (encoding does not stop it): the call would go elsewhere.
+    if (segment === '.' || segment === '..') throw new TypeError(`path parameter "${name}" cannot be "${segment}"`)
+    path += segment + template.parts[i + 1]!
   }
   const base = environment.apiBaseUrl.endsWith('/') ? environment.apiBaseUrl.slice(0, -1) : environment.apiBaseUrl
   const url = new URL(base + path)
