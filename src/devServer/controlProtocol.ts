@@ -1,13 +1,17 @@
 // What the embedded provider's control route (`/__embedded`) says and takes: types only, so the
 // demo's page and the browser tests can import them without the dev server's Node code.
 
-/** The faults the control route injects, each once (the next request it fits). */
+/**
+ * The faults the control route injects. `expire-access-tokens` and `revoke-grants` act at once;
+ * the others wait, in the order injected, each for the next request it fits (injected twice, it
+ * fits the next two).
+ */
 export const EMBEDDED_FAULTS = [
-  /** Every access token issued so far is refused by the API (401 invalid_token); new ones work. */
+  /** Every access token issued so far (the application's too) is refused by the API (401 invalid_token); new ones work. */
   'expire-access-tokens',
   /** Every grant so far is destroyed with its refresh tokens, and its access tokens refused. */
   'revoke-grants',
-  /** The next API call is answered 503. */
+  /** The next API call with a person's valid token is answered 503 `{ code: 'SERVER_ERROR' }`. */
   'fail-next-api',
   /** The next API call is answered after `delayMs` (default 3000). */
   'slow-next-api',
@@ -40,6 +44,7 @@ export interface EmbeddedLogLine {
   source: 'provider' | 'api'
   /** `POST /oidc/token (refresh_token)`, `GET /api/local/organisations/vat/123456789/obligations`. */
   what: string
+  /** The HTTP status; 0 when the connection was dropped (`drop-next-api`). */
   status: number
   /** The OAuth or Bearer error it answered with. */
   error?: string
@@ -58,7 +63,7 @@ export interface EmbeddedRecords {
     codeExchanges: number
     refreshes: number
     clientCredentials: number
-    /** Requests the VAT API answered with a person's token, or none. */
+    /** Requests the VAT API answered (any status, dropped ones too), except those with the application's token. */
     apiCalls: number
   }
   /** The VAT returns the API accepted, in order. */

@@ -100,6 +100,7 @@ export function createLocalAuthority(origin: string, settings: LocalAuthoritySet
     apiPath: settings.apiPath,
     publicClientId: publicClient.clientId,
     ...(applicationClient && { applicationClientId: applicationClient.clientId }),
+    accessTokenTtl: settings.accessTokenTtl,
     vat: shared.vat,
   })
   control.watch(provider)

@@ -12,7 +12,7 @@ export interface ServedRequest {
   /** The path under the API's base URL. */
   path: string
   status: number
-  /** The validated token's subject and client, when the token was valid. */
+  /** The token's subject and client, when the issuer signed it for this API (also when refused as expired or revoked). */
   sub?: string
   clientId?: string
   /** The validated token's scopes. */
@@ -116,6 +116,9 @@ export function createResourceApi(options: ResourceApiOptions): ResourceApi {
         'www-authenticate': `Bearer ${realm}, error="invalid_token"`,
       })
     }
+    const scopes = claims.scope?.split(' ').filter(Boolean) ?? []
+    // Whose token it is, even when refused below: the log tells the application's calls apart.
+    Object.assign(entry, { sub: claims.sub, clientId: claims.client_id, scopes, tokenId: claims.jti })
     const refusal = options.refuseToken?.(claims)
     if (refusal) {
       entry.error = 'invalid_token'
@@ -123,8 +126,6 @@ export function createResourceApi(options: ResourceApiOptions): ResourceApi {
         'www-authenticate': `Bearer ${realm}, error="invalid_token", error_description="${refusal}"`,
       })
     }
-    const scopes = claims.scope?.split(' ').filter(Boolean) ?? []
-    Object.assign(entry, { sub: claims.sub, clientId: claims.client_id, scopes, tokenId: claims.jti })
 
     // A client credentials token is the client's own: its subject is the client.
     const application = claims.sub === claims.client_id

@@ -29,7 +29,7 @@ describe('the embedded provider’s control route', () => {
   it('counts what the provider and the API answered, and logs each request without a token', async () => {
     const dev = server()
     const before = await records(dev)
-    const { grantflow } = await connected(dev)
+    const { grantflow, browser } = await connected(dev)
     await grantflow.apis.vat.submitReturn({ vrn: VRN }, nineBoxes('#C01'))
     const after = await records(dev)
 
@@ -47,6 +47,9 @@ describe('the embedded provider’s control route', () => {
     const text = JSON.stringify(after)
     expect(text).not.toContain(session.tokens!.accessToken)
     expect(text).not.toContain(session.tokens!.refreshToken!)
+    const codes = browser.callbacks.map((callback) => new URL(callback).searchParams.get('code')!)
+    expect(codes).toHaveLength(2)
+    for (const code of codes) expect(text).not.toContain(code)
     expect(text).not.toMatch(/code=|access_token|refresh_token"/)
 
     const later = await fetch(`${dev.origin}/__embedded/records?since=${after.lastSeq}`).then((r) => r.json() as Promise<EmbeddedRecords>)
@@ -109,6 +112,80 @@ describe('the embedded provider’s control route', () => {
     expect(after.counters.refreshes - before.counters.refreshes).toBe(1)
     expect(after.counters.authorizations - before.counters.authorizations).toBe(0)
     expect(after.log.filter((line) => line.what === 'POST /oidc/token (refresh_token)').map((line) => line.status).slice(-2)).toEqual([503, 200])
+  })
+
+  it('keeps a refresh fault waiting through a code exchange and the application’s token, for the page’s next refresh', async () => {
+    const dev = server()
+    await inject(dev, { fault: 'fail-next-refresh' })
+    // Its body read while the fault waits, the code exchange still works...
+    const { grantflow } = await connected(dev)
+    // ...and the server route's client credentials (Basic, no refresh) leave it alone.
+    expect((await fetch(`${dev.origin}/api/app/vat-check/987654321`)).status).toBe(200)
+
+    await inject(dev, { fault: 'expire-access-tokens' })
+    await expect(grantflow.apis.vat.obligations(YEAR)).rejects.toMatchObject({ grant: 'refresh_token', status: 503 })
+    await expect(grantflow.apis.vat.obligations(YEAR)).resolves.toMatchObject({ obligations: expect.any(Array) })
+  })
+
+  it('slows the next token response of the grant named, not a code exchange or the application’s token', async () => {
+    const dev = server()
+    await inject(dev, { fault: 'slow-next-token', grant: 'refresh_token', delayMs: 400 })
+    const { grantflow } = await connected(dev)
+    expect((await fetch(`${dev.origin}/api/app/vat-check/987654321`)).status).toBe(200)
+
+    await inject(dev, { fault: 'expire-access-tokens' })
+    let started = Date.now()
+    await grantflow.apis.vat.obligations(YEAR)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(390)
+    // Used once: the next refresh is answered at once.
+    await inject(dev, { fault: 'expire-access-tokens' })
+    started = Date.now()
+    await grantflow.apis.vat.obligations(YEAR)
+    expect(Date.now() - started).toBeLessThan(390)
+  })
+
+  it('expires the application’s tokens too: the server route takes a new one, and its calls are not the page’s', async () => {
+    const dev = server()
+    const lookup = async () => (await (await fetch(`${dev.origin}/api/app/vat-check/987654321`)).json()) as { server: { tokenRequests: number } }
+    const first = await lookup()
+    const before = await records(dev)
+
+    await inject(dev, { fault: 'expire-access-tokens' })
+    const second = await lookup()
+
+    expect(second.server.tokenRequests).toBe(first.server.tokenRequests + 1)
+    const after = await records(dev)
+    const lines = after.log.filter((line) => line.seq > before.lastSeq).map((line) => [line.what, line.status, line.error])
+    expect(lines).toEqual([
+      ['GET /api/local/organisations/vat/check-vat-number/lookup/987654321', 401, 'invalid_token'],
+      ['POST /oidc/token (client_credentials)', 200, undefined],
+      ['GET /api/local/organisations/vat/check-vat-number/lookup/987654321', 200, undefined],
+    ])
+    expect(after.counters.clientCredentials - before.counters.clientCredentials).toBe(1)
+    expect(after.counters.apiCalls - before.counters.apiCalls).toBe(0)
+  })
+
+  it('queues the faults injected: twice is the next two calls', async () => {
+    const dev = server()
+    const { grantflow } = await connected(dev)
+    await inject(dev, { fault: 'fail-next-api' })
+    await inject(dev, { fault: 'fail-next-api' })
+
+    await expect(grantflow.apis.vat.obligations(YEAR)).rejects.toMatchObject({ status: 503 })
+    await expect(grantflow.apis.vat.obligations(YEAR)).rejects.toMatchObject({ status: 503 })
+    await expect(grantflow.apis.vat.obligations(YEAR)).resolves.toMatchObject({ obligations: expect.any(Array) })
+  })
+
+  it('keeps the last 200 log lines and answers those after `since`', async () => {
+    const dev = server()
+    for (let i = 0; i < 210; i++) await (await fetch(`${dev.issuer}/jwks`)).body?.cancel()
+    const all = await records(dev)
+
+    expect(all.log).toHaveLength(200)
+    expect(all.log.at(-1)).toMatchObject({ seq: all.lastSeq, source: 'provider', what: 'GET /oidc/jwks', status: 200 })
+    expect(all.log.map((line) => line.seq)).toEqual(Array.from({ length: 200 }, (_, i) => all.lastSeq - 199 + i))
+    const newer = (await (await fetch(`${dev.origin}/__embedded/records?since=${all.lastSeq - 3}`)).json()) as EmbeddedRecords
+    expect(newer.log.map((line) => line.seq)).toEqual([all.lastSeq - 2, all.lastSeq - 1, all.lastSeq])
   })
 
   it('fails, slows or drops the next API call once', async () => {

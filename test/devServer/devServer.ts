@@ -71,6 +71,8 @@ export interface SignInOptions {
  */
 export function createSignInBrowser(cookies = new CookieJar()) {
   const pages: SeenPage[] = []
+  /** The redirects back to the app (code and state in them), to prove no log shows them. */
+  const callbacks: string[] = []
 
   async function signInAndConsent(authorizationUrl: string, options: SignInOptions = {}): Promise<string> {
     const redirectUri = new URL(authorizationUrl).searchParams.get('redirect_uri')!
@@ -90,7 +92,10 @@ export function createSignInBrowser(cookies = new CookieJar()) {
       if (response.status >= 300 && response.status < 400) {
         const location = new URL(response.headers.get('location')!, request.url).href
         await response.body?.cancel()
-        if (location.split('?')[0] === redirectUri) return location
+        if (location.split('?')[0] === redirectUri) {
+          callbacks.push(location)
+          return location
+        }
         request = { url: location }
         continue
       }
@@ -114,7 +119,7 @@ export function createSignInBrowser(cookies = new CookieJar()) {
     throw new Error(`no redirect to ${redirectUri} after 20 steps`)
   }
 
-  return { pages, signInAndConsent }
+  return { pages, callbacks, signInAndConsent }
 }
 
 /** The page's forms: where each posts, the names of its inputs and its button's label. */
