@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll } from 'vitest'
-import { createServer, type ViteDevServer } from 'vite'
+import { createServer, type ServerOptions, type ViteDevServer } from 'vite'
 import { embeddedProvider, type EmbeddedProviderOptions } from '../../src/devServer/embeddedProvider.js'
 import { createGrantflow, defineApi, defineClient, defineProvider, hmrc, type ConsentNavigator } from '../../src/index.js'
 import { vat, vatReturn } from '../support/vatWorld.js'
@@ -18,9 +18,10 @@ export interface DevServer {
 
 /**
  * A real Vite dev server with only the embedded provider plugin, on 127.0.0.1 and a port from the
- * OS, for the tests of one file; closed after them.
+ * OS, for the tests of one file (or one describe block); closed after them. `serverOptions` are
+ * Vite's `server` options on top (`allowedHosts`...).
  */
-export function useDevServer(options: EmbeddedProviderOptions = {}): () => DevServer {
+export function useDevServer(options: EmbeddedProviderOptions = {}, serverOptions: ServerOptions = {}): () => DevServer {
   let vite: ViteDevServer | undefined
   let server: DevServer | undefined
   beforeAll(async () => {
@@ -29,7 +30,7 @@ export function useDevServer(options: EmbeddedProviderOptions = {}): () => DevSe
       root: import.meta.dirname,
       logLevel: 'warn',
       plugins: [embeddedProvider(options)],
-      server: { host: '127.0.0.1', port: 0 },
+      server: { ...serverOptions, host: '127.0.0.1', port: 0 },
       // No page here: nothing for Vite to discover or pre-bundle.
       optimizeDeps: { noDiscovery: true, include: [] },
     })
