@@ -24,11 +24,13 @@ export interface ConsentNeed {
 export type AttemptOutcome =
   | { kind: 'succeeded'; value: unknown }
   /**
-   * `renewalNeeded`: the token is stale or was refused, and renewing it (refresh, a new client
-   * token) may do; `consentNeeded`: only the user can help. Both say what consent would be asked
-   * for, since a renewal that does not help leads there too.
+   * `tokenStale`: the token ran out by the clock (before the call was sent, or while it was in
+   * flight), so renewing it is always the answer, however often calls outlast their tokens;
+   * `renewalNeeded`: the API refused a token that should still be good, and renewing it once may
+   * do; `consentNeeded`: only the user can help. Each says what consent would be asked for, since
+   * a renewal that does not help leads there.
    */
-  | { kind: 'renewalNeeded' | 'consentNeeded'; need: ConsentNeed; error: GrantflowError }
+  | { kind: 'tokenStale' | 'renewalNeeded' | 'consentNeeded'; need: ConsentNeed; error: GrantflowError }
 
 /** The consent this wizard waits for; the one that owns it opens the provider. */
 export interface ConsentOpening {
@@ -116,6 +118,7 @@ export const callWizardMachine = setup({
     hasCall: ({ context }) => context.call !== undefined,
     attemptSucceeded: ({ event }) => outputOf(event)?.kind === 'succeeded',
     renewalNeeded: ({ context, event }) => outputOf(event)?.kind === 'renewalNeeded' && !context.renewed,
+    tokenStale: ({ event }) => outputOf(event)?.kind === 'tokenStale',
     isUnguided: ({ context }) => context.interaction !== 'guided',
     isNonInteractive: ({ context }) => context.interaction === 'none',
   },
@@ -185,6 +188,8 @@ export const callWizardMachine = setup({
         input: ({ context }) => ({ call: context.call! }),
         onDone: [
           { guard: 'attemptSucceeded', target: 'succeeded', actions: 'rememberResult' },
+          // Never consent while a refresh can succeed: a token that ran out is renewed, every time.
+          { guard: 'tokenStale', target: 'refreshing' },
           { guard: 'renewalNeeded', target: 'refreshing' },
           { target: 'unauthorized', actions: 'rememberConsentNeed' },
         ],
@@ -257,6 +262,9 @@ export const callWizardMachine = setup({
         input: ({ context }) => ({ call: context.call! }),
         onDone: [
           { guard: 'attemptSucceeded', target: 'succeeded', actions: 'rememberResult' },
+          // The new token ran out before the replay was sent or answered (refused, so not
+          // processed): renew it, then make the replay.
+          { guard: 'tokenStale', target: 'refreshing' },
           { target: 'failed', actions: 'rememberUnmetNeed' },
         ],
         onError: { target: 'failed', actions: 'rememberError' },

@@ -21,6 +21,8 @@ export interface WizardDeps {
   completeAuthorization(callbackUrl: string): Promise<unknown>
   /** Outcomes of attempts already made for a call, which a wizard's first attempt takes instead of sending it again. */
   firstAttempts?: WeakMap<PendingCall, AttemptOutcome>
+  /** How often each call was refused because its token ran out in flight (bounded: see MAX_IN_FLIGHT_EXPIRIES). */
+  inFlightExpiries?: WeakMap<PendingCall, number>
   /** Where the user should come back to after a redirect consent (the current page). */
   returnTo?: (() => string | undefined) | undefined
 }
@@ -30,7 +32,7 @@ export function consentNeeded(
   reason: ConsentReason,
   granted: readonly string[],
   needed: readonly string[] = [],
-  kind: 'consentNeeded' | 'renewalNeeded' = 'consentNeeded',
+  kind: Exclude<AttemptOutcome['kind'], 'succeeded'> = 'consentNeeded',
 ): AttemptOutcome {
   const need: ConsentNeed = {
     provider: { id: target.provider.id, name: target.provider.name },
@@ -74,22 +76,34 @@ export async function attemptCall(deps: WizardDeps, call: PendingCall): Promise<
     }
     if (outcome.ok) return { kind: 'succeeded', value: outcome.value }
     if (outcome.refusal === 'token_rejected') {
+      // Refused for running out in flight, or for being replaced meanwhile, the call goes again
+      // with the renewed token; the bound stops an API slower than the tokens' lifetime.
+      const outlived = !isTokenFresh(tokens, deps.doors.now()) || session.getSnapshot().context.tokens?.accessToken !== tokens.accessToken
+      const expiries = (deps.inFlightExpiries?.get(call) ?? 0) + 1
+      deps.inFlightExpiries?.set(call, expiries)
       session.send({ type: 'TOKEN_REJECTED', accessToken: tokens.accessToken })
-      return renewalNeeded(deps, target, tokens.scopes, 'token_rejected')
+      return renewalNeeded(deps, target, tokens.scopes, 'token_rejected', outlived && expiries <= MAX_IN_FLIGHT_EXPIRIES)
     }
     if (target.holder === 'application') throw new InsufficientScopeError(outcome.challenge.scopes, { description: outcome.challenge.description })
     return consentNeeded(target, 'insufficient_scope', tokens.scopes, outcome.challenge.scopes)
   }
   if (target.holder === 'application' || (tokens && (snapshot.matches('valid') || snapshot.matches('unavailable')))) {
-    return renewalNeeded(deps, target, tokens?.scopes ?? [], 'refresh_failed')
+    // Stale before it was sent: nothing reached the API, so renewing costs the API nothing.
+    return renewalNeeded(deps, target, tokens?.scopes ?? [], 'refresh_failed', snapshot.matches('valid'))
   }
   return consentNeeded(target, reasonOf(snapshot), tokens?.scopes ?? [])
 }
 
-/** The token must be renewed; if that does not help, this is the consent to ask for. */
-function renewalNeeded(deps: WizardDeps, target: CallTarget, granted: readonly string[], reason: ConsentReason): AttemptOutcome {
+/** How often one call may be refused for a token that ran out in flight before a refusal counts as one. */
+export const MAX_IN_FLIGHT_EXPIRIES = 3
+
+/**
+ * The token must be renewed; if that does not help, this is the consent to ask for. `stale`: it
+ * ran out by the clock, so renewing is always right (never consent while a refresh can succeed).
+ */
+function renewalNeeded(deps: WizardDeps, target: CallTarget, granted: readonly string[], reason: ConsentReason, stale: boolean): AttemptOutcome {
   // `raise`: the app refreshes by itself, as with requests-oauthlib's TokenExpiredError.
   if (deps.refresh === 'raise' && target.holder === 'person') throw new TokenExpiredError(target.key)
-  return consentNeeded(target, reason, granted, [], 'renewalNeeded')
+  return consentNeeded(target, reason, granted, [], stale ? 'tokenStale' : 'renewalNeeded')
 }
 

@@ -166,7 +166,7 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
   }
 
   const firstAttempts = new WeakMap<PendingCall, AttemptOutcome>()
-  const deps: WizardDeps = { firstAttempts, config, target: createTargetResolver(config), sessions, doors, refresh: options.refresh ?? 'auto', completeAuthorization, returnTo: options.returnTo }
+  const deps: WizardDeps = { firstAttempts, inFlightExpiries: new WeakMap(), config, target: createTargetResolver(config), sessions, doors, refresh: options.refresh ?? 'auto', completeAuthorization, returnTo: options.returnTo }
   // Loaded when a call first needs the wizard: a call with a valid token never does.
   let wizardModule: Promise<{ machine: WizardMachine; drive: (actor: WizardActor, alreadyOpened?: string) => void }> | undefined
   const loadWizard = () =>

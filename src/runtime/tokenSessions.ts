@@ -1,4 +1,4 @@
-import { createActor, fromPromise, waitFor, type ActorOptions, type ActorRefFrom, type AnyActorLogic, type SnapshotFrom } from 'xstate'
+import { createActor, fromPromise, type ActorOptions, type ActorRefFrom, type AnyActorLogic, type SnapshotFrom } from 'xstate'
 import { tokenSessionMachine, type ConsentRequest } from '../../machines/tokenSession.js'
 import type { GrantflowError } from '../errors.js'
 import { emptySession, withError, type ConnectionError, type PendingAuthorization, type Session } from '../model/session.js'
@@ -20,9 +20,34 @@ export function isSettled(snapshot: TokenSessionSnapshot): boolean {
   return SETTLED.some((state) => snapshot.matches(state))
 }
 
-/** Waits for the session's one outcome: every waiter is released by the same snapshot. */
+const settling = new WeakMap<TokenSessionActor, Promise<TokenSessionSnapshot>>()
+
+/**
+ * Waits for the session's one outcome: every waiter is released by the same snapshot. Waiters
+ * share one subscription, so a thousand calls waiting on a refresh cost one check per step of
+ * the session, not a thousand.
+ */
 export function settled(actor: TokenSessionActor): Promise<TokenSessionSnapshot> {
-  return waitFor(actor, isSettled, { timeout: Infinity })
+  const current = actor.getSnapshot()
+  if (isSettled(current)) return Promise.resolve(current)
+  let waiting = settling.get(actor)
+  if (!waiting) {
+    waiting = new Promise<TokenSessionSnapshot>((resolve, reject) => {
+      const done = (finish: () => void) => {
+        // Forgotten at once, so a caller after this step looks at the session anew.
+        settling.delete(actor)
+        subscription.unsubscribe()
+        finish()
+      }
+      const subscription = actor.subscribe({
+        next: (snapshot) => isSettled(snapshot) && done(() => resolve(snapshot)),
+        error: (error) => done(() => reject(error)),
+        complete: () => done(() => reject(new Error('the token session stopped'))),
+      })
+    })
+    settling.set(actor, waiting)
+  }
+  return waiting
 }
 
 export interface TokenSessionDeps {

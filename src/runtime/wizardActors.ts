@@ -1,9 +1,9 @@
 import { fromCallback, fromPromise, waitFor, type ActorRefFrom, type EventObject } from 'xstate'
 import { callWizardMachine, type AttemptOutcome, type ConsentNeed, type ConsentOpening, type Interaction } from '../../machines/callWizard.js'
-import type { GrantflowError } from '../errors.js'
+import { TokenEndpointError, type GrantflowError } from '../errors.js'
 import type { PendingCall } from '../model/session.js'
 import type { ConsentNavigator } from './navigation.js'
-import { hasScopes } from '../model/tokens.js'
+import { hasScopes, isTokenFresh } from '../model/tokens.js'
 import { attemptCall, consentNeeded, reasonOf, type WizardDeps } from './attempt.js'
 import { settled, type TokenSessionSnapshot } from './tokenSessions.js'
 
@@ -14,8 +14,19 @@ import { settled, type TokenSessionSnapshot } from './tokenSessions.js'
 export async function renewToken(deps: WizardDeps, call: PendingCall): Promise<AttemptOutcome> {
   const target = deps.target(call)
   const session = deps.sessions.for(target)
-  session.send({ type: 'ACCESS_NEEDED', now: deps.doors.now() })
+  const askedAt = deps.doors.now()
+  session.send({ type: 'ACCESS_NEEDED', now: askedAt })
   const snapshot = await settled(session)
+  const tokens = snapshot.context.tokens
+  if (snapshot.matches('valid') && tokens && !isTokenFresh(tokens, deps.doors.now()) && (tokens.receivedAt ?? 0) >= askedAt) {
+    // Renewed, and stale already: renewing again would loop (expires_in 0, an absolute expiry
+    // from a provider whose clock is ahead). The call is kept; the wizard can try again.
+    throw new TokenEndpointError({
+      grant: target.holder === 'application' ? 'client_credentials' : 'refresh_token',
+      error: 'invalid_response',
+      description: 'the provider issued an access token that had expired on arrival',
+    })
+  }
   if (snapshot.matches('valid')) return { kind: 'succeeded', value: undefined }
   if (snapshot.matches('unavailable') && snapshot.context.error) throw snapshot.context.error
   return consentNeeded(target, reasonOf(snapshot), snapshot.context.tokens?.scopes ?? [])

@@ -31,13 +31,20 @@ const need = {
 }
 const consentNeeded: AttemptOutcome = { kind: 'consentNeeded', need, error: new ConsentRequiredError(need) }
 const renewalNeeded: AttemptOutcome = { ...consentNeeded, kind: 'renewalNeeded' }
+const tokenStale: AttemptOutcome = { ...consentNeeded, kind: 'tokenStale' }
 
 /** The events that can happen in each state of the wizard, as the model knows them. */
 function eventsIn(snapshot: ReturnType<typeof callWizardMachine.getInitialSnapshot>): Array<EventObject & Record<string, unknown>> {
   const at = (state: Parameters<typeof snapshot.matches>[0]) => snapshot.matches(state)
   if (at('idle')) return [{ type: 'CALL', call: CALL }]
   if (at('calling'))
-    return [doneEvent('attemptCall', { kind: 'succeeded', value: {} }), doneEvent('attemptCall', renewalNeeded), doneEvent('attemptCall', consentNeeded), errorEvent('attemptCall')]
+    return [
+      doneEvent('attemptCall', { kind: 'succeeded', value: {} }),
+      doneEvent('attemptCall', tokenStale),
+      doneEvent('attemptCall', renewalNeeded),
+      doneEvent('attemptCall', consentNeeded),
+      errorEvent('attemptCall'),
+    ]
   if (at('refreshing')) return [doneEvent('renewToken', { kind: 'succeeded', value: undefined }), doneEvent('renewToken', consentNeeded), errorEvent('renewToken')]
   if (at('unauthorized')) return [{ type: 'CONSENT_ACCEPTED' }, { type: 'CONSENT_CANCELLED' }]
   if (at({ awaitingConsent: 'openingProvider' }))
@@ -52,7 +59,8 @@ function eventsIn(snapshot: ReturnType<typeof callWizardMachine.getInitialSnapsh
       { type: 'CONSENT_CANCELLED' },
     ]
   if (at('exchangingCode')) return [doneEvent('completeConsent'), errorEvent('completeConsent')]
-  if (at('retrying')) return [doneEvent('attemptCall', { kind: 'succeeded', value: {} }), doneEvent('attemptCall', renewalNeeded), errorEvent('attemptCall')]
+  if (at('retrying'))
+    return [doneEvent('attemptCall', { kind: 'succeeded', value: {} }), doneEvent('attemptCall', tokenStale), doneEvent('attemptCall', renewalNeeded), errorEvent('attemptCall')]
   if (at('failed')) return [{ type: 'RETRY' }, { type: 'DISMISSED' }]
   return []
 }
@@ -129,6 +137,8 @@ async function perform(sut: Sut, event: EventObject, next: EventObject | undefin
         }
       } else await sut.ensureTokens()
       if (kind === 'renewalNeeded') world.kit.expireAccessTokens()
+      // Past the token's lifetime (four hours): the attempt finds it stale before sending it.
+      if (kind === 'tokenStale') world.clock.advance(4 * 3600_000 + 1)
       if (isError) world.kit.fail({ endpoint: 'api', kind: 'server_error' })
     }
     if (id === 'beginConsent' && isError) sut.store.failWrites = true
