@@ -46,10 +46,13 @@ try {
 } catch (error) {
   if (!(error instanceof ConsentRequiredError)) throw error
   console.log(`${error.api.name} needs consent at ${error.provider.name} for ${error.scopes.join(' ')}`)
-  // The user opens error.authorizationUrl and consents; the fake HMRC plays that part here.
+  // A server redirects the user to error.authorizationUrl, setting a cookie only their browser
+  // will bring back: Set-Cookie: consent=<error.binding>; HttpOnly; Secure; SameSite=Lax; Path=/callback
+  const cookie = error.binding
+  // The user consents; the fake HMRC plays that part here.
   const callbackUrl = await kit.authorize(error.authorizationUrl!)
-  // What the route at the redirect URI does:
-  const { call } = await grantflow.completeAuthorization(callbackUrl)
+  // What the route at the redirect URI does: the callback counts only with that browser's cookie.
+  const { call } = await grantflow.completeAuthorization(callbackUrl, { binding: cookie })
   const receipt = await grantflow.call(call!)
   console.log('submitted once:', receipt, `(HMRC received ${returns.submissions.length} return)`)
 }

@@ -36,6 +36,8 @@ export type AttemptOutcome =
 export interface ConsentOpening {
   authorizationUrl: string
   opensProvider: boolean
+  /** What binds the callback to whoever is sent to the provider (non-interactive use: see ConsentRequiredError). */
+  binding?: string | undefined
 }
 
 /** `automatic`: go to the provider at once; `guided`: wait in `unauthorized` for CONSENT_ACCEPTED;
@@ -145,11 +147,19 @@ export const callWizardMachine = setup({
     rememberCallbackUrl: assign(({ event }) => (event.type === 'CALLBACK_RECEIVED' ? { callbackUrl: event.callbackUrl } : {})),
     /** Non-interactive: the consent-required error carries the URL to send the user to. */
     rememberConsentRequired: assign(({ context, event }) => {
-      const { authorizationUrl } = (event as unknown as { output: { authorizationUrl: string } }).output
+      const { authorizationUrl, binding } = (event as unknown as { output: ConsentOpening }).output
       const need = context.consent!
       return {
         authorizationUrl,
-        error: new ConsentRequiredError({ provider: need.provider, api: need.api, scopes: need.scopes, reason: need.reason, sessionKey: need.sessionKey, authorizationUrl }),
+        error: new ConsentRequiredError({
+          provider: need.provider,
+          api: need.api,
+          scopes: need.scopes,
+          reason: need.reason,
+          sessionKey: need.sessionKey,
+          authorizationUrl,
+          ...(binding && { binding }),
+        }),
       }
     }),
     rememberConsentTimeout: assign({ error: () => new CancelledError('the consent was not completed in time') }),

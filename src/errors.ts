@@ -67,6 +67,12 @@ export class ConsentRequiredError extends GrantflowError {
   readonly sessionKey: string
   /** Set when grantflow prepared the authorization (non-interactive mode). */
   authorizationUrl?: string
+  /**
+   * With `authorizationUrl`: the value that binds the callback to whoever is sent to the provider.
+   * Keep it where only that browser has it (an HttpOnly cookie) and pass it to
+   * `completeAuthorization(url, { binding })`. Not part of `toJSON()` or the message.
+   */
+  binding?: string
 
   constructor(init: {
     provider: { id: string; name: string }
@@ -75,6 +81,7 @@ export class ConsentRequiredError extends GrantflowError {
     reason: ConsentReason
     sessionKey: string
     authorizationUrl?: string
+    binding?: string
     cause?: unknown
     error?: string
     description?: string
@@ -86,6 +93,7 @@ export class ConsentRequiredError extends GrantflowError {
     this.reason = init.reason
     this.sessionKey = init.sessionKey
     if (init.authorizationUrl) this.authorizationUrl = init.authorizationUrl
+    if (init.binding) this.binding = init.binding
   }
 }
 
@@ -111,6 +119,10 @@ export type InvalidCallbackReason =
   | 'missing_code'
   | 'no_pending_authorization'
   | 'code_already_used'
+  /** Not brought by the browser or API user that started the authorization. */
+  | 'binding_mismatch'
+  /** The pending authorization waited longer than its lifetime (10 minutes by default). */
+  | 'expired'
   | 'malformed'
 
 /** A callback that cannot be trusted or used: wrong state or issuer, no code, nothing pending. */

@@ -28,6 +28,8 @@ export interface PendingAuthorization {
   returnTo?: string
   createdAt: number
   call?: PendingCall
+  /** A random value the callback must be brought with on a server (see ConsentRequiredError.binding). */
+  binding?: string
 }
 
 /** One failure of a connection, as kept on the session. Never holds a token. */

@@ -59,7 +59,8 @@ export async function startAuthorization(input: StartAuthorizationInput): Promis
   if (nonce && scopes.includes('offline_access') && !url.searchParams.has('prompt')) url.searchParams.set('prompt', 'consent')
   if (client.resource) url.searchParams.set('resource', client.resource)
 
-  const pending: PendingAuthorization = { state, codeVerifier, scopes, createdAt: input.now }
+  // Binds the callback to whoever is sent to the provider: a server keeps it in their cookie.
+  const pending: PendingAuthorization = { state, codeVerifier, scopes, createdAt: input.now, binding: oauth.generateRandomState() }
   if (nonce) pending.nonce = nonce
   const returnTo = safeReturnTo(input.returnTo)
   if (returnTo) pending.returnTo = returnTo

@@ -18,7 +18,10 @@ export interface WizardDeps {
   sessions: TokenSessions
   doors: HttpDoors
   refresh: RefreshMode
+  /** Delivers a callback the wizard received (it joins an exchange already under way). */
   completeAuthorization(callbackUrl: string): Promise<unknown>
+  /** How long a pending authorization waits for its callback. */
+  pendingTtlMs: number
   /** Outcomes of attempts already made for a call, which a wizard's first attempt takes instead of sending it again. */
   firstAttempts?: WeakMap<PendingCall, AttemptOutcome>
   /** How often each call was refused because its token ran out in flight (bounded: see MAX_IN_FLIGHT_EXPIRIES). */

@@ -1,10 +1,9 @@
 import { createActor, waitFor, type ActorOptions, type ActorRefFrom, type AnyActorLogic, type Snapshot } from 'xstate'
 import type { Interaction } from '../../machines/callWizard.js'
-import { CancelledError, ConfigurationError, ConsentRequiredError, InvalidCallbackError, type GrantflowError } from '../errors.js'
+import { CancelledError, ConfigurationError, ConsentRequiredError, type GrantflowError } from '../errors.js'
 import type { Api, Endpoint } from '../model/api.js'
 import type { ApiUser, PendingCall, Session } from '../model/session.js'
 import type { DiscoveryCache } from '../oauth/authorizationServer.js'
-import { callbackParameters } from '../oauth/callbackParameters.js'
 import { loadSteps } from '../oauth/loadSteps.js'
 import type { OAuthContext } from '../oauth/context.js'
 import { defaultDoors, type HttpDoors } from '../oauth/doors.js'
@@ -15,9 +14,9 @@ import type { ConsentNavigator } from './navigation.js'
 import { createTargetResolver, sessionTarget, type ApiUserResolvers, type ClientsConfig, type SessionTarget } from './targets.js'
 import { createTokenSessions, settled, type TokenSessions } from './tokenSessions.js'
 import { attemptCall, type RefreshMode, type WizardDeps } from './attempt.js'
-import { forgetOldest } from './recent.js'
 import type { AttemptOutcome } from '../../machines/callWizard.js'
 import type { WizardActors, WizardMachine } from './wizardActors.js'
+import type { CallbackBinding } from './callbacks.js'
 
 export interface GrantflowOptions<Apis extends Record<string, Api>> {
   /** The APIs the app calls, by the name it will call them with. */
@@ -52,6 +51,11 @@ export interface GrantflowOptions<Apis extends Record<string, Api>> {
   fetch?: typeof fetch
   /** The clock, epoch milliseconds. */
   now?: () => number
+  /**
+   * How long a pending authorization waits for its callback (default 10 minutes): a callback
+   * that comes later is refused with InvalidCallbackError (`expired`), and a call asks anew.
+   */
+  pendingAuthorizationTtlMs?: number
   /** Timeout of token, discovery and revocation requests (default 30 s). */
   timeoutMs?: number
   /**
@@ -131,8 +135,10 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     fixes: target.provider.fixes,
   })
 
+  const pendingTtlMs = options.pendingAuthorizationTtlMs ?? 10 * 60_000
   const sessions = createTokenSessions({
     store,
+    pendingTtlMs,
     lock: options.lock ?? createInProcessLock(),
     doors,
     oauthContext,
@@ -140,33 +146,40 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     decorate: options.actors?.tokenSession,
     inspect: options.inspect,
   })
-  const completions = new Map<string, Promise<CompletedAuthorization>>()
-  const spentStates = new Set<string>()
+  // Loaded with the first callback: a page that never receives one never loads it.
+  let callbacksModule: Promise<ReturnType<typeof import('./callbacks.js').createCallbacks>> | undefined
+  const callbacks = () =>
+    (callbacksModule ??= import('./callbacks.js').then((m) =>
+      m.createCallbacks({ sessions, store, config, now: doors.now, pendingTtlMs, requireBinding: interaction === 'none', abandon: abandonConsent }),
+    ))
 
   /**
    * Finishes an authorization from the provider's redirect: finds the session whose pending
-   * authorization has the callback's `state`, validates it (state, iss, provider errors) and
-   * exchanges the code, once: a second call with the same callback returns the same promise
-   * (React StrictMode, double mounts), and a spent one is refused.
+   * authorization has the callback's `state`, checks who brings it, validates it (state, iss,
+   * provider errors) and exchanges the code. Once: a second completion of the same callback is
+   * refused (`code_already_used`), so a replayed callback never hands the pending call back again.
+   *
+   * A runtime without a navigator (a server) serves many browsers, so it must be told who brings
+   * the callback: the `binding` the ConsentRequiredError carried (kept in that browser's HttpOnly
+   * cookie), or the API user of the request. A mismatch is refused (`binding_mismatch`).
    */
-  const completeAuthorization = (callbackUrl: string | URL): Promise<CompletedAuthorization> => {
-    let state: string | null
-    try {
-      state = callbackParameters(callbackUrl instanceof URL ? callbackUrl : String(callbackUrl)).get('state')
-    } catch (error) {
-      return Promise.reject(error)
-    }
-    if (!state) return Promise.reject(new InvalidCallbackError('state_mismatch'))
-    const known = completions.get(state)
-    if (known) return known
-    const completion = import('./exchangeCallback.js').then((m) => m.exchangeCallback({ sessions, store, config, spentStates }, state, callbackUrl))
-    completions.set(state, completion)
-    forgetOldest(completions)
-    return completion
-  }
+  const completeAuthorization = async (callbackUrl: string | URL, expected?: CallbackBinding): Promise<CompletedAuthorization> =>
+    (await callbacks()).complete(callbackUrl, expected)
 
   const firstAttempts = new WeakMap<PendingCall, AttemptOutcome>()
-  const deps: WizardDeps = { firstAttempts, inFlightExpiries: new WeakMap(), config, target: createTargetResolver(config), sessions, doors, refresh: options.refresh ?? 'auto', completeAuthorization, returnTo: options.returnTo }
+  const deps: WizardDeps = {
+    firstAttempts,
+    inFlightExpiries: new WeakMap(),
+    config,
+    target: createTargetResolver(config),
+    sessions,
+    doors,
+    refresh: options.refresh ?? 'auto',
+    // A wizard's callback comes to the page that started the consent: it joins the exchange.
+    completeAuthorization: async (callbackUrl) => (await callbacks()).deliver(callbackUrl),
+    pendingTtlMs,
+    returnTo: options.returnTo,
+  }
   // Loaded when a call first needs the wizard: a call with a valid token never does.
   let wizardModule: Promise<{ machine: WizardMachine; drive: (actor: WizardActor, alreadyOpened?: string) => void }> | undefined
   const loadWizard = () =>

@@ -58,6 +58,8 @@ export interface TokenSessionDeps {
   /** Called after tokens change (refresh, exchange, client credentials): requests-oauthlib's token saver. */
   onTokensUpdated?: ((session: Session) => void) | undefined
   inspect?: ActorOptions<AnyActorLogic>['inspect']
+  /** How long a pending authorization waits for its callback; one found older when loading is dropped. */
+  pendingTtlMs: number
   /** Decorates a session's actors (see GrantflowOptions.actors). */
   decorate?: ((actors: ReturnType<ReturnType<typeof createTokenSessions>['actorsFor']>, target: SessionTarget) => object) | undefined
 }
@@ -105,7 +107,14 @@ export function createTokenSessions(deps: TokenSessionDeps) {
   }
 
   const actorsFor = (target: SessionTarget) => ({
-        loadSession: fromPromise<Session | undefined, { key: string }>(async () => store.get(target.key)),
+        loadSession: fromPromise<Session | undefined, { key: string }>(async () => {
+          const session = await store.get(target.key)
+          if (!session?.pending || doors.now() - session.pending.createdAt <= deps.pendingTtlMs) return session
+          // An authorization its user walked away from (before a restart, a reload): forgotten.
+          const { pending: _expired, ...rest } = session
+          await store.set(rest).catch(() => undefined)
+          return rest
+        }),
         refreshTokens: fromPromise<TokenSet, { key: string; tokens: TokenSet }>(async ({ input }) =>
           deps.lock
             .runExclusive(target.key, async () => {

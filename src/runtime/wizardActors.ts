@@ -40,8 +40,14 @@ export async function beginConsent(
   const target = deps.target(input.call)
   const session = deps.sessions.for(target)
   const current = session.getSnapshot()
+  const pending = current.context.pending
   const joinable =
-    (current.matches('authorizing') && current.context.authorizationUrl && hasScopes(current.context.pending?.scopes ?? [], input.consent.scopes)) ||
+    (current.matches('authorizing') &&
+      current.context.authorizationUrl &&
+      hasScopes(pending?.scopes ?? [], input.consent.scopes) &&
+      // An authorization past its lifetime would be refused at its callback: ask anew.
+      pending &&
+      deps.doors.now() - pending.createdAt <= deps.pendingTtlMs) ||
     current.matches('preparingConsent')
   if (!joinable) {
     session.send({
@@ -54,6 +60,7 @@ export async function beginConsent(
   return {
     authorizationUrl: snapshot.context.authorizationUrl ?? '',
     opensProvider: snapshot.matches('authorizing') && snapshot.context.consentOwner === input.wizardId,
+    binding: snapshot.context.pending?.binding,
   }
 }
 

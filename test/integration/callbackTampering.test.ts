@@ -23,19 +23,21 @@ async function consentedCallback() {
     url.searchParams.set(name, value)
     return url.href
   }
-  return { ...world, callback, tampered, sessionKey: error.sessionKey }
+  // The route at the redirect URI, with the binding kept in the browser's cookie.
+  const complete = (url: string) => world.grantflow.completeAuthorization(url, { binding: error.binding })
+  return { ...world, callback, tampered, complete, sessionKey: error.sessionKey }
 }
 
 describe('a callback that was tampered with is refused', () => {
   it('refuses a callback whose state is not the one sent, and still accepts the real one', async () => {
-    const { grantflow, callback, tampered, recorded } = await consentedCallback()
-    const error = await grantflow.completeAuthorization(tampered('state', 'forged-state-value')).catch((e: unknown) => e)
+    const { complete, callback, tampered, recorded } = await consentedCallback()
+    const error = await complete(tampered('state', 'forged-state-value')).catch((e: unknown) => e)
 
     expect(error).toBeInstanceOf(InvalidCallbackError)
     // The runtime finds the session by its state: a forged one finds none.
     expect(error).toMatchObject({ reason: 'no_pending_authorization' })
     expect(recorded.requestsTo('token')).toEqual([])
-    await expect(grantflow.completeAuthorization(callback.href)).resolves.toMatchObject({ sessionKey: expect.any(String) })
+    await expect(complete(callback.href)).resolves.toMatchObject({ sessionKey: expect.any(String) })
     expect(recorded.requestsTo('token')).toEqual([expect.objectContaining({ grantType: 'authorization_code', status: 200 })])
   })
 
@@ -50,8 +52,8 @@ describe('a callback that was tampered with is refused', () => {
   })
 
   it('refuses a callback whose iss is not the provider (RFC 9207 mix-up defence), before any token request', async () => {
-    const { grantflow, tampered, sessionKey, recorded } = await consentedCallback()
-    const error = await grantflow.completeAuthorization(tampered('iss', 'http://127.0.0.1:1/attacker')).catch((e: unknown) => e)
+    const { grantflow, complete, tampered, sessionKey, recorded } = await consentedCallback()
+    const error = await complete(tampered('iss', 'http://127.0.0.1:1/attacker')).catch((e: unknown) => e)
 
     expect(error).toBeInstanceOf(InvalidCallbackError)
     expect(error).toMatchObject({ reason: 'iss_mismatch' })
@@ -62,16 +64,16 @@ describe('a callback that was tampered with is refused', () => {
   })
 
   it('refuses a callback stripped of iss, since the provider promises to send it', async () => {
-    const { grantflow, callback, recorded } = await consentedCallback()
+    const { complete, callback, recorded } = await consentedCallback()
     const stripped = new URL(callback)
     stripped.searchParams.delete('iss')
-    await expect(grantflow.completeAuthorization(stripped.href)).rejects.toMatchObject({ reason: 'iss_mismatch' })
+    await expect(complete(stripped.href)).rejects.toMatchObject({ reason: 'iss_mismatch' })
     expect(recorded.requestsTo('token')).toEqual([])
   })
 
   it('fails with invalid_grant from the provider when the code was tampered with', async () => {
-    const { grantflow, callback, tampered, sessionKey, recorded } = await consentedCallback()
-    const error = await grantflow.completeAuthorization(tampered('code', `${callback.searchParams.get('code')}x`)).catch((e: unknown) => e)
+    const { grantflow, complete, callback, tampered, sessionKey, recorded } = await consentedCallback()
+    const error = await complete(tampered('code', `${callback.searchParams.get('code')}x`)).catch((e: unknown) => e)
 
     expect(error).toBeInstanceOf(TokenEndpointError)
     expect(error).toMatchObject({ grant: 'authorization_code', error: 'invalid_grant', status: 400 })

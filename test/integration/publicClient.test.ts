@@ -70,7 +70,7 @@ describe('a public client at a real authorization server (oidc-provider)', () =>
     expect(nonce).toMatch(/^[\w-]{20,}$/)
 
     const callback = await loginAndConsent(authorizationUrl, { login: 'bob' })
-    const completed = await grantflow.completeAuthorization(callback)
+    const completed = await grantflow.completeAuthorization(callback, { binding: (error as ConsentRequiredError).binding })
     const session = await grantflow.sessions.get(completed.sessionKey)
     expect(session?.apiUser).toEqual(COMPANY)
     expect(session?.tokens?.idTokenClaims).toMatchObject({ sub: 'bob', nonce, aud: 'vat-spa', iss: server().issuer })

@@ -84,7 +84,7 @@ describe('disconnecting revokes at the provider', () => {
   it('fails the next call with ConsentRequiredError (reason revoked) when no user is there', async () => {
     const { grantflow } = localWorld(server(), { user: 'none' })
     const first = (await grantflow.apis.vat.obligations({ vrn: VRN }).catch((e: unknown) => e)) as ConsentRequiredError
-    await grantflow.completeAuthorization(await loginAndConsent(first.authorizationUrl!))
+    await grantflow.completeAuthorization(await loginAndConsent(first.authorizationUrl!), { binding: first.binding })
     await grantflow.apis.vat.obligations({ vrn: VRN })
     await grantflow.sessions.disconnect(first.sessionKey)
 

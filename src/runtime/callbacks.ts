@@ -1,0 +1,179 @@
+import { waitFor } from 'xstate'
+import { InvalidCallbackError, type GrantflowError } from '../errors.js'
+import type { ApiUser, PendingAuthorization } from '../model/session.js'
+import { callbackParameters } from '../oauth/callbackParameters.js'
+import type { SessionStore } from '../session/store.js'
+import type { CompletedAuthorization } from './createGrantflow.js'
+import { forgetOldest } from './recent.js'
+import { sessionTarget, type SessionTarget, type TargetConfig } from './targets.js'
+import { settled, type TokenSessionActor, type TokenSessions } from './tokenSessions.js'
+
+// How a runtime finishes authorizations from the provider's redirects: it finds the session that
+// asked (live, or in the store after a redirect), checks the callback was brought by whoever
+// started the authorization, and hands it to the session, which validates it and exchanges the
+// code once. Loaded on the first callback, not with the page.
+
+/** How long a pending authorization waits for its callback, by default: 10 minutes. */
+export const PENDING_AUTHORIZATION_TTL_MS = 10 * 60_000
+
+/** Who a callback must come from: what the app knows of the browser or user bringing it. */
+export interface CallbackBinding {
+  /**
+   * The `binding` of the ConsentRequiredError that sent the user to the provider, which the app
+   * kept where only that browser has it (an HttpOnly, SameSite=Lax cookie).
+   */
+  binding?: string | undefined
+  /** The API user the request bringing the callback belongs to (the signed-in user or company). */
+  apiUser?: ApiUser | undefined
+}
+
+export interface CallbackContext {
+  sessions: TokenSessions
+  store: SessionStore
+  config: TargetConfig
+  now: () => number
+  pendingTtlMs: number
+  /**
+   * Whether every completion must say who brings the callback. A runtime without a navigator
+   * (a server, a job) serves many browsers from one store: a callback must be bound to the one
+   * that started it, or anyone could bring their grant into someone else's session.
+   */
+  requireBinding: boolean
+  /** Ends a consent (its waiting calls fail with `error`) and forgets its pending authorization. */
+  abandon(sessionKey: string, error: GrantflowError): void
+}
+
+interface FoundAuthorization {
+  actor: TokenSessionActor
+  target: SessionTarget
+  pending: PendingAuthorization
+}
+
+/** A callback's `state`, or the error that refuses it. */
+export function stateOf(callbackUrl: string | URL): string {
+  const state = callbackParameters(callbackUrl instanceof URL ? callbackUrl : String(callbackUrl)).get('state')
+  if (!state) throw new InvalidCallbackError('state_mismatch')
+  return state
+}
+
+export function createCallbacks(context: CallbackContext) {
+  const { sessions, store, config } = context
+  /** Pending authorizations found, by state: kept while spent, so a late completion can be checked. */
+  const lookups = new Map<string, Promise<FoundAuthorization>>()
+  /** Exchanges under way or done, by state: a double mount or a second delivery joins the first. */
+  const exchanges = new Map<string, Promise<CompletedAuthorization>>()
+  /** States already given to a caller of completeAuthorization: a callback is completed once. */
+  const completed = new Set<string>()
+  /** States a wizard delivered: their call is the wizard's to make, never handed out again. */
+  const delivered = new Set<string>()
+
+  const find = async (state: string): Promise<FoundAuthorization> => {
+    let entry = sessions.entries().find((e) => e.actor.getSnapshot().context.pending?.state === state)
+    if (!entry) {
+      const stored = await store.findByState(state)
+      const api = stored && config.apis[stored.api]
+      if (stored?.pending && isExpired(stored.pending, context)) {
+        // Left behind by a runtime that stopped: forgotten, so it is not found again.
+        await store.set({ ...stored, pending: undefined }).catch(() => undefined)
+        throw new InvalidCallbackError('expired')
+      }
+      if (stored && api) {
+        const target = sessionTarget(config, api, stored.apiUser)
+        await settled(sessions.for(target))
+        entry = sessions.byKey(target.key)
+      }
+    }
+    const pending = entry?.actor.getSnapshot().context.pending
+    if (!entry || pending?.state !== state) throw new InvalidCallbackError(completed.has(state) ? 'code_already_used' : 'no_pending_authorization')
+    if (isExpired(pending, context)) {
+      const error = new InvalidCallbackError('expired')
+      context.abandon(entry.target.key, error)
+      throw error
+    }
+    return { actor: entry.actor, target: entry.target, pending }
+  }
+
+  const lookup = (state: string): Promise<FoundAuthorization> => {
+    let known = lookups.get(state)
+    if (!known) {
+      known = find(state)
+      lookups.set(state, known)
+      // A state that finds nothing is not remembered: forged states must not fill the memory.
+      known.catch(() => lookups.get(state) === known && lookups.delete(state))
+      forgetOldest(lookups)
+    }
+    return known
+  }
+
+  const exchange = (state: string, callbackUrl: string | URL): Promise<CompletedAuthorization> => {
+    let known = exchanges.get(state)
+    if (!known) {
+      known = (async () => {
+        const { actor, target, pending } = await lookup(state)
+        actor.send({ type: 'CALLBACK_RECEIVED', callback: callbackParameters(callbackUrl instanceof URL ? callbackUrl : String(callbackUrl)) })
+        const after = await waitFor(actor, (s) => !s.matches('exchangingCode'), { timeout: Infinity })
+        if (!after.matches('valid')) throw after.context.error ?? new InvalidCallbackError('malformed')
+        return {
+          sessionKey: target.key,
+          ...(pending.returnTo && { returnTo: pending.returnTo }),
+          ...(pending.call && { call: pending.call }),
+        }
+      })()
+      exchanges.set(state, known)
+      forgetOldest(exchanges)
+    }
+    return known
+  }
+
+  return {
+    /**
+     * The app's completion (the route at the redirect URI, a popup's opener): checks who brings
+     * the callback, then exchanges it. Once per callback: the second completion is refused, so
+     * a reloaded or replayed callback URL never hands the pending call back twice.
+     */
+    async complete(callbackUrl: string | URL, expected: CallbackBinding = {}): Promise<CompletedAuthorization> {
+      const state = stateOf(callbackUrl)
+      if (completed.has(state)) throw new InvalidCallbackError('code_already_used')
+      checkBinding(await lookup(state), expected, context.requireBinding)
+      if (completed.has(state)) throw new InvalidCallbackError('code_already_used')
+      completed.add(state)
+      forgetOldest(completed)
+      const completion = await exchange(state, callbackUrl)
+      if (!delivered.has(state)) return completion
+      const { call: _wizardsCall, ...rest } = completion
+      return rest
+    },
+    /** A wizard's delivery, in the page that started the consent: joins the exchange under way. */
+    async deliver(callbackUrl: string | URL): Promise<CompletedAuthorization> {
+      const state = stateOf(callbackUrl)
+      delivered.add(state)
+      forgetOldest(delivered)
+      return exchange(state, callbackUrl)
+    },
+  }
+}
+
+export function isExpired(pending: PendingAuthorization, context: Pick<CallbackContext, 'now' | 'pendingTtlMs'>): boolean {
+  return context.now() - pending.createdAt > context.pendingTtlMs
+}
+
+/** Refuses a callback brought by someone other than who started its authorization. */
+function checkBinding(found: FoundAuthorization, expected: CallbackBinding, required: boolean): void {
+  const { binding, apiUser } = expected
+  if (required && binding === undefined && apiUser === undefined) {
+    throw new InvalidCallbackError('binding_mismatch', { description: 'say who brings the callback: the binding the consent error carried, or the API user' })
+  }
+  if (binding !== undefined && !(found.pending.binding !== undefined && sameSecret(binding, found.pending.binding))) {
+    throw new InvalidCallbackError('binding_mismatch', { description: 'the callback was not brought by the browser that started the authorization' })
+  }
+  if (apiUser !== undefined && (apiUser.kind !== found.target.apiUser.kind || apiUser.id !== found.target.apiUser.id)) {
+    throw new InvalidCallbackError('binding_mismatch', { description: 'the callback belongs to another API user' })
+  }
+}
+
+/** Compares two secrets in time that does not depend on where they differ. */
+function sameSecret(a: string, b: string): boolean {
+  let difference = a.length ^ b.length
+  for (let i = 0; i < Math.max(a.length, b.length); i++) difference |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0)
+  return difference === 0
+}
