@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { exportJWK, generateKeyPair } from 'jose'
 import type { Connect, Plugin } from 'vite'
 import { hmrcVatRoutes } from '../testing/hmrcVat.js'
-import { sendJson } from './http.js'
+import { RequestBodyTooLargeError, sendBodyTooLarge, sendJson } from './http.js'
 import type { DemoAccount } from './interactions.js'
 import { createLocalAuthority, type LocalAuthority, type LocalAuthoritySettings, type SharedState } from './localAuthority.js'
 import { decideLocalRequest, parseConfiguredOrigin } from './localRequests.js'
@@ -76,7 +76,8 @@ export const MAX_ORIGINS = 8
  * Only this machine is answered: a peer whose socket address is not loopback gets 403, whatever
  * its headers say. The issuer follows the origin the browser used: `127.0.0.1`, `localhost` or
  * `[::1]` at the port it connected to, or the `origin` option; any other Host gets 421. The
- * control and server routes refuse another origin's pages (403, no CORS). Keys are made at start, in memory.
+ * control and server routes refuse another origin's pages (403, no CORS). Bodies over 64 kB get
+ * 413. Keys are made at start, in memory.
  *
  * @example
  * // vite.demo.config.ts
@@ -157,7 +158,10 @@ export function embeddedProvider(options: EmbeddedProviderOptions = {}): Plugin 
             if (handler) await handler(req, res)
             else next()
           })
-          .catch(next)
+          .catch((error: unknown) => {
+            if (error instanceof RequestBodyTooLargeError && !res.headersSent) sendBodyTooLarge(res, error)
+            else next(error)
+          })
       })
     // The pages first: they live under the issuer's path, where oidc-provider would answer 404.
     use(`${settings.issuerPath}/interaction`, (authority) => authority.interactions)
