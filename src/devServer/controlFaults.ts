@@ -4,8 +4,11 @@
 import type Provider from 'oidc-provider'
 import type { ProviderContext } from 'oidc-provider'
 import type { EmbeddedFault } from './controlProtocol.js'
-import { readText } from './http.js'
+import { readText, RequestBodyTooLargeError } from './http.js'
 import type { ProviderRequest } from './providerRequests.js'
+
+/** oidc-provider's own body limit (lib/shared/selective_body.js), which it skips for a body read here. */
+const PROVIDER_BODY_LIMIT = 56 * 1024
 
 /** How long a slow fault holds its answer back when the request names no `delayMs`. */
 export const DEFAULT_DELAY_MS = 3000
@@ -102,7 +105,15 @@ export function createControlFaults(options: ControlFaultsOptions) {
       // The public client authenticates with no header (the server route's client with Basic):
       // only then is the body read here, and only while a refresh fault waits.
       if (isToken && !ctx.get('authorization') && waiting('fail-next-refresh')) {
-        const text = await readText(ctx.req)
+        let text: string
+        try {
+          text = await readText(ctx.req, PROVIDER_BODY_LIMIT)
+        } catch (error) {
+          if (!(error instanceof RequestBodyTooLargeError)) throw error
+          ctx.status = 413
+          ctx.body = { error: 'invalid_request', error_description: error.message }
+          return { route: 'token', error: 'invalid_request' }
+        }
         // oidc-provider reads a body already consumed from req.body (lib/shared/selective_body.js).
         ctx.req.body = text
         const form = new URLSearchParams(text)

@@ -6,9 +6,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { exportJWK, generateKeyPair } from 'jose'
 import type { Connect, Plugin } from 'vite'
 import { hmrcVatRoutes } from '../testing/hmrcVat.js'
-import { sendJson } from './http.js'
+import { RequestBodyTooLargeError, sendBodyTooLarge, sendJson } from './http.js'
 import type { DemoAccount } from './interactions.js'
 import { createLocalAuthority, type LocalAuthority, type LocalAuthoritySettings, type SharedState } from './localAuthority.js'
+import { decideLocalRequest, parseConfiguredOrigin } from './localRequests.js'
 import type { ProviderRequest } from './providerRequests.js'
 
 /** The demo's user, whose login the sign-in page shows. */
@@ -41,10 +42,25 @@ export interface EmbeddedProviderOptions {
   refreshTokenTtl?: number
   /** Called after each request the provider answered (never a token): for a traffic log. */
   onProviderRequest?: (request: ProviderRequest) => void
+  /**
+   * One more origin to answer on besides `127.0.0.1`, `localhost` and `[::1]` at the dev server's
+   * port: a tunnel's or a local reverse proxy's (`https://ledgerline.example`), the issuer's origin
+   * there. Its requests must still reach the dev server from this machine (the tunnel's agent).
+   */
+  origin?: string
 }
 
-/** Host names the embedded provider answers on: this machine only. */
-const LOOPBACK = /^(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?$/i
+/** What the plugin tells other plugins and tests (Vite's `plugin.api`). */
+export interface EmbeddedProviderApi {
+  /** The origins a provider was made for so far, at most {@link MAX_ORIGINS}. */
+  origins(): string[]
+}
+
+/**
+ * The most origins (each its own oidc-provider) one plugin makes: three loopback names and the
+ * configured origin, on a port or two (a restart may move it). More is refused, never made.
+ */
+export const MAX_ORIGINS = 8
 
 /**
  * Mounts a real OpenID provider (oidc-provider), a VAT API that accepts only its JWT access
@@ -57,15 +73,19 @@ const LOOPBACK = /^(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?$/i
  *   calls the lookup with grantflow as the application; the secret stays in this process;
  * - `{origin}/__embedded`: the control route: `GET /records` (counters, the returns received, an
  *   access log without tokens) and `POST /faults` (see controlProtocol.ts).
- * The issuer follows the origin the browser used (127.0.0.1 or localhost, whatever the port);
- * any other host is refused. Keys are made at start, in memory.
+ * Only this machine is answered: a peer whose socket address is not loopback gets 403, whatever
+ * its headers say. The issuer follows the origin the browser used: `127.0.0.1`, `localhost` or
+ * `[::1]` at the port it connected to, or the `origin` option; any other Host gets 421. The
+ * control and server routes refuse another origin's pages (403, no CORS). Bodies over 64 kB get
+ * 413. Keys are made at start, in memory.
  *
  * @example
  * // vite.demo.config.ts
  * import { embeddedProvider } from './src/devServer/embeddedProvider.ts'
  * export default defineConfig({ plugins: [react(), embeddedProvider()] })
  */
-export function embeddedProvider(options: EmbeddedProviderOptions = {}): Plugin {
+export function embeddedProvider(options: EmbeddedProviderOptions = {}): Plugin & { api: EmbeddedProviderApi } {
+  const configuredOrigin = options.origin === undefined ? undefined : parseConfiguredOrigin(options.origin)
   const settings: LocalAuthoritySettings & { applicationPath: string | false; controlPath: string | false } = {
     issuerPath: normalizePath(options.issuerPath ?? '/oidc'),
     apiPath: normalizePath(options.apiPath ?? '/api/local'),
@@ -91,14 +111,13 @@ export function embeddedProvider(options: EmbeddedProviderOptions = {}): Plugin 
   }
   let shared: Promise<SharedState> | undefined
   const authorities = new Map<string, Promise<LocalAuthority>>()
+  /** The origin each request was accepted for, by the guard in front of Vite's own middlewares. */
+  const accepted = new WeakMap<IncomingMessage, string>()
 
-  /** The world of the origin the request came to, or undefined for a host that is not this machine. */
-  function authorityFor(req: IncomingMessage, secure: boolean): Promise<LocalAuthority> | undefined {
-    const host = req.headers.host?.toLowerCase()
-    if (!host || !LOOPBACK.test(host)) return undefined
-    const origin = `${secure ? 'https' : 'http'}://${host}`
+  /** The world of an accepted origin, made on its first request; undefined past {@link MAX_ORIGINS}. */
+  function authorityFor(origin: string): Promise<LocalAuthority> | undefined {
     let authority = authorities.get(origin)
-    if (!authority) {
+    if (!authority && authorities.size < MAX_ORIGINS) {
       shared ??= createSharedState()
       authority = shared.then((state) => createLocalAuthority(origin, settings, state))
       authorities.set(origin, authority)
@@ -107,17 +126,42 @@ export function embeddedProvider(options: EmbeddedProviderOptions = {}): Plugin 
   }
 
   function mount(middlewares: Connect.Server, secure: boolean) {
+    const routes = [settings.issuerPath, settings.apiPath, settings.applicationPath, settings.controlPath].filter((path) => path !== false)
+    // The routes a page of another origin must not read or drive: no CORS answer for them.
+    const sameOriginRoutes = [settings.applicationPath, settings.controlPath].filter((path) => path !== false)
+    const guard: Connect.NextHandleFunction = (req, res, next) => {
+      const path = pathOf(req.url)
+      if (path === undefined || !routes.some((route) => isMountedAt(path, route))) return next()
+      const decision = decideLocalRequest(req, {
+        secure,
+        configuredOrigin,
+        sameOriginOnly: sameOriginRoutes.some((route) => isMountedAt(path, route)),
+      })
+      if (!decision.accepted) return sendJson(res, decision.status, { code: decision.code, message: decision.message })
+      accepted.set(req, decision.origin)
+      next()
+    }
+    // First of all middlewares, before Vite's: its CORS answers other local origins (preflights
+    // too) and its host check lets any host in with `allowedHosts: true`.
+    middlewares.stack.unshift({ route: '', handle: guard })
+
     const use = (path: string, pick: (authority: LocalAuthority) => Handler | undefined) =>
       middlewares.use(path, (req, res, next) => {
-        const authority = authorityFor(req, secure)
-        if (!authority) return sendJson(res, 403, { code: 'FORBIDDEN', message: 'The embedded provider answers on 127.0.0.1 and localhost only' })
+        const origin = accepted.get(req)
+        // Not seen by the guard (a path it read otherwise than connect): refused, not guessed.
+        if (origin === undefined) return sendJson(res, 403, { code: 'FORBIDDEN', message: 'The embedded provider did not accept this request' })
+        const authority = authorityFor(origin)
+        if (!authority) return sendJson(res, 503, { code: 'TOO_MANY_ORIGINS', message: `The embedded provider answers ${MAX_ORIGINS} origins at most` })
         authority
           .then(async (found) => {
             const handler = pick(found)
             if (handler) await handler(req, res)
             else next()
           })
-          .catch(next)
+          .catch((error: unknown) => {
+            if (error instanceof RequestBodyTooLargeError && !res.headersSent) sendBodyTooLarge(res, error)
+            else next(error)
+          })
       })
     // The pages first: they live under the issuer's path, where oidc-provider would answer 404.
     use(`${settings.issuerPath}/interaction`, (authority) => authority.interactions)
@@ -129,6 +173,7 @@ export function embeddedProvider(options: EmbeddedProviderOptions = {}): Plugin 
 
   return {
     name: 'grantflow-embedded-provider',
+    api: { origins: () => [...authorities.keys()] },
     configureServer(server) {
       mount(server.middlewares, Boolean(server.config.server.https))
     },
@@ -150,6 +195,24 @@ async function createSharedState(): Promise<SharedState> {
     cookieKeys: [randomBytes(32).toString('base64url')],
     vat: hmrcVatRoutes(),
   }
+}
+
+/** A request target's path, as connect reads it (an absolute-form target's too). */
+function pathOf(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined
+  if (url.startsWith('/')) return url.split(/[?#]/, 1)[0]
+  try {
+    return new URL(url).pathname
+  } catch {
+    return undefined
+  }
+}
+
+/** Whether connect's `use(route)` takes `path`: the route, case-insensitively, then its end, a `/` or a `.`. */
+function isMountedAt(path: string, route: string): boolean {
+  if (path.slice(0, route.length).toLowerCase() !== route.toLowerCase()) return false
+  const next = path[route.length]
+  return next === undefined || next === '/' || next === '.'
 }
 
 function normalizePath(path: string): string {

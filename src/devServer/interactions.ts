@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type Provider from 'oidc-provider'
 import type { InteractionDetails } from 'oidc-provider'
-import { readText, sendHtml } from './http.js'
+import { readText, RequestBodyTooLargeError, sendHtml } from './http.js'
 import { consentPage, errorPage, loginPage } from './interactionPages.js'
 
 /** A user who can sign in at the embedded provider. */
@@ -127,8 +127,9 @@ export function createInteractionRoutes(provider: Provider, options: Interaction
   return async function interactionRoutes(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       await route(req, res)
-    } catch {
+    } catch (error) {
       if (res.headersSent) res.destroy()
+      else if (error instanceof RequestBodyTooLargeError) sendHtml(res, 413, errorPage({ ...frame, title: 'This form was too large', message: 'Go back to the app and start again.' }))
       else sendHtml(res, 500, errorPage({ ...frame, title: 'Something went wrong', message: 'Go back to the app and try again.' }))
     }
   }

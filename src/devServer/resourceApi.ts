@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import * as oauth from 'oauth4webapi'
 import { compileRoute, matchRoute } from '../testing/routes.js'
 import type { KitRoute, KitRouteContext } from '../testing/types.js'
-import { parseBody, readText, sendJson, sendResponse, toFetchRequest } from './http.js'
+import { parseBody, readText, RequestBodyTooLargeError, sendBodyTooLarge, sendJson, sendResponse, toFetchRequest } from './http.js'
 
 /** What the API did with one request, as its access log would say (never a token). */
 export interface ServedRequest {
@@ -180,9 +180,12 @@ export function createResourceApi(options: ResourceApiOptions): ResourceApi {
       served.push(entry)
       try {
         await serve(req, res, entry)
-      } catch {
+      } catch (error) {
         if (res.headersSent) res.destroy()
-        else {
+        else if (error instanceof RequestBodyTooLargeError) {
+          entry.status = 413
+          sendBodyTooLarge(res, error)
+        } else {
           entry.status = 500
           sendJson(res, 500, { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' })
         }

@@ -1,23 +1,9 @@
-import { request } from 'node:http'
 import { describe, expect, it } from 'vitest'
 import type { EmbeddedRecords } from '../../src/devServer/controlProtocol.js'
-import { useDevServer } from './devServer.js'
+import { rawRequest, useDevServer } from './devServer.js'
 
 // Where the control route lives (the `controlPath` option), and who may reach it: like the
 // provider and the API, this machine's host names only.
-
-/** A GET with the Host header given (fetch would not let us set it): its status and JSON body. */
-function getWithHost(url: string, host: string): Promise<{ status: number; body: unknown }> {
-  return new Promise((resolve, reject) => {
-    request(url, { headers: { host } }, (res) => {
-      let text = ''
-      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text.startsWith('{') ? JSON.parse(text) : text }))
-    })
-      .on('error', reject)
-      .end()
-  })
-}
 
 describe('the control route at a path of your choosing', () => {
   const server = useDevServer({ controlPath: '/dev/control/' })
@@ -34,15 +20,17 @@ describe('the control route at a path of your choosing', () => {
 describe('the control route on a dev server that lets any host in (a tunnel, allowedHosts: true)', () => {
   const server = useDevServer({}, { allowedHosts: true })
 
-  it('answers 127.0.0.1 and localhost, each origin its own issuer, and refuses any other host itself', async () => {
+  it('answers 127.0.0.1, localhost and [::1] at its port, each origin its own issuer, and refuses any other host itself', async () => {
     const { origin } = server()
     const port = new URL(origin).port
     const records = `${origin}/__embedded/records`
+    const withHost = (host: string) => rawRequest(records, { headers: { host } })
 
-    await expect(getWithHost(records, `localhost:${port}`)).resolves.toMatchObject({ status: 200, body: { issuer: `http://localhost:${port}/oidc` } })
-    await expect(getWithHost(records, `127.0.0.1:${port}`)).resolves.toMatchObject({ status: 200, body: { issuer: `${origin}/oidc` } })
-    for (const host of [`attacker.example:${port}`, `127.0.0.1.nip.io:${port}`]) {
-      await expect(getWithHost(records, host)).resolves.toEqual({ status: 403, body: { code: 'FORBIDDEN', message: expect.stringContaining('127.0.0.1 and localhost only') } })
+    await expect(withHost(`localhost:${port}`)).resolves.toMatchObject({ status: 200, body: { issuer: `http://localhost:${port}/oidc` } })
+    await expect(withHost(`127.0.0.1:${port}`)).resolves.toMatchObject({ status: 200, body: { issuer: `${origin}/oidc` } })
+    await expect(withHost(`[::1]:${port}`)).resolves.toMatchObject({ status: 200, body: { issuer: `http://[::1]:${port}/oidc` } })
+    for (const host of [`attacker.example:${port}`, `127.0.0.1.nip.io:${port}`, `localhost:${Number(port) + 1}`, 'localhost']) {
+      await expect(withHost(host)).resolves.toMatchObject({ status: 421, body: { code: 'MISDIRECTED_REQUEST', message: expect.stringContaining(`http://127.0.0.1:${port}, http://localhost:${port}`) } })
     }
   })
 })

@@ -1,3 +1,4 @@
+import { request, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll } from 'vitest'
 import { createServer, type ServerOptions, type ViteDevServer } from 'vite'
@@ -14,6 +15,8 @@ export interface DevServer {
   origin: string
   issuer: string
   apiUrl: string
+  /** The origins the plugin made a provider for so far. */
+  origins: () => string[]
 }
 
 /**
@@ -25,18 +28,19 @@ export function useDevServer(options: EmbeddedProviderOptions = {}, serverOption
   let vite: ViteDevServer | undefined
   let server: DevServer | undefined
   beforeAll(async () => {
+    const plugin = embeddedProvider(options)
     vite = await createServer({
       configFile: false,
       root: import.meta.dirname,
       logLevel: 'warn',
-      plugins: [embeddedProvider(options)],
+      plugins: [plugin],
       server: { ...serverOptions, host: '127.0.0.1', port: 0 },
       // No page here: nothing for Vite to discover or pre-bundle.
       optimizeDeps: { noDiscovery: true, include: [] },
     })
     await vite.listen()
     const origin = `http://127.0.0.1:${(vite.httpServer!.address() as AddressInfo).port}`
-    server = { origin, issuer: `${origin}/oidc`, apiUrl: `${origin}/api/local` }
+    server = { origin, issuer: `${origin}/oidc`, apiUrl: `${origin}/api/local`, origins: plugin.api.origins }
   })
   afterAll(async () => {
     await vite?.close()
@@ -45,6 +49,29 @@ export function useDevServer(options: EmbeddedProviderOptions = {}, serverOption
     if (!server) throw new Error('the dev server is not started yet (call it inside a test)')
     return server
   }
+}
+
+/** What {@link rawRequest} heard: the status, the headers and the body (JSON when it is JSON). */
+export interface RawAnswer {
+  status: number
+  headers: IncomingHttpHeaders
+  body: unknown
+}
+
+/**
+ * A request by node:http, with headers fetch would not send as given (Host, Origin, Sec-Fetch-Site)
+ * and a body sent as it is, or in chunks (no Content-Length) when it is an array.
+ */
+export function rawRequest(url: string, init: { method?: string; headers?: Record<string, string>; body?: string | string[] } = {}): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const sending = request(url, { method: init.method ?? 'GET', headers: init.headers ?? {} }, (res) => {
+      let text = ''
+      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text.startsWith('{') ? JSON.parse(text) : text }))
+    }).on('error', reject)
+    for (const chunk of Array.isArray(init.body) ? init.body : init.body === undefined ? [] : [init.body]) sending.write(chunk)
+    sending.end()
+  })
 }
 
 /** A page the user was shown at the provider. */
