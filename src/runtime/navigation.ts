@@ -77,7 +77,9 @@ export interface PopupNavigator extends ConsentNavigator {
   mode: 'popup'
   /**
    * Opens an empty popup now, inside the click handler: browsers block popups opened later,
-   * after the asynchronous work of preparing the authorization request.
+   * after the asynchronous work of preparing the authorization request. It opens on this origin's
+   * `about:blank`, marked as the consent popup (CONSENT_POPUP_KEY); a consent popup left open at
+   * the provider is closed and replaced.
    */
   prepare(): void
 }
@@ -109,11 +111,22 @@ export function createPopupNavigator(
   const onAbandoned = (key: string) => (options.onAbandoned ? options.onAbandoned(key) : runtime?.abandonConsent(key))
   const features = options.features ?? 'popup,width=520,height=720'
   let prepared: PopupWindow | null = null
-  const openPopup = () => {
-    const popup = win.open('about:blank', 'grantflow-consent', features)
-    // Marked before it leaves for the provider: from then on it is another origin's until the callback.
-    popup?.sessionStorage.setItem(CONSENT_POPUP_KEY, '1')
-    return popup
+  const openPopup = (): PopupWindow | null => {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const popup = win.open('about:blank', 'grantflow-consent', features)
+      if (!popup) return null
+      try {
+        // Marked before it leaves for the provider: from then on it is another origin's until the callback.
+        popup.sessionStorage.setItem(CONSENT_POPUP_KEY, '1')
+        return popup
+      } catch {
+        // The name found an earlier consent popup still at the provider, another origin's page we
+        // cannot mark (nor wait for it to load about:blank): close it, which abandons its consent,
+        // and open a fresh one.
+        popup.close()
+      }
+    }
+    throw new ConfigurationError('the consent popup could not be opened on this origin')
   }
   return {
     mode: 'popup',
@@ -121,7 +134,12 @@ export function createPopupNavigator(
       runtime = connected
     },
     prepare() {
-      if (!prepared || prepared.closed) prepared = openPopup()
+      // Never throws into the app's click handler: open() tries again and fails the call in words.
+      try {
+        if (!prepared || prepared.closed) prepared = openPopup()
+      } catch {
+        prepared = null
+      }
     },
     open(url, { sessionKey }) {
       const popup = prepared && !prepared.closed ? prepared : openPopup()

@@ -57,6 +57,32 @@ describe('the popup navigator', () => {
     expect(marks).toEqual([{ key: CONSENT_POPUP_KEY, href: 'about:blank' }])
     opened!.close()
   })
+  it('replaces a consent popup left open at the provider, which it cannot mark, with a fresh one', () => {
+    const tab = fakeWindow()
+    const open = tab.win.open.bind(tab.win)
+    // The user left the first consent popup at the provider: window.open finds it by its name, but
+    // it shows another origin's page, whose sessionStorage this page may not touch.
+    const stale = { closed: false, close: () => void (stale.closed = true), location: { href: AUTHORIZATION_URL }, window: undefined as unknown, sessionStorage: fakeStorage() }
+    stale.window = stale
+    stale.sessionStorage.setItem = () => {
+      throw new DOMException('Blocked a frame from accessing a cross-origin frame', 'SecurityError')
+    }
+    tab.win.open = (url, target, features) => (stale.closed ? open(url, target, features) : stale)
+    const runtime = { completeAuthorization: vi.fn(() => Promise.resolve()), abandonConsent: vi.fn() }
+    const navigator = createPopupNavigator({ window: tab.win, pollMs: 60_000 })
+    navigator.connect!(runtime)
+    navigator.prepare()
+    void navigator.open(AUTHORIZATION_URL, { sessionKey: 'k', saveWizard: () => undefined })
+
+    expect(stale.closed).toBe(true)
+    const fresh = tab.popups[0]!
+    expect(fresh.sessionStorage.getItem(CONSENT_POPUP_KEY)).toBe('1')
+    expect(fresh.location.href).toBe(AUTHORIZATION_URL)
+    tab.post(CALLBACK, APP_ORIGIN, stale)
+    expect(runtime.completeAuthorization).not.toHaveBeenCalled()
+    tab.post(CALLBACK, APP_ORIGIN, fresh)
+    expect(runtime.completeAuthorization).toHaveBeenCalledExactlyOnceWith(CALLBACK.url)
+  })
 })
 
 describe('deliverCallbackToOpener', () => {
