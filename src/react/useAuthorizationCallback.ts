@@ -10,13 +10,16 @@ export interface AuthorizationCallbackOptions {
   url?: string
   /** Where a redirect saved the wizard (default: sessionStorage). */
   storage?: Pick<Storage, 'getItem' | 'removeItem'>
-  /** The window, to hand the callback to the opener when this page is a popup (default: the global one). */
+  /**
+   * The window, to hand the callback to the opener when this page is the consent popup a popup
+   * navigator opened, as marked in its sessionStorage (default: the global one).
+   */
   window?: Parameters<typeof deliverCallbackToOpener>[0]
 }
 
 export interface AuthorizationCallbackState {
   /**
-   * `working` while the callback is handled; `delivered` in a popup (the opener finishes, this
+   * `working` while the callback is handled; `delivered` in the consent popup (the opener finishes, this
    * window closes); `resumed` when a wizard took over (follow it); `completed` when the session
    * was authorized with no call to make; `failed` when the callback could not be used.
    */
@@ -31,9 +34,11 @@ export interface AuthorizationCallbackState {
 type Outcome = Omit<AuthorizationCallbackState, 'completion'> & { completion?: Promise<CompletedAuthorization> }
 
 /**
- * For the route at the redirect URI. In a popup, hands the callback to the opener. After a
- * redirect, restores the wizard saved before leaving and delivers it the callback (once, even
- * under StrictMode's double effects): it exchanges the code and makes the saved call once.
+ * For the route at the redirect URI. In the consent popup a popup navigator opened, hands the
+ * callback to the opener. Otherwise (after a redirect, even in a tab some other page opened, whose
+ * opener must not get the code) it handles the callback itself: it restores the wizard saved
+ * before leaving and delivers it the callback (once, even under StrictMode's double effects),
+ * which exchanges the code and makes the saved call once.
  *
  * @example
  * function CallbackRoute() {

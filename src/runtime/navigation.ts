@@ -21,10 +21,21 @@ export interface NavigatorRuntime {
   abandonConsent(sessionKey: string): void
 }
 
+/** The consent popup as the popup navigator holds it; a real `Window` is one. */
+export interface PopupWindow {
+  closed: boolean
+  close(): void
+  location: { href: string }
+  /** The window its messages come from (their `event.source`): a real `Window` is its own `window`. */
+  window: unknown
+  /** Its sessionStorage, written while it still shows this origin's `about:blank`, to mark it as the consent popup. */
+  sessionStorage: Pick<Storage, 'setItem'>
+}
+
 /** Minimal window surface the browser navigators use, injectable for tests. */
 export interface NavigatorWindow {
   location: { assign(url: string): void; origin: string }
-  open(url: string, target: string, features: string): { closed: boolean; close(): void; location: { href: string } } | null
+  open(url: string, target: string, features: string): PopupWindow | null
   addEventListener(type: 'message', listener: (event: MessageEvent) => void): void
   removeEventListener(type: 'message', listener: (event: MessageEvent) => void): void
   sessionStorage: Pick<Storage, 'setItem' | 'getItem' | 'removeItem'>
@@ -33,6 +44,14 @@ export interface NavigatorWindow {
 /** Where a redirect keeps the wizard it leaves behind. */
 // Not under the store's `grantflow:` prefix, so the store never mistakes it for a session.
 export const SAVED_WIZARD_KEY = 'grantflow.wizard'
+
+/**
+ * The mark the popup navigator leaves in its popup's own sessionStorage, by which the callback page
+ * knows it is that popup. Only a page of this origin can write it there (the popup shows this
+ * origin's `about:blank` then), and it stays through the popup's visit to the provider and back.
+ * Not `window.name`: whoever opens a window names it, and browsers clear it across sites.
+ */
+export const CONSENT_POPUP_KEY = 'grantflow.consentPopup'
 
 /**
  * Redirect mode: save the wizard (with its pending call) in sessionStorage, then leave for the
@@ -58,15 +77,17 @@ export interface PopupNavigator extends ConsentNavigator {
   mode: 'popup'
   /**
    * Opens an empty popup now, inside the click handler: browsers block popups opened later,
-   * after the asynchronous work of preparing the authorization request.
+   * after the asynchronous work of preparing the authorization request. It opens on this origin's
+   * `about:blank`, marked as the consent popup (CONSENT_POPUP_KEY); a consent popup left open at
+   * the provider is closed and replaced.
    */
   prepare(): void
 }
 
 /**
  * Popup mode: the provider opens in a popup and the page never navigates away. The callback page
- * in the popup posts its URL back (checked against this page's origin); the result is handed to
- * the runtime's completeAuthorization. A popup closed before that abandons the consent.
+ * in the popup posts its URL back; only a message from that popup and this page's origin is taken,
+ * and handed to the runtime's completeAuthorization. A popup closed before that abandons the consent.
  *
  * @example
  * const navigator = createPopupNavigator()
@@ -89,25 +110,48 @@ export function createPopupNavigator(
   const onCallback = (url: string) => (options.onCallback ? options.onCallback(url) : void runtime?.completeAuthorization(url).catch(() => undefined))
   const onAbandoned = (key: string) => (options.onAbandoned ? options.onAbandoned(key) : runtime?.abandonConsent(key))
   const features = options.features ?? 'popup,width=520,height=720'
-  let prepared: ReturnType<NavigatorWindow['open']> = null
+  let prepared: PopupWindow | null = null
+  const openPopup = (): PopupWindow | null => {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const popup = win.open('about:blank', 'grantflow-consent', features)
+      if (!popup) return null
+      try {
+        // Marked before it leaves for the provider: from then on it is another origin's until the callback.
+        popup.sessionStorage.setItem(CONSENT_POPUP_KEY, '1')
+        return popup
+      } catch {
+        // The name found an earlier consent popup still at the provider, another origin's page we
+        // cannot mark (nor wait for it to load about:blank): close it, which abandons its consent,
+        // and open a fresh one.
+        popup.close()
+      }
+    }
+    throw new ConfigurationError('the consent popup could not be opened on this origin')
+  }
   return {
     mode: 'popup',
     connect(connected) {
       runtime = connected
     },
     prepare() {
-      if (!prepared || prepared.closed) prepared = win.open('about:blank', 'grantflow-consent', features)
+      // Never throws into the app's click handler: open() tries again and fails the call in words.
+      try {
+        if (!prepared || prepared.closed) prepared = openPopup()
+      } catch {
+        prepared = null
+      }
     },
     open(url, { sessionKey }) {
-      const popup = prepared && !prepared.closed ? prepared : win.open(url, 'grantflow-consent', features)
+      const popup = prepared && !prepared.closed ? prepared : openPopup()
       prepared = null
       if (!popup) throw new ConfigurationError('the browser blocked the consent popup: call prepare() from the click handler')
-      if (popup.location.href !== url) popup.location.href = url
+      popup.location.href = url
       let settled = false
       const onMessage = (event: MessageEvent) => {
         const data = event.data as Partial<CallbackMessage> | null
-        // Only our own origin's callback page may deliver a code; anything else is ignored.
-        if (event.origin !== win.location.origin || data?.type !== 'grantflow:callback' || typeof data.url !== 'string') return
+        // Only our own origin's callback page, in the popup opened here, may deliver a code: not
+        // another window of this origin (an iframe, another tab), nor anything else.
+        if (event.source !== popup.window || event.origin !== win.location.origin || data?.type !== 'grantflow:callback' || typeof data.url !== 'string') return
         settled = true
         stop()
         popup.close()
@@ -129,12 +173,21 @@ export function createPopupNavigator(
 
 /**
  * For the callback page loaded in a popup: hand the callback URL to the opener (same origin
- * only), which then closes the popup. Returns false when this page is not a popup, so it handles the callback itself.
+ * only), which then closes the popup. Only in the popup a popup navigator opened and marked for
+ * this (see CONSENT_POPUP_KEY): any other page with an opener (one opened by a link or another
+ * site) returns false, as does a popup whose opener is gone, and handles the callback itself.
  */
 export function deliverCallbackToOpener(
-  win: { opener: { postMessage(message: CallbackMessage, origin: string): void } | null; location: { href: string; origin: string }; close(): void } = globalThis as never,
+  win: {
+    opener: { postMessage(message: CallbackMessage, origin: string): void; closed?: boolean } | null
+    location: { href: string; origin: string }
+    close(): void
+    sessionStorage: Pick<Storage, 'getItem' | 'removeItem'>
+  } = globalThis as never,
 ): boolean {
-  if (!win.opener) return false
+  if (!win.opener || win.opener.closed || win.sessionStorage.getItem(CONSENT_POPUP_KEY) === null) return false
+  // Used once: should this window show the callback route again, it is no longer a waiting popup.
+  win.sessionStorage.removeItem(CONSENT_POPUP_KEY)
   // The opener closes the popup when the message arrives: closing here could be seen first, and
   // read as the user abandoning the consent.
   win.opener.postMessage({ type: 'grantflow:callback', url: win.location.href }, win.location.origin)

@@ -5,8 +5,9 @@ import { StrictMode } from 'react'
 import { waitFor } from 'xstate'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createBrowserStore, createRedirectNavigator, SAVED_WIZARD_KEY } from '../../src/index.js'
+import { CONSENT_POPUP_KEY } from '../../src/runtime/navigation.js'
 import { AuthorizationWizard, GrantflowProvider, useAuthorizationCallback, useCall, useGrantflow, useSession } from '../../src/react/index.js'
-import { fakeWindow } from '../support/fakeBrowser.js'
+import { fakeStorage, fakeWindow } from '../support/fakeBrowser.js'
 import { useMsw, vat, vatReturn, vatWorld, VRN } from '../support/vatWorld.js'
 
 const server = useMsw()
@@ -125,7 +126,8 @@ describe('useAuthorizationCallback', () => {
     )
   }
 
-  it('restores the saved wizard after a redirect and submits the return once, under StrictMode', async () => {
+  /** A consent by redirect, up to the provider sending the user back: the callback URL and the tab. */
+  async function redirectedBack() {
     const tab = fakeWindow()
     const store = createBrowserStore({ pendingStorage: tab.sessionStorage })
     const first = vatWorld({ server, store, grantflow: { navigator: createRedirectNavigator(tab.win), returnTo: () => '/returns' } })
@@ -139,10 +141,15 @@ describe('useAuthorizationCallback', () => {
     first.grantflow.dispose()
     const page2 = vatWorld({ server, store, user: 'none', grantflow: { navigator: createRedirectNavigator(tab.win), returnTo: () => '/returns' } })
     server.resetHandlers(...first.kit.handlers)
+    return { first, page2, tab, callbackUrl }
+  }
+
+  it('restores the saved wizard after a redirect and submits the return once, under StrictMode', async () => {
+    const { first, page2, tab, callbackUrl } = await redirectedBack()
     render(
       <StrictMode>
         <GrantflowProvider grantflow={page2.grantflow}>
-          <CallbackRoute url={callbackUrl} storage={tab.sessionStorage} window={{ opener: null, location: new URL(callbackUrl), close: vi.fn() }} />
+          <CallbackRoute url={callbackUrl} storage={tab.sessionStorage} window={{ opener: null, location: new URL(callbackUrl), close: vi.fn(), sessionStorage: tab.sessionStorage }} />
         </GrantflowProvider>
       </StrictMode>,
     )
@@ -155,16 +162,38 @@ describe('useAuthorizationCallback', () => {
     expect(tab.assigned).toHaveLength(1)
   })
 
+  it('after a redirect in a tab another page opened, finishes the consent itself and posts nothing to that page', async () => {
+    const { first, page2, tab, callbackUrl } = await redirectedBack()
+    // The app was opened by a link or another site's window.open: it has an opener, which never
+    // opened it as grantflow's consent popup.
+    const opener = { postMessage: vi.fn() }
+    const close = vi.fn()
+    render(
+      <GrantflowProvider grantflow={page2.grantflow}>
+        <CallbackRoute url={callbackUrl} storage={tab.sessionStorage} window={{ opener, location: new URL(callbackUrl), close, sessionStorage: tab.sessionStorage }} />
+      </GrantflowProvider>,
+    )
+    expect(await screen.findByText('back to /returns')).toBeTruthy()
+    await waitForDom(() => expect(first.routes.submissions).toHaveLength(1))
+    expect(screen.getByText('resumed')).toBeTruthy()
+    expect(first.kit.counters.tokenRequestsByGrant.authorization_code).toBe(1)
+    expect(opener.postMessage).not.toHaveBeenCalled()
+    expect(close).not.toHaveBeenCalled()
+  })
+
   it('in a popup, hands the callback to the opener and does nothing else', async () => {
     const world = vatWorld({ server })
     const opener = { postMessage: vi.fn() }
     const close = vi.fn()
     const url = 'http://127.0.0.1/callback?code=c&state=s'
     const exchange = vi.spyOn(world.grantflow, 'completeAuthorization')
+    // The popup navigator marked this window as its consent popup before sending it to the provider.
+    const popupStorage = fakeStorage()
+    popupStorage.setItem(CONSENT_POPUP_KEY, '1')
     render(
       <StrictMode>
         <GrantflowProvider grantflow={world.grantflow}>
-          <CallbackRoute url={url} window={{ opener, location: new URL(url), close }} />
+          <CallbackRoute url={url} window={{ opener, location: new URL(url), close, sessionStorage: popupStorage }} />
         </GrantflowProvider>
       </StrictMode>,
     )
@@ -182,7 +211,7 @@ describe('useAuthorizationCallback', () => {
     const url = 'http://127.0.0.1/callback?code=c&state=unknown'
     render(
       <GrantflowProvider grantflow={world.grantflow}>
-        <CallbackRoute url={url} storage={fakeWindow().sessionStorage} window={{ opener: null, location: new URL(url), close: vi.fn() }} />
+        <CallbackRoute url={url} storage={fakeStorage()} window={{ opener: null, location: new URL(url), close: vi.fn(), sessionStorage: fakeStorage() }} />
       </GrantflowProvider>,
     )
     expect(await screen.findByText('failed')).toBeTruthy()

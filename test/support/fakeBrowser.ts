@@ -1,4 +1,4 @@
-import type { KeyValueStorage, NavigatorWindow } from '../../src/index.js'
+import type { KeyValueStorage, NavigatorWindow, PopupWindow } from '../../src/index.js'
 
 /** A Web Storage stand-in that behaves as sessionStorage does within one tab. */
 export function fakeStorage(): KeyValueStorage & Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> {
@@ -20,7 +20,7 @@ export const APP_ORIGIN = 'https://app.example'
 export function fakeWindow(sessionStorage = fakeStorage()) {
   const listeners = new Set<(event: MessageEvent) => void>()
   const assigned: string[] = []
-  const popups: Array<{ closed: boolean; close(): void; location: { href: string } }> = []
+  const popups: Array<PopupWindow & { sessionStorage: ReturnType<typeof fakeStorage> }> = []
   const win: NavigatorWindow = {
     location: { assign: (url) => void assigned.push(url), origin: APP_ORIGIN },
     open(url) {
@@ -30,6 +30,11 @@ export function fakeWindow(sessionStorage = fakeStorage()) {
           popup.closed = true
         },
         location: { href: url },
+        // As a real Window is its own `window`: what its messages' `event.source` is.
+        get window() {
+          return popup
+        },
+        sessionStorage: fakeStorage(),
       }
       popups.push(popup)
       return popup
@@ -43,9 +48,9 @@ export function fakeWindow(sessionStorage = fakeStorage()) {
     sessionStorage,
     assigned,
     popups,
-    /** A message as the callback page in the popup would post it. */
-    post(data: unknown, origin = APP_ORIGIN) {
-      for (const listener of [...listeners]) listener({ data, origin } as MessageEvent)
+    /** A message as the callback page in the popup would post it (from another window, given its `source`). */
+    post(data: unknown, origin = APP_ORIGIN, source: unknown = popups.at(-1)) {
+      for (const listener of [...listeners]) listener({ data, origin, source } as MessageEvent)
     },
     listenerCount: () => listeners.size,
   }

@@ -51,6 +51,11 @@ function providerWindow(popup: Window, initial: string): PopupHandle {
       return popup.closed
     },
     close: () => popup.close(),
+    // The real popup: where the callback page's message comes from, and the storage it is marked in.
+    window: popup,
+    get sessionStorage() {
+      return popup.sessionStorage
+    },
     location: {
       get href() {
         return href
