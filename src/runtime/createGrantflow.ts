@@ -16,6 +16,7 @@ import { createTargetResolver, sessionTarget, type ApiUserResolvers, type Client
 import { createTokenSessions, settled, type TokenSessions } from './tokenSessions.js'
 import { attemptCall, type RefreshMode, type WizardDeps } from './attempt.js'
 import { forgetOldest } from './recent.js'
+import { redactedInspector } from './inspection.js'
 import type { AttemptOutcome } from '../../machines/callWizard.js'
 import type { WizardActors, WizardMachine } from './wizardActors.js'
 
@@ -57,6 +58,7 @@ export interface GrantflowOptions<Apis extends Record<string, Api>> {
   /**
    * Receives every actor's inspection events (XState's `inspect`): pass `createBrowserInspector().inspect`
    * from @statelyai/inspect to watch live wizards and token sessions in the Stately inspector.
+   * Tokens, codes, PKCE verifiers, nonces, states and secrets in them are redacted ("…a1b2").
    */
   inspect?: ActorOptions<AnyActorLogic>['inspect']
   /** Timers for the wizard's delays (XState's clock: a SimulatedClock in tests). */
@@ -131,6 +133,8 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     fixes: target.provider.fixes,
   })
 
+  // Wizards and token sessions show the app's inspector redacted events only: it may be another origin's.
+  const inspect = options.inspect && redactedInspector(options.inspect)
   const sessions = createTokenSessions({
     store,
     lock: options.lock ?? createInProcessLock(),
@@ -138,7 +142,7 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     oauthContext,
     onTokensUpdated: options.onTokensUpdated,
     decorate: options.actors?.tokenSession,
-    inspect: options.inspect,
+    inspect,
   })
   const completions = new Map<string, Promise<CompletedAuthorization>>()
   const spentStates = new Set<string>()
@@ -188,7 +192,7 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     const wizard = await loadWizard()
     const actor = createActor(wizard.machine, {
       ...(options.clock && { clock: options.clock }),
-      ...(options.inspect && { inspect: options.inspect }),
+      ...(inspect && { inspect }),
       input: { interaction: wizardOptions.interaction ?? interaction, wizardId: `wizard-${++wizardCount}`, ...(call && { call }) },
     })
     wizard.drive(actor)
@@ -202,7 +206,7 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
       snapshot: persisted,
       input: {},
       ...(options.clock && { clock: options.clock }),
-      ...(options.inspect && { inspect: options.inspect }),
+      ...(inspect && { inspect }),
     })
     // Restored at the provider: the user is back from it, so it is not opened again.
     wizard.drive(actor, actor.getSnapshot().context.authorizationUrl)
