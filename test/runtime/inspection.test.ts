@@ -1,6 +1,7 @@
 import { waitFor, type AnyActorRef, type InspectionEvent, type Snapshot } from 'xstate'
+import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
-import type { ConsentNavigator } from '../../src/index.js'
+import { TokenEndpointError, type ConsentNavigator } from '../../src/index.js'
 import { findSecrets } from '../support/secretScan.js'
 import { useMsw, vatReturn, vatWorld, VRN } from '../support/vatWorld.js'
 
@@ -169,5 +170,26 @@ describe('inspection events', () => {
     expect(world.leaks()).toEqual({ inEvents: [], inActorSnapshots: [], inJson: [] })
     expect(eventsOfType(world.events, 'TOKEN_REJECTED')).toHaveLength(1)
     expect(snapshotsOf(world.events, 'tokenSession').map((s) => s.value)).toEqual(expect.arrayContaining(['requestingToken', 'valid']))
+  })
+
+  it('show a refresh refused for a malformed answer, and the call’s error and the session’s record hold no token of it', async () => {
+    const world = inspectedWorld()
+    const { grantflow, clock } = world
+    await grantflow.apis.vat.obligations(query)
+    clock.advance(FOUR_HOURS + 1)
+    const leaked = { access_token: 'malformed-answer-access-token-0123456789', refresh_token: 'malformed-answer-refresh-token-0123456789' }
+    world.secrets.add(leaked.access_token).add(leaked.refresh_token)
+    server.use(http.post('https://test-api.service.hmrc.gov.uk/oauth/token', () => HttpResponse.json({ ...leaked, token_type: 5 }), { once: true }))
+    const error = await grantflow.apis.vat.obligations(query).catch((e: unknown) => e)
+
+    // The call fails with the refresh's error, which is on record too.
+    expect(error).toBeInstanceOf(TokenEndpointError)
+    expect(error).toMatchObject({ grant: 'refresh_token', error: 'invalid_response', cause: { name: 'OperationProcessingError' } })
+    const [session] = await grantflow.sessions.list({ kind: 'company', id: 'acme-ltd' })
+    expect(session!.errors).toEqual([expect.objectContaining({ step: 'refresh', code: 'token_endpoint_error', error: 'invalid_response', description: expect.stringContaining('"token_type"') })])
+    const refused = snapshotsOf(world.events, 'tokenSession').map((s) => s.context.error).find(Boolean)
+    expect(refused).toMatchObject({ code: 'token_endpoint_error', error: 'invalid_response' })
+    expect(findSecrets([error, session], [...world.secrets].filter((s) => s.startsWith('malformed')))).toEqual([])
+    expect(world.leaks()).toEqual({ inEvents: [], inActorSnapshots: [], inJson: [] })
   })
 })
