@@ -3,7 +3,7 @@ import { InvalidCallbackError } from '../errors.js'
 import type { PendingAuthorization } from '../model/session.js'
 import { callbackParameters } from './callbackParameters.js'
 import type { OAuthContext } from './context.js'
-import { toGrantflowError } from './mapErrors.js'
+import { summaryOf, toGrantflowError } from './mapErrors.js'
 
 /**
  * Checks a callback against the pending authorization: `state` always, `iss` where the provider
@@ -22,13 +22,15 @@ export function validateCallback(
   try {
     validated = oauth.validateAuthResponse(context.as, { client_id: context.client.clientId }, parameters, pending.state)
   } catch (error) {
+    // oauth4webapi's error holds the callback's parameters (the code) and the expected state.
+    const cause = summaryOf(error)
     if (error instanceof oauth.OperationProcessingError) {
-      if (error.message.includes('"iss"')) throw new InvalidCallbackError('iss_mismatch', { cause: error })
-      if (error.message.includes('"state"')) throw new InvalidCallbackError('state_mismatch', { cause: error })
-      throw new InvalidCallbackError('malformed', { cause: error })
+      if (error.message.includes('"iss"')) throw new InvalidCallbackError('iss_mismatch', { cause })
+      if (error.message.includes('"state"')) throw new InvalidCallbackError('state_mismatch', { cause })
+      throw new InvalidCallbackError('malformed', { cause })
     }
     if (error instanceof oauth.AuthorizationResponseError) throw toGrantflowError(error, 'authorization_code')
-    throw new InvalidCallbackError('malformed', { cause: error })
+    throw new InvalidCallbackError('malformed', { cause })
   }
   if (!validated.get('code')) throw new InvalidCallbackError('missing_code')
   return validated

@@ -3,18 +3,37 @@ import { AuthorizationError, ConsentDeniedError, GrantflowError, TokenEndpointEr
 
 type Step = TokenEndpointError['grant']
 
+const OAUTH_ERRORS = [oauth.OperationProcessingError, oauth.UnsupportedOperationError, oauth.ResponseBodyError, oauth.AuthorizationResponseError, oauth.WWWAuthenticateChallengeError]
+
+/**
+ * What a grantflow error keeps of the error it replaces, as its `cause`: the name, the `code` and,
+ * from oauth4webapi, the message (its messages name fields, never their values). Nothing else: the
+ * original's `cause` and `response` hold the response body (on a malformed success, the token
+ * response, tokens and all), the callback's code and state, or a JSON parser's quote of the body.
+ */
+export function summaryOf(error: unknown): Error {
+  const original = error instanceof Error ? error : undefined
+  const fromOauth = OAUTH_ERRORS.some((type) => error instanceof type)
+  const summary = new Error(fromOauth ? original!.message : 'the response could not be processed')
+  summary.name = original?.name ?? 'Error'
+  const code = (error as { code?: unknown } | undefined)?.code
+  if (typeof code === 'string') Object.assign(summary, { code })
+  return summary
+}
+
 /**
  * oauth4webapi's errors as grantflow's: the provider's `error` and description are kept, the
- * response body (which may hold tokens on a malformed success) is never copied into a message.
+ * response body (which may hold tokens on a malformed success) is never copied into a message
+ * nor reachable from the error: the `cause` is a {@link summaryOf} the original.
  */
 export function toGrantflowError(error: unknown, step: Step): GrantflowError {
   if (error instanceof GrantflowError) return error
   if (error instanceof oauth.AuthorizationResponseError) {
-    const details = { error: error.error, description: error.error_description, cause: error }
+    const details = { error: error.error, description: error.error_description, cause: summaryOf(error) }
     return error.error === 'access_denied' ? new ConsentDeniedError(details) : new AuthorizationError(details)
   }
   if (error instanceof oauth.ResponseBodyError) {
-    return new TokenEndpointError({ grant: step, status: error.status, error: error.error, description: error.error_description, cause: error })
+    return new TokenEndpointError({ grant: step, status: error.status, error: error.error, description: error.error_description, cause: summaryOf(error) })
   }
   if (error instanceof oauth.WWWAuthenticateChallengeError) {
     const challenge = error.cause[0]
@@ -23,7 +42,7 @@ export function toGrantflowError(error: unknown, step: Step): GrantflowError {
       status: error.status,
       error: challenge?.parameters.error ?? (error.status === 401 ? 'invalid_client' : 'invalid_request'),
       description: challenge?.parameters.error_description,
-      cause: error,
+      cause: summaryOf(error),
     })
   }
   if (error instanceof oauth.OperationProcessingError) {
@@ -33,10 +52,10 @@ export function toGrantflowError(error: unknown, step: Step): GrantflowError {
       error: error.code === oauth.RESPONSE_IS_NOT_CONFORM ? 'server_error' : 'invalid_response',
       description: error.message,
       ...(typeof status === 'number' && { status }),
-      cause: error,
+      cause: summaryOf(error),
     })
   }
-  return new TokenEndpointError({ grant: step, error: 'invalid_response', description: 'the response could not be processed', cause: error })
+  return new TokenEndpointError({ grant: step, error: 'invalid_response', description: 'the response could not be processed', cause: summaryOf(error) })
 }
 
 /**
@@ -54,7 +73,7 @@ export async function toGrantflowErrorReadingBody(error: unknown, step: Step): P
         status: response.status,
         error: body.error,
         ...(typeof body.error_description === 'string' && { description: body.error_description }),
-        cause: error,
+        cause: summaryOf(error),
       })
     }
   }

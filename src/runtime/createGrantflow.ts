@@ -14,6 +14,7 @@ import type { ConsentNavigator } from './navigation.js'
 import { createTargetResolver, sessionTarget, type ApiUserResolvers, type ClientsConfig, type SessionTarget } from './targets.js'
 import { createTokenSessions, settled, type TokenSessions } from './tokenSessions.js'
 import { attemptCall, type RefreshMode, type WizardDeps } from './attempt.js'
+import { redactedInspector } from './inspection.js'
 import type { AttemptOutcome } from '../../machines/callWizard.js'
 import type { WizardActors, WizardMachine } from './wizardActors.js'
 import type { CallbackBinding } from './callbacks.js'
@@ -61,6 +62,7 @@ export interface GrantflowOptions<Apis extends Record<string, Api>> {
   /**
    * Receives every actor's inspection events (XState's `inspect`): pass `createBrowserInspector().inspect`
    * from @statelyai/inspect to watch live wizards and token sessions in the Stately inspector.
+   * Tokens, codes, PKCE verifiers, nonces, states and secrets in them are redacted ("…a1b2").
    */
   inspect?: ActorOptions<AnyActorLogic>['inspect']
   /** Timers for the wizard's delays (XState's clock: a SimulatedClock in tests). */
@@ -136,6 +138,8 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
   })
 
   const pendingTtlMs = options.pendingAuthorizationTtlMs ?? 10 * 60_000
+  // Wizards and token sessions show the app's inspector redacted events only: it may be another origin's.
+  const inspect = options.inspect && redactedInspector(options.inspect)
   const sessions = createTokenSessions({
     store,
     pendingTtlMs,
@@ -144,7 +148,7 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     oauthContext,
     onTokensUpdated: options.onTokensUpdated,
     decorate: options.actors?.tokenSession,
-    inspect: options.inspect,
+    inspect,
   })
   // Loaded with the first callback: a page that never receives one never loads it.
   let callbacksModule: Promise<ReturnType<typeof import('./callbacks.js').createCallbacks>> | undefined
@@ -201,7 +205,7 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     const wizard = await loadWizard()
     const actor = createActor(wizard.machine, {
       ...(options.clock && { clock: options.clock }),
-      ...(options.inspect && { inspect: options.inspect }),
+      ...(inspect && { inspect }),
       input: { interaction: wizardOptions.interaction ?? interaction, wizardId: `wizard-${++wizardCount}`, ...(call && { call }) },
     })
     wizard.drive(actor)
@@ -215,7 +219,7 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
       snapshot: persisted,
       input: {},
       ...(options.clock && { clock: options.clock }),
-      ...(options.inspect && { inspect: options.inspect }),
+      ...(inspect && { inspect }),
     })
     // Restored at the provider: the user is back from it, so it is not opened again.
     wizard.drive(actor, actor.getSnapshot().context.authorizationUrl)
