@@ -3,6 +3,7 @@ import type { AuthorizationServerConfig } from '../model/provider.js'
 import type { HttpDoors } from './doors.js'
 import { requestOptions } from './requestOptions.js'
 import { toGrantflowError } from './mapErrors.js'
+import { assertSecureEndpoints } from './secureEndpoints.js'
 
 /** Discovered metadata, kept per issuer for the life of the runtime. */
 export type DiscoveryCache = Map<string, Promise<oauth.AuthorizationServer>>
@@ -40,7 +41,7 @@ async function discover(issuer: string, algorithm: 'oidc' | 'oauth2', doors: Htt
   const options = requestOptions(doors, { issuer })
   try {
     const response = await oauth.discoveryRequest(issuerUrl, { ...options, algorithm })
-    return await oauth.processDiscoveryResponse(issuerUrl, response)
+    return assertSecureEndpoints(await oauth.processDiscoveryResponse(issuerUrl, response))
   } catch (error) {
     throw toGrantflowError(error, 'discovery')
   }

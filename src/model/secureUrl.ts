@@ -1,0 +1,19 @@
+import { ConfigurationError } from '../errors.js'
+
+/**
+ * Refuses a URL that bearer tokens, codes or client secrets would cross in the clear: https
+ * only, or http to a loopback host (a local provider in tests and the demo). Decided per URL:
+ * a loopback issuer does not make its other endpoints safe to reach over http.
+ */
+export function assertSecureUrl(url: string, what: string): void {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new ConfigurationError(`${what} is not a URL: ${url}`)
+  }
+  const { protocol, hostname } = parsed
+  if (protocol !== 'https:' && !(protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(hostname))) {
+    throw new ConfigurationError(`${what} must be https (http only to loopback): ${protocol}//${parsed.host}`)
+  }
+}
