@@ -1,5 +1,6 @@
 import type { CryptoKey } from 'oauth4webapi'
 import { ConfigurationError } from '../errors.js'
+import { parseUrl } from './secureUrl.js'
 
 /** How the client proves who it is at the token endpoint. */
 export type ClientAuthentication =
@@ -42,19 +43,11 @@ export function checkClient(client: ClientRegistration): void {
     throw new ConfigurationError(`client ${client.clientId || '?'}: ${what}`)
   }
   if (!client.clientId) fail('clientId is required')
-  if (client.redirectUri !== undefined) {
-    let hash: string
-    try {
-      hash = new URL(client.redirectUri).hash
-    } catch {
-      return fail(`redirect URI is not a URL: ${client.redirectUri}`)
-    }
-    if (hash) fail('a redirect URI must not have a fragment')
-  }
+  if (client.redirectUri !== undefined && parseUrl(client.redirectUri, 'redirect URI').hash) fail('a redirect URI must not have a fragment')
   const auth = (client.authentication ?? {}) as Record<string, unknown>
   const needs: Record<string, string | undefined> = { none: '', client_secret_basic: 'clientSecret', client_secret_post: 'clientSecret', private_key_jwt: 'privateKey' }
   const method = String(auth.method)
-  const key = Object.hasOwn(needs, method) ? needs[method] : fail(`unknown authentication method ${method} (one of: ${Object.keys(needs).join(', ')})`)
+  const key = Object.hasOwn(needs, method) ? needs[method] : fail(`unknown authentication method ${method}`)
   if (key && !auth[key]) fail(`${method} needs ${key}`)
 }
 

@@ -17,15 +17,12 @@ export function validateOptions(
   config: TargetConfig,
   options: { navigator?: ConsentNavigator | undefined; store?: SessionStore | undefined },
 ): Set<string> {
-  const fail = (what: string): never => {
-    throw new ConfigurationError(what)
-  }
   if (options.navigator?.mode === 'redirect' && !options.store?.survivesReload) {
-    fail('a redirect navigator needs a store that survives the redirect, e.g. createBrowserStore()')
+    throw new ConfigurationError('a redirect navigator needs a store that survives the redirect (createBrowserStore)')
   }
   const providers = new Map<string, Provider>()
-  // Redirect URI → the authorization servers using it → whether each sends `iss` (undefined: discovery says).
-  const servers = new Map<string, Map<string, boolean | undefined>>()
+  // Each redirect URI in use, its authorization server, and whether it sends `iss` (undefined: discovery says).
+  const uses: [redirectUri: string, server: string, sendsIss: boolean | undefined][] = []
   for (const api of Object.values(config.apis)) {
     const name = environmentNameFor(config, api.id)
     const env = environmentOf(api.provider, name)
@@ -33,14 +30,12 @@ export function validateOptions(
     providers.set(api.provider.id, api.provider)
     const { redirectUri } = clientFor(config.clients, api.provider, name)
     const as = env.authorizationServer
-    if (!redirectUri) continue
-    const sharing = servers.get(redirectUri) ?? new Map<string, boolean | undefined>()
-    sharing.set('discovery' in as ? as.issuer : (as.issuer ?? as.tokenEndpoint), 'discovery' in as ? undefined : !!as.issParameterSupported)
-    servers.set(redirectUri, sharing)
+    if (redirectUri) uses.push('discovery' in as ? [redirectUri, as.issuer, undefined] : [redirectUri, as.issuer ?? as.tokenEndpoint, !!as.issParameterSupported])
   }
   for (const [id, entry] of Object.entries(config.clients)) {
+    const provider = providers.get(id)
     // Typically a typo of the provider id: its client would never be used.
-    const provider = providers.get(id) ?? fail(`clients.${id}: no API uses a provider "${id}"`)
+    if (!provider) throw new ConfigurationError(`clients.${id}: no API uses a provider "${id}"`)
     if ('clientId' in entry) checkClient(entry as ClientRegistration)
     else {
       for (const [env, client] of Object.entries(entry)) {
@@ -50,12 +45,10 @@ export function validateOptions(
     }
   }
   const mustSendIss = new Set<string>()
-  for (const [redirectUri, sharing] of servers) {
-    if (sharing.size < 2) continue
-    for (const [server, sendsIss] of sharing) {
-      if (sendsIss === false) fail(`${server} shares the redirect URI ${redirectUri} without sending iss: give it its own`)
-      if (sendsIss === undefined) mustSendIss.add(server)
-    }
+  for (const [redirectUri, server, sendsIss] of uses) {
+    if (!uses.some(([uri, other]) => uri === redirectUri && other !== server)) continue
+    if (sendsIss === false) throw new ConfigurationError(`${server} shares the redirect URI ${redirectUri} without sending iss: give it its own`)
+    if (sendsIss === undefined) mustSendIss.add(server)
   }
   return mustSendIss
 }
