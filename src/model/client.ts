@@ -1,4 +1,6 @@
 import type { CryptoKey } from 'oauth4webapi'
+import { ConfigurationError } from '../errors.js'
+import { parseUrl } from './secureUrl.js'
 
 /** How the client proves who it is at the token endpoint. */
 export type ClientAuthentication =
@@ -27,12 +29,26 @@ export interface ClientRegistration {
 export function defineClient(
   client: Omit<ClientRegistration, 'authentication'> & { authentication?: ClientAuthentication },
 ): ClientRegistration {
-  if (!client.clientId) throw new TypeError('defineClient: clientId is required')
-  if (client.redirectUri) {
-    const url = new URL(client.redirectUri)
-    if (url.hash) throw new TypeError('defineClient: a redirect URI must not have a fragment')
+  const registration = { ...client, authentication: client.authentication ?? { method: 'none' as const } }
+  checkClient(registration)
+  return registration
+}
+
+/**
+ * Checks a registration where it is declared (defineClient) or handed to createGrantflow as a
+ * literal, so a typo fails there and not as a TypeError at the first token request.
+ */
+export function checkClient(client: ClientRegistration): void {
+  const fail = (what: string): never => {
+    throw new ConfigurationError(`client ${client.clientId || '?'}: ${what}`)
   }
-  return { ...client, authentication: client.authentication ?? { method: 'none' } }
+  if (!client.clientId) fail('clientId is required')
+  if (client.redirectUri !== undefined && parseUrl(client.redirectUri, 'redirect URI').hash) fail('a redirect URI must not have a fragment')
+  const auth = (client.authentication ?? {}) as Record<string, unknown>
+  const needs: Record<string, string | undefined> = { none: '', client_secret_basic: 'clientSecret', client_secret_post: 'clientSecret', private_key_jwt: 'privateKey' }
+  const method = String(auth.method)
+  const key = Object.hasOwn(needs, method) ? needs[method] : fail(`unknown authentication method ${method}`)
+  if (key && !auth[key]) fail(`${method} needs ${key}`)
 }
 
 /** Whether this registration can keep a secret (and so use the client credentials grant). */

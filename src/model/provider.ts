@@ -1,4 +1,6 @@
+import { ConfigurationError } from '../errors.js'
 import type { ComplianceFix } from '../providers/fixes/types.js'
+import { assertSecureUrl } from './secureUrl.js'
 
 /**
  * Where an environment's authorization server lives: either an issuer whose metadata is
@@ -60,22 +62,30 @@ export interface Provider<Env extends string = string> {
 export function defineProvider<Env extends string>(
   provider: Omit<Provider<Env>, 'fixes'> & { fixes?: readonly ComplianceFix[] },
 ): Provider<Env> {
-  if (!provider.id) throw new TypeError('defineProvider: id is required')
+  if (!provider.id) throw new ConfigurationError('defineProvider: id is required')
   const names = Object.keys(provider.environments)
-  if (names.length === 0) throw new TypeError(`defineProvider(${provider.id}): at least one environment is required`)
-  for (const name of names) {
-    const env = provider.environments[name as Env]
-    // Parse once here so that a typo fails at declaration time, not at the first call.
-    new URL(env.apiBaseUrl)
-  }
+  if (names.length === 0) throw new ConfigurationError(`defineProvider(${provider.id}): at least one environment is required`)
+  for (const name of names) checkEnvironment(provider.id, name, provider.environments[name as Env])
   return { ...provider, fixes: provider.fixes ?? [] }
 }
 
-/** The named environment of a provider, or a TypeError naming the ones that exist. */
+/**
+ * Checks an environment's URLs at declaration, so that a typo fails there and not at the first
+ * call, and no token or secret is ever sent in the clear (see assertSecureUrl).
+ */
+export function checkEnvironment(providerId: string, name: string, env: Environment): void {
+  const { issuer, authorizationEndpoint, tokenEndpoint, revocationEndpoint } = env.authorizationServer as Partial<
+    Extract<AuthorizationServerConfig, { tokenEndpoint: string }>
+  >
+  const urls = { apiBaseUrl: env.apiBaseUrl, issuer, authorizationEndpoint, tokenEndpoint, revocationEndpoint }
+  for (const [field, url] of Object.entries(urls)) if (url !== undefined) assertSecureUrl(url, `${providerId} ${name} ${field}`)
+}
+
+/** The named environment of a provider, or a ConfigurationError naming the ones that exist. */
 export function environmentOf(provider: Provider, name: string): Environment {
   const env = provider.environments[name]
   if (!env) {
-    throw new TypeError(
+    throw new ConfigurationError(
       `provider ${provider.id} has no environment "${name}" (it has: ${Object.keys(provider.environments).join(', ')})`,
     )
   }

@@ -3,6 +3,8 @@ import type { AuthorizationServerConfig } from '../model/provider.js'
 import type { HttpDoors } from './doors.js'
 import { requestOptions } from './requestOptions.js'
 import { toGrantflowError } from './mapErrors.js'
+import { assertSecureEndpoints } from './secureEndpoints.js'
+import { requireIssWhereShared } from './mixUp.js'
 
 /** Discovered metadata, kept per issuer for the life of the runtime. */
 export type DiscoveryCache = Map<string, Promise<oauth.AuthorizationServer>>
@@ -15,6 +17,8 @@ export async function resolveAuthorizationServer(
   config: AuthorizationServerConfig,
   doors: HttpDoors,
   cache: DiscoveryCache = new Map(),
+  /** Discovered issuers that must promise `iss` (they share a redirect URI: see validateOptions). */
+  mustSendIss?: ReadonlySet<string>,
 ): Promise<oauth.AuthorizationServer> {
   if (!('discovery' in config)) {
     return {
@@ -28,7 +32,7 @@ export async function resolveAuthorizationServer(
   }
   const cached = cache.get(config.issuer)
   if (cached) return cached
-  const discovered = discover(config.issuer, config.discovery, doors)
+  const discovered = discover(config.issuer, config.discovery, doors).then((as) => requireIssWhereShared(as, mustSendIss))
   cache.set(config.issuer, discovered)
   // A failed discovery is not cached: the next call tries again.
   discovered.catch(() => cache.delete(config.issuer))
@@ -40,7 +44,7 @@ async function discover(issuer: string, algorithm: 'oidc' | 'oauth2', doors: Htt
   const options = requestOptions(doors, { issuer })
   try {
     const response = await oauth.discoveryRequest(issuerUrl, { ...options, algorithm })
-    return await oauth.processDiscoveryResponse(issuerUrl, response)
+    return assertSecureEndpoints(await oauth.processDiscoveryResponse(issuerUrl, response))
   } catch (error) {
     throw toGrantflowError(error, 'discovery')
   }

@@ -38,6 +38,12 @@ export async function startAuthorization(input: StartAuthorizationInput): Promis
     throw new ConfigurationError(`${as.issuer} has no authorization endpoint: its APIs can only be called as the application`)
   }
   if (!client.redirectUri) throw new ConfigurationError(`client ${client.clientId} has no redirect URI`)
+  // A provider that lists its PKCE methods without S256 would get plain (the verifier in the
+  // clear) or none: refuse rather than downgrade. Silence means support is not published.
+  const methods = as.code_challenge_methods_supported
+  if (methods && !methods.includes('S256')) {
+    throw new ConfigurationError(`${as.issuer} does not support PKCE S256 (it lists: ${methods.join(', ') || 'none'})`)
+  }
   const codeVerifier = oauth.generateRandomCodeVerifier()
   const state = oauth.generateRandomState()
   const scopes = [...input.scopes]

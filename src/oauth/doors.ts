@@ -30,10 +30,3 @@ export async function fetchOrUnreachable(doors: HttpDoors, url: string, init: Re
     throw new ProviderUnreachableError(name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network', url, error)
   }
 }
-
-/** http: is allowed only for loopback hosts (local providers in tests and the demo). */
-export function isLoopbackHttp(url: string | undefined): boolean {
-  if (!url) return false
-  const { protocol, hostname } = new URL(url)
-  return protocol === 'http:' && (hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]')
-}

@@ -6,6 +6,7 @@ import type { OAuthContext } from './context.js'
 import { requestOptions } from './requestOptions.js'
 import { toGrantflowErrorReadingBody } from './mapErrors.js'
 import { toTokenSet } from './tokenSet.js'
+import { assertSameIdTokenSubject } from './idTokenContinuity.js'
 
 /**
  * Refreshes an access token. A rotated refresh token replaces the old one; when the provider
@@ -26,6 +27,7 @@ export async function refreshTokens(context: OAuthContext, tokens: TokenSet): Pr
     const next = toTokenSet(result, { now: doors.now(), requestedScopes: tokens.scopes, previous: tokens })
     // A refresh does not re-authenticate the user: keep the claims of the original id_token.
     if (!next.idTokenClaims && tokens.idTokenClaims) next.idTokenClaims = tokens.idTokenClaims
+    assertSameIdTokenSubject(tokens, next)
     return next
   } catch (error) {
     throw await toGrantflowErrorReadingBody(error, 'refresh_token')

@@ -1,6 +1,7 @@
 import * as oauth from 'oauth4webapi'
 import { applyTokenResponseFixes, type ComplianceFix } from '../providers/fixes/index.js'
-import { fetchOrUnreachable, isLoopbackHttp, type HttpDoors } from './doors.js'
+import { assertSecureUrl } from '../model/secureUrl.js'
+import { fetchOrUnreachable, type HttpDoors } from './doors.js'
 
 /**
  * oauth4webapi request options: our fetch door, a timeout, and the provider's compliance fixes
@@ -11,13 +12,15 @@ export function requestOptions(
   as: oauth.AuthorizationServer,
   fixes: readonly ComplianceFix[] = [],
 ): oauth.HttpRequestOptions<'POST', URLSearchParams> & oauth.HttpRequestOptions<'GET'> {
-  const insecure = isLoopbackHttp(as.token_endpoint) || isLoopbackHttp(as.issuer)
   return {
     signal: () => AbortSignal.timeout(doors.timeoutMs),
     [oauth.customFetch]: async (url, init) => {
+      // Whether http may be used is decided here for each URL (oauth4webapi's switch is one for
+      // every endpoint): a loopback issuer must not let a secret travel in the clear elsewhere.
+      assertSecureUrl(url, 'an authorization server endpoint')
       const response = await fetchOrUnreachable(doors, url, init as RequestInit)
       return url === as.token_endpoint ? applyTokenResponseFixes(response, fixes, { now: doors.now() }) : response
     },
-    ...(insecure && { [oauth.allowInsecureRequests]: true }),
+    [oauth.allowInsecureRequests]: true,
   }
 }

@@ -13,6 +13,7 @@ import { createInProcessLock, type SessionLock } from './lock.js'
 import type { ConsentNavigator } from './navigation.js'
 import { createTargetResolver, sessionTarget, type ApiUserResolvers, type ClientsConfig, type SessionTarget } from './targets.js'
 import { createTokenSessions, settled, type TokenSessions } from './tokenSessions.js'
+import { validateOptions } from './validateOptions.js'
 import { attemptCall, type RefreshMode, type WizardDeps } from './attempt.js'
 import { redactedInspector } from './inspection.js'
 import type { AttemptOutcome } from '../../machines/callWizard.js'
@@ -127,11 +128,12 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     apisById[api.id] = api
   }
   const config = { apis: apisById, clients: options.clients, environment: options.environment, apiUser: options.apiUser }
+  const mustSendIss = validateOptions(config, options)
   const interaction: Interaction = options.interaction ?? (options.navigator ? 'automatic' : 'none')
   const discovery: DiscoveryCache = new Map()
 
   const oauthContext = async (target: SessionTarget): Promise<OAuthContext> => ({
-    as: await (await loadSteps()).resolveAuthorizationServer(target.environment.authorizationServer, doors, discovery),
+    as: await (await loadSteps()).resolveAuthorizationServer(target.environment.authorizationServer, doors, discovery, mustSendIss),
     client: target.client,
     doors,
     fixes: target.provider.fixes,

@@ -59,6 +59,7 @@ export function createBrowserStore(options: BrowserStoreOptions = {}): SessionSt
   }
 
   const store: SessionStore = {
+    survivesReload: !!pendingStorage,
     async get(key) {
       const base = await memory.get(key)
       const pending = read(pendingStorage, key)

@@ -5,6 +5,8 @@ import type { ApiUser, Session } from '../model/session.js'
  * Implementations must return copies, not objects the caller can mutate in place.
  */
 export interface SessionStore {
+  /** Set by stores whose pending authorizations outlive the page, as a redirect consent needs. */
+  readonly survivesReload?: boolean
   get(key: string): Promise<Session | undefined>
   set(session: Session): Promise<void>
   delete(key: string): Promise<void>

@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi'
 import { describe, expect, it } from 'vitest'
-import { ConsentDeniedError, AuthorizationError, defineClient, InvalidCallbackError, startAuthorization, validateCallback, type PendingAuthorization } from '../../src/index.js'
+import { ConfigurationError, ConsentDeniedError, AuthorizationError, defineClient, InvalidCallbackError, startAuthorization, validateCallback, type PendingAuthorization } from '../../src/index.js'
 
 const as: oauth.AuthorizationServer = {
   issuer: 'https://login.example',
@@ -54,6 +54,15 @@ describe('startAuthorization', () => {
     expect((await start()).pending.returnTo).toBe('/returns')
     const evil = await startAuthorization({ as, client, scopes: [], now: 0, returnTo: 'https://evil.example' })
     expect(evil.pending.returnTo).toBeUndefined()
+  })
+
+  it('refuses a provider that publishes its PKCE methods without S256, rather than downgrading', async () => {
+    const plainOnly = { ...as, code_challenge_methods_supported: ['plain'] }
+    const error = await startAuthorization({ as: plainOnly, client, scopes: [], now: 0 }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ConfigurationError)
+    expect((error as ConfigurationError).message).toContain('S256')
+    const s256 = await startAuthorization({ as: { ...as, code_challenge_methods_supported: ['plain', 'S256'] }, client, scopes: [], now: 0 })
+    expect(new URL(s256.url).searchParams.get('code_challenge_method')).toBe('S256')
   })
 })
 

@@ -1,0 +1,15 @@
+import type * as oauth from 'oauth4webapi'
+import { assertSecureUrl } from '../model/secureUrl.js'
+
+/**
+ * Discovered metadata, refused when an endpoint grantflow uses is plain http off loopback:
+ * a loopback issuer's document may still point elsewhere. Declared endpoints are checked at
+ * defineProvider; discovered ones are only known here.
+ */
+export function assertSecureEndpoints(as: oauth.AuthorizationServer): oauth.AuthorizationServer {
+  for (const field of ['authorization_endpoint', 'token_endpoint', 'revocation_endpoint'] as const) {
+    const url = as[field]
+    if (url !== undefined) assertSecureUrl(url, `${as.issuer} ${field}`)
+  }
+  return as
+}

@@ -1,0 +1,54 @@
+import { ConfigurationError } from '../errors.js'
+import { checkClient, type ClientRegistration } from '../model/client.js'
+import { checkEnvironment, environmentOf, type Provider } from '../model/provider.js'
+import type { SessionStore } from '../session/store.js'
+import type { ConsentNavigator } from './navigation.js'
+import { clientFor, environmentNameFor, type TargetConfig } from './targets.js'
+
+/**
+ * Checks at createGrantflow what no single declaration can: the chosen environments exist,
+ * every API has a client and every client an API, a redirect consent can come back, and no two
+ * authorization servers share a redirect URI unless both say who answered (`iss`, RFC 9207), or
+ * a code from one could be sent to the other (mix-up, RFC 9700 §4.4.2).
+ *
+ * Returns the issuers whose metadata is discovered and must promise `iss` once it is known.
+ */
+export function validateOptions(
+  config: TargetConfig,
+  options: { navigator?: ConsentNavigator | undefined; store?: SessionStore | undefined },
+): Set<string> {
+  if (options.navigator?.mode === 'redirect' && !options.store?.survivesReload) {
+    throw new ConfigurationError('a redirect navigator needs a store that survives the redirect (createBrowserStore)')
+  }
+  const providers = new Map<string, Provider>()
+  // Each redirect URI in use, its authorization server, and whether it sends `iss` (undefined: discovery says).
+  const uses: [redirectUri: string, server: string, sendsIss: boolean | undefined][] = []
+  for (const api of Object.values(config.apis)) {
+    const name = environmentNameFor(config, api.id)
+    const env = environmentOf(api.provider, name)
+    checkEnvironment(api.provider.id, name, env)
+    providers.set(api.provider.id, api.provider)
+    const { redirectUri } = clientFor(config.clients, api.provider, name)
+    const as = env.authorizationServer
+    if (redirectUri) uses.push('discovery' in as ? [redirectUri, as.issuer, undefined] : [redirectUri, as.issuer ?? as.tokenEndpoint, !!as.issParameterSupported])
+  }
+  for (const [id, entry] of Object.entries(config.clients)) {
+    const provider = providers.get(id)
+    // Typically a typo of the provider id: its client would never be used.
+    if (!provider) throw new ConfigurationError(`clients.${id}: no API uses a provider "${id}"`)
+    if ('clientId' in entry) checkClient(entry as ClientRegistration)
+    else {
+      for (const [env, client] of Object.entries(entry)) {
+        environmentOf(provider, env)
+        checkClient(client!)
+      }
+    }
+  }
+  const mustSendIss = new Set<string>()
+  for (const [redirectUri, server, sendsIss] of uses) {
+    if (!uses.some(([uri, other]) => uri === redirectUri && other !== server)) continue
+    if (sendsIss === false) throw new ConfigurationError(`${server} shares the redirect URI ${redirectUri} without sending iss: give it its own`)
+    if (sendsIss === undefined) mustSendIss.add(server)
+  }
+  return mustSendIss
+}
