@@ -50,5 +50,6 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     environment: 'node',
     testTimeout: 15_000,
+    reporters: ['default', './test/support/figuresReporter.ts'],
   },
 })

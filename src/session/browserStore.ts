@@ -1,5 +1,6 @@
 import type { ApiUser, Session } from '../model/session.js'
 import { createMemoryStore } from './memoryStore.js'
+import { parseSessionRecord } from './sessionRecord.js'
 import { sameApiUser, type SessionStore } from './store.js'
 
 /** The part of the Web Storage API the store uses, so tests and other runtimes can supply one. */
@@ -40,7 +41,7 @@ export function createBrowserStore(options: BrowserStoreOptions = {}): SessionSt
     const raw = storage?.getItem(prefix + key)
     if (!raw) return undefined
     try {
-      return JSON.parse(raw) as Partial<Session>
+      return parseSessionRecord(JSON.parse(raw), key)
     } catch {
       // A corrupt entry (edited by hand, truncated) is dropped rather than crashing the app.
       storage?.removeItem(prefix + key)

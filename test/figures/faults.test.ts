@@ -1,0 +1,259 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { GrantflowError, UnexpectedError } from '../../src/index.js'
+import { recordFigure, type FigureRecord } from '../support/figures.js'
+import { useMsw } from '../support/vatWorld.js'
+import { FAULT_LABELS, PAIRS, SENT_ERROR, STEP_REQUEST, type Fault, type Step } from './faultMatrix.js'
+import { faultWorld, POST_CALL, wizardCall, wizardEnd, type FaultWorld, type Wizard } from './faultWorld.js'
+
+// The fault matrix: every fault met at every step where it means something (faultMatrix.ts says
+// which pairs are left out and why), one fault at a time. Each pair must end in silent recovery
+// or a typed GrantflowError carrying the provider's `error` code where one was sent, repeat no
+// token, leave the runtime usable once the fault is gone, keep the pending call across consent
+// (replayed once after a later consent), and never send a POST twice.
+
+const server = useMsw()
+/** Bounded, so a pair whose fix is elsewhere (a call that hangs) fails instead of hanging the run. */
+const PAIR_TIMEOUT_MS = 2_500
+const TEN_MINUTES = 10 * 60_000
+/** The kit's tokens live an hour; two hours later the access token is stale and a refresh is due. */
+const PAST_EXPIRY_MS = 2 * 3_600_000
+
+let world: FaultWorld | undefined
+afterEach(() => {
+  world?.close()
+  world = undefined
+})
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
+const settle = (promise: Promise<unknown>): Promise<Outcome> =>
+  promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  )
+
+/** Steps whose call goes through consent, run as a wizard whose kept call can be retried. */
+const CONSENT_STEPS: Step[] = ['discovery', 'authorization', 'callback', 'codeExchange', 'retryAfterConsent']
+/** Steps that send the POST, whose sends are counted. */
+const POST_STEPS: Step[] = [...CONSENT_STEPS, 'apiPost']
+
+const records = (w: FaultWorld) => w.grantflow.apis.acme.records({})
+const status = (w: FaultWorld) => w.grantflow.apis.acme.status({})
+const userKey = async (w: FaultWorld) => (await w.grantflow.sessions.list({ kind: 'user', id: 'ada' }))[0]!.key
+/** The times the client sent POST /records with this text, and the times the API received it. */
+const postCounts = (w: FaultWorld, text: string) => ({
+  sent: w.net.sent.filter((r) => r.kind === 'api' && r.method === 'POST' && r.body?.includes(text)).length,
+  received: w.posted.filter((body) => (body as { text?: string }).text === text).length,
+})
+
+/** Sessions a step needs before its fault: a user's tokens for the calls after consent. */
+async function prepare(w: FaultWorld, step: Step): Promise<void> {
+  if (['refresh', 'apiGet', 'revocation'].includes(step)) await records(w)
+  if (step === 'apiPost') await w.grantflow.call(POST_CALL)
+  if (step === 'refresh') w.clock.advance(PAST_EXPIRY_MS)
+  // Known before the fault, as an app's settings page has it listed.
+  if (step === 'revocation') w.sessionKey = await userKey(w)
+}
+
+const FAULTED_POST = { ...POST_CALL, body: { text: 'faulted' } }
+
+/** The step itself: what an app does that meets the fault. */
+async function act(w: FaultWorld, step: Step): Promise<Outcome & { wizard?: Wizard }> {
+  if (CONSENT_STEPS.includes(step)) {
+    const { wizard, end } = await wizardCall(w, POST_CALL)
+    return end.matches('succeeded') ? { ok: true, value: end.context.result, wizard } : { ok: false, error: end.context.error, wizard }
+  }
+  switch (step) {
+    case 'refresh':
+    case 'apiGet':
+      return settle(records(w))
+    case 'clientCredentials':
+      return settle(status(w))
+    case 'apiPost':
+      return settle(w.grantflow.call(FAULTED_POST))
+    case 'revocation':
+      return settle(w.grantflow.sessions.disconnect(w.sessionKey!))
+    default:
+      throw new Error(`no act for ${step}`)
+  }
+}
+
+/** Arms the fault for the step (HTTP faults and storage faults; skew is set when the world is made). */
+function arm(w: FaultWorld, fault: Fault, step: Step): void {
+  const request = STEP_REQUEST[step]
+  if (fault === 'storageFull' || fault === 'storageUnavailable') {
+    const mode = fault === 'storageFull' ? 'full' : 'unavailable'
+    const spoil = () => w.storageFault(mode)
+    // At the moment the step touches the store: before the redirect (pending saved), as the
+    // callback arrives (pending read), or as the step's request is sent (tokens saved after it).
+    if (step === 'authorization' || step === 'apiGet' || step === 'revocation') spoil()
+    else if (step === 'callback') w.beforeCallback = spoil
+    else w.net.tap(request!, spoil)
+    return
+  }
+  if (fault === 'skewAhead' || fault === 'skewBehind') return
+  w.net.fail(request!, fault as Parameters<FaultWorld['net']['fail']>[1])
+}
+
+function disarm(w: FaultWorld): void {
+  w.net.disarm()
+  w.storageFault(undefined)
+  w.beforeCallback = undefined
+}
+
+/** Every message, JSON form and cause of an error, as text, to look for tokens in. */
+function errorText(error: unknown): string {
+  const parts: string[] = []
+  for (let e: unknown = error, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    parts.push(String((e as Error).message), String((e as Error).stack))
+    try {
+      parts.push(JSON.stringify(e))
+    } catch {
+      parts.push('(not serialisable)')
+    }
+  }
+  return parts.join('\n')
+}
+
+function errorCodesIn(error: unknown): unknown[] {
+  const codes: unknown[] = []
+  for (let e: unknown = error, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) codes.push((e as { error?: unknown }).error)
+  return codes
+}
+
+/** A failed outcome is a typed error, with the provider's code where one was sent, and no token in it. */
+function expectTypedError(w: FaultWorld, fault: Fault, outcome: Outcome, step?: Step): void {
+  if (outcome.ok) return
+  expect(outcome.error).toBeInstanceOf(GrantflowError)
+  // A fault the runtime is built to meet is named for what it is; only a failing store may be "unexpected".
+  if (fault !== 'storageFull' && fault !== 'storageUnavailable') expect(outcome.error).not.toBeInstanceOf(UnexpectedError)
+  // At the authorization endpoint the error page is the user's to see: the app hears only that they gave up.
+  const sent = step === 'authorization' ? undefined : SENT_ERROR[fault]
+  if (sent) expect(errorCodesIn(outcome.error)).toContain(sent)
+  const text = errorText(outcome.error)
+  for (const token of w.net.tokensSeen) expect(text).not.toContain(token)
+}
+
+/** After the fault: a consent step's kept call is retried once; every step's next call succeeds. */
+async function recover(w: FaultWorld, step: Step, outcome: Awaited<ReturnType<typeof act>>, figure: FigureRecord): Promise<void> {
+  if (CONSENT_STEPS.includes(step)) {
+    await retryKeptCall(outcome.wizard!, outcome.wizard!.getSnapshot())
+    expect(postCounts(w, 'once only').received).toBe(1)
+    figure.facts!.pendingKept = true
+  }
+  if (step === 'apiPost') {
+    // Sent once by the app, whatever the answer; received at most once.
+    expect(postCounts(w, 'faulted').sent).toBe(1)
+    expect(postCounts(w, 'faulted').received).toBeLessThanOrEqual(1)
+  }
+  if (POST_STEPS.includes(step)) {
+    expect(postCounts(w, 'once only').sent).toBeLessThanOrEqual(step === 'retryAfterConsent' && !outcome.ok ? 2 : 1)
+    figure.facts!.postNotRepeated = true
+  }
+  // Usable afterwards: the step's own next call succeeds with the fault gone.
+  if (step === 'clientCredentials') await expect(status(w)).resolves.toEqual({ up: true })
+  else await expect(records(w)).resolves.toMatchObject({ records: expect.any(Array) })
+}
+
+/** A failed wizard keeps its call; RETRY (after the fault is gone) must make it succeed. */
+async function retryKeptCall(wizard: Wizard, ended: Awaited<ReturnType<typeof wizardEnd>>): Promise<void> {
+  if (ended.matches('succeeded')) return
+  expect(ended.context.call).toEqual(POST_CALL)
+  wizard.send({ type: 'RETRY' })
+  const done = await wizardEnd(wizard)
+  expect(done.context.error).toBeUndefined()
+  expect(done.value).toBe('succeeded')
+}
+
+const wizardOutcome = (ended: Awaited<ReturnType<typeof wizardEnd>>): Outcome =>
+  ended.matches('succeeded') ? { ok: true, value: ended.context.result } : { ok: false, error: ended.context.error }
+
+/**
+ * A tab closed while the step was under way: the runtime is disposed and a new one restored from
+ * what the tab kept (Web Storage and the wizard a redirect navigator saves); whatever the old one
+ * left in flight lands afterwards.
+ */
+async function tabClosed(w: FaultWorld, step: Step, figure: FigureRecord): Promise<Outcome> {
+  if (step === 'authorization' || step === 'callback' || step === 'codeExchange') {
+    w.user = 'leaves'
+    void wizardCall(w, POST_CALL).catch(() => undefined)
+    await expect.poll(() => w.visits.length, { interval: 5 }).toBe(1)
+    if (step === 'authorization') w.reopen() // closed while the user is at the provider
+    const callback = await w.approveAt(w.visits[0]!)
+    const held = step === 'authorization' ? undefined : w.net.hold(STEP_REQUEST.codeExchange!)
+    if (held) {
+      // The old tab got the callback and sent the code exchange; then it is closed (callback) or
+      // reloaded before the answer (codeExchange: the new tab's exchange goes first).
+      void w.grantflow.completeAuthorization(callback).catch(() => undefined)
+      await held.reached
+      w.reopen()
+      if (step === 'callback') {
+        held.release()
+        await held.finished
+      }
+    }
+    w.user = 'approves'
+    const resumed = await w.grantflow.resumeWizard(w.savedWizard!)
+    resumed.send({ type: 'CALLBACK_RECEIVED', callbackUrl: callback })
+    const ended = await wizardEnd(resumed)
+    if (held) {
+      held.release()
+      await held.finished
+    }
+    const outcome = wizardOutcome(ended)
+    expectTypedError(w, 'tabClosed', outcome)
+    await retryKeptCall(resumed, ended)
+    expect(postCounts(w, 'once only')).toEqual({ sent: 1, received: 1 })
+    figure.facts!.pendingKept = true
+    figure.facts!.postNotRepeated = true
+    return outcome
+  }
+  // Any other step: closed while its request is in flight.
+  await prepare(w, step)
+  const held = w.net.hold(STEP_REQUEST[step]!)
+  const before = w.grantflow
+  void act(w, step).catch(() => undefined)
+  await held.reached
+  const restored = w.reopen()
+  held.release()
+  await held.finished
+  // What the old tab left behind settles before the new one goes on.
+  await settle(before.sessions.list({ kind: 'user', id: 'ada' }))
+  const outcome = await settle(step === 'revocation' ? restored.sessions.disconnect(w.sessionKey!) : records(w))
+  expectTypedError(w, 'tabClosed', outcome)
+  if (POST_STEPS.includes(step)) {
+    // The POST in flight arrives once; the new tab never sends it again (nor the first one's).
+    expect(postCounts(w, step === 'apiPost' ? 'faulted' : 'once only')).toEqual({ sent: 1, received: 1 })
+    figure.facts!.postNotRepeated = true
+  }
+  if (step === 'retryAfterConsent') figure.facts!.pendingKept = true
+  return outcome
+}
+
+describe('fault matrix: one fault at a time at every step', () => {
+  for (const { fault, step } of PAIRS) {
+    const label = `${step} × ${FAULT_LABELS[fault]}`
+    it(
+      label,
+      async (context) => {
+        const figure = recordFigure(context, { group: 'faults', label, facts: {} })
+        if (CONSENT_STEPS.includes(step)) figure.facts!.pendingKept = false
+        if (POST_STEPS.includes(step)) figure.facts!.postNotRepeated = false
+        const skewMs = fault === 'skewAhead' ? TEN_MINUTES : fault === 'skewBehind' ? -TEN_MINUTES : 0
+        const w = (world = faultWorld({ server, skewMs }))
+
+        if (fault === 'tabClosed') {
+          await tabClosed(w, step, figure)
+          await expect(records(w)).resolves.toMatchObject({ records: expect.any(Array) })
+          return
+        }
+        await prepare(w, step)
+        arm(w, fault, step)
+        const outcome = await act(w, step)
+        disarm(w)
+        expectTypedError(w, fault, outcome, step)
+        await recover(w, step, outcome, figure)
+      },
+      PAIR_TIMEOUT_MS,
+    )
+  }
+})

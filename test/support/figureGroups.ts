@@ -1,0 +1,57 @@
+import type { FigureRecord } from './figures.js'
+
+/** A record as the reporter sees it: what the test said, and whether the test passed. */
+export interface FigureEntry extends FigureRecord {
+  passed: boolean
+}
+
+/** How one group's summary line reads: `faults: 90/90 pairs recovered, ...` after the group's name. */
+export type GroupSummary = (entries: FigureEntry[]) => string
+
+const number = (n: number) => n.toLocaleString('en-GB')
+const sum = (entries: FigureEntry[], key: string) => entries.reduce((total, entry) => total + (entry.counts?.[key] ?? 0), 0)
+
+/** ` — FAILED: a, b, c` naming every failed test, or nothing when none failed. */
+export function failedList(entries: FigureEntry[]): string {
+  const failed = entries.filter((entry) => !entry.passed).map((entry) => entry.label)
+  return failed.length ? ` — FAILED: ${failed.join(', ')}` : ''
+}
+
+/**
+ * A fact claimed on the line only when every test that measured it passed and found it true;
+ * otherwise the line says where it was not established.
+ */
+export function factClause(entries: FigureEntry[], fact: string, holds: string, broken: string): string {
+  const measured = entries.filter((entry) => entry.facts?.[fact] !== undefined)
+  // A test declares the facts it checks as false first: one that failed before establishing them counts against.
+  const failing = measured.filter((entry) => !entry.passed || entry.facts?.[fact] !== true)
+  if (!measured.length) return `${holds}: not measured`
+  return failing.length ? `${broken} in ${failing.length}/${measured.length}` : `${holds} (${measured.length}/${measured.length})`
+}
+
+/** Default line for a group without its own: `N/M passed — FAILED: ...`. */
+export const passedCount: GroupSummary = (entries) => `${entries.filter((e) => e.passed).length}/${entries.length} passed${failedList(entries)}`
+
+/**
+ * The groups with their own wording. To add a group, record figures with its name from a test
+ * file (`recordFigure(context, { group: 'attacks', label })`); add an entry here only to word
+ * its line differently from `passedCount`.
+ */
+export const GROUP_SUMMARIES: Record<string, GroupSummary> = {
+  faults: (entries) =>
+    [
+      `${entries.filter((e) => e.passed).length}/${entries.length} pairs recovered`,
+      factClause(entries, 'pendingKept', 'pending call kept', 'pending call NOT shown kept'),
+      factClause(entries, 'postNotRepeated', 'POST never repeated', 'POST NOT shown sent once'),
+    ].join(', ') + failedList(entries),
+  'bad input': (entries) => {
+    const uncaught = sum(entries, 'uncaught')
+    const parsers = entries.filter((e) => e.counts?.cases !== undefined)
+    return `${number(sum(entries, 'cases'))} cases over ${parsers.length} parsers, ${number(uncaught)} uncaught${failedList(entries)}`
+  },
+}
+
+/** The line a group prints. */
+export function summaryLine(group: string, entries: FigureEntry[]): string {
+  return `${group}: ${(GROUP_SUMMARIES[group] ?? passedCount)(entries)}`
+}
