@@ -1,6 +1,9 @@
 import * as oauth from 'oauth4webapi'
 import type { TokenSet } from '../model/tokens.js'
 
+/** The last instant a JavaScript Date can hold (ECMAScript §21.4.1.1). */
+const MAX_DATE_MS = 8.64e15
+
 /**
  * A token endpoint response as grantflow keeps it: expiry made absolute at receipt (so it means
  * the same after a reload or a laptop's sleep), scopes as a list, and the refresh token kept from
@@ -17,8 +20,10 @@ export function toTokenSet(
   }
   const refreshToken = response.refresh_token ?? context.previous?.refreshToken
   if (refreshToken) tokens.refreshToken = refreshToken
-  if (typeof response.expires_in === 'number') {
-    tokens.expiresAt = context.now + response.expires_in * 1000
+  // A lifetime beyond any date (1e308 seconds) would make the expiry Infinity: taken as none given.
+  const expiresAt = typeof response.expires_in === 'number' ? context.now + response.expires_in * 1000 : NaN
+  if (Number.isFinite(expiresAt) && expiresAt <= MAX_DATE_MS) {
+    tokens.expiresAt = expiresAt
     tokens.receivedAt = context.now
   }
   const claims = oauth.getValidatedIdTokenClaims(response)

@@ -1,6 +1,5 @@
 import type { ApiUser, Session } from '../model/session.js'
 import { createMemoryStore } from './memoryStore.js'
-import { parseSessionRecord } from './sessionRecord.js'
 import { sameApiUser, type SessionStore } from './store.js'
 
 /** The part of the Web Storage API the store uses, so tests and other runtimes can supply one. */
@@ -37,9 +36,11 @@ export function createBrowserStore(options: BrowserStoreOptions = {}): SessionSt
   const tokenStorage = options.tokenStorage
   const memory = createMemoryStore()
 
-  const read = (storage: KeyValueStorage | undefined, key: string): Partial<Session> | undefined => {
+  const read = async (storage: KeyValueStorage | undefined, key: string): Promise<Partial<Session> | undefined> => {
     const raw = storage?.getItem(prefix + key)
     if (!raw) return undefined
+    // The validator loads only when there is a stored record to read (after a reload, a redirect).
+    const { parseSessionRecord } = await import('./sessionRecord.js')
     try {
       return parseSessionRecord(JSON.parse(raw), key)
     } catch {
@@ -63,8 +64,7 @@ export function createBrowserStore(options: BrowserStoreOptions = {}): SessionSt
     survivesReload: !!pendingStorage,
     async get(key) {
       const base = await memory.get(key)
-      const pending = read(pendingStorage, key)
-      const persisted = read(tokenStorage, key)
+      const [pending, persisted] = await Promise.all([read(pendingStorage, key), read(tokenStorage, key)])
       if (!base && !pending && !persisted) return undefined
       // Each storage holds the session's identity fields; memory is the newest.
       const merged = { ...pending, ...persisted, ...base } as Session
@@ -91,7 +91,7 @@ export function createBrowserStore(options: BrowserStoreOptions = {}): SessionSt
     },
     async findByState(state) {
       for (const key of keysOf(pendingStorage)) {
-        if (read(pendingStorage, key)?.pending?.state === state) return store.get(key)
+        if ((await read(pendingStorage, key))?.pending?.state === state) return store.get(key)
       }
       return undefined
     },

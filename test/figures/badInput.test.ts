@@ -18,7 +18,9 @@ import { faultyStorage } from './faultInjector.js'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000)
 /** fast-check's seed, printed on failure, replays a failing run: FUZZ_SEED=... */
-const SEED = process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}
+// The suite runs one fixed seed, so a run in CI is the run anyone can repeat; `npm run test:fuzz`
+// explores (FUZZ_SEED=random) with ten times the cases, and a counterexample it finds becomes a test.
+const SEED = process.env.FUZZ_SEED === 'random' ? {} : { seed: Number(process.env.FUZZ_SEED ?? 20_261_201) }
 const SECRETS = ['AT-SECRET-1234567890', 'RT-SECRET-1234567890', 'RT-OLD-SECRET'] as const
 const TEST_TIMEOUT_MS = 60_000 + RUNS * 5
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { EXPIRY_LEEWAY_MS, isTokenFresh, type TokenSet } from '../../src/index.js'
+import { toTokenSet } from '../../src/oauth/tokenSet.js'
 
 const token = (receivedAt: number, lifetimeMs: number): TokenSet => ({ accessToken: 'a', tokenType: 'bearer', scopes: [], receivedAt, expiresAt: receivedAt + lifetimeMs })
 
@@ -19,5 +20,13 @@ describe('isTokenFresh', () => {
 
   it('never expires a token whose provider gave no lifetime', () => {
     expect(isTokenFresh({ accessToken: 'a', tokenType: 'bearer', scopes: [] }, Number.MAX_SAFE_INTEGER)).toBe(true)
+  })
+})
+
+describe('toTokenSet', () => {
+  it('takes a lifetime beyond any date (expires_in 1e308) as no lifetime, never an Infinity expiry', () => {
+    const tokens = toTokenSet({ access_token: 'at', token_type: 'bearer', expires_in: 1.7976931348623153e308 } as never, { now: 1_000, requestedScopes: [] })
+    expect(tokens.expiresAt).toBeUndefined()
+    expect(isTokenFresh(tokens, 1_000)).toBe(true)
   })
 })
