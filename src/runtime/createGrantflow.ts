@@ -58,6 +58,12 @@ export interface GrantflowOptions<Apis extends Record<string, Api>> {
    * that comes later is refused with InvalidCallbackError (`expired`), and a call asks anew.
    */
   pendingAuthorizationTtlMs?: number
+  /**
+   * How many token sessions stay live in memory (default 500): the least recently used idle ones
+   * are let go, and read from the store again when next called. Bounds a server's memory however
+   * many users it ever served.
+   */
+  maxLiveSessions?: number
   /** Timeout of token, discovery and revocation requests (default 30 s). */
   timeoutMs?: number
   /**
@@ -145,6 +151,7 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
   const sessions = createTokenSessions({
     store,
     pendingTtlMs,
+    maxLiveSessions: options.maxLiveSessions,
     lock: options.lock ?? createInProcessLock(),
     doors,
     oauthContext,

@@ -60,6 +60,9 @@ export function resolveTarget(config: TargetConfig, call: PendingCall): CallTarg
   return { ...sessionTarget(config, api, apiUser, endpoint.scopes), endpoint, endpointName: call.endpoint }
 }
 
+/** How many call targets a runtime keeps resolved. */
+const MAX_CACHED_TARGETS = 1000
+
 /**
  * resolveTarget with its results kept: the happy path resolves the same few targets on every
  * call. The app's resolver still runs each time (the current user may change); what it returns
@@ -76,6 +79,8 @@ export function createTargetResolver(config: TargetConfig): (call: PendingCall) 
     if (!target) {
       target = resolveTarget(config, call)
       cache.set(key, target)
+      // Bounded: a server calls for many users; the oldest are resolved again when they return.
+      if (cache.size > MAX_CACHED_TARGETS) cache.delete(cache.keys().next().value!)
     }
     return target
   }

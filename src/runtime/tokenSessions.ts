@@ -60,16 +60,43 @@ export interface TokenSessionDeps {
   inspect?: ActorOptions<AnyActorLogic>['inspect']
   /** How long a pending authorization waits for its callback; one found older when loading is dropped. */
   pendingTtlMs: number
+  /** How many sessions stay live in memory (default {@link MAX_LIVE_SESSIONS}); the least recently used idle ones are let go. */
+  maxLiveSessions?: number | undefined
   /** Decorates a session's actors (see GrantflowOptions.actors). */
   decorate?: ((actors: ReturnType<ReturnType<typeof createTokenSessions>['actorsFor']>, target: SessionTarget) => object) | undefined
 }
 
+/** How many token sessions a runtime keeps live by default. */
+export const MAX_LIVE_SESSIONS = 500
+
+/** States in which a session waits for nothing and nobody waits on it: it can be let go. */
+const RESTING = ['valid', 'empty', 'expired', 'unavailable', 'consentFailed', 'revoked'] as const
+
 /**
  * The live token sessions of one runtime, one actor per session key, each wired to the store,
  * the lock and the protocol layer.
+ *
+ * A server calls for many users over its life: only the most recently used sessions stay live
+ * (their tokens are in the store, where the next call finds them), so memory is bounded however
+ * many users were ever called. A session is let go only while resting: never mid-refresh, nor
+ * while a consent is under way (a wizard watches it). No timer is kept per session.
  */
 export function createTokenSessions(deps: TokenSessionDeps) {
+  // In order of use, the least recent first.
   const actors = new Map<string, { actor: TokenSessionActor; target: SessionTarget }>()
+  const maxLive = deps.maxLiveSessions ?? MAX_LIVE_SESSIONS
+
+  /** Lets go of the least recently used resting sessions beyond the bound, looking at a few at most. */
+  const letGoIdle = () => {
+    let looked = 0
+    for (const [key, { actor }] of actors) {
+      if (actors.size <= maxLive || looked++ >= 8) return
+      const snapshot = actor.getSnapshot()
+      // Not stopped: a call still holding it finishes as usual; the lock and the store keep two
+      // actors of one key from refreshing twice (see refreshTokens).
+      if (RESTING.some((state) => snapshot.matches(state))) actors.delete(key)
+    }
+  }
   const { store, doors } = deps
 
   const load = async (target: SessionTarget): Promise<Session> =>
@@ -186,7 +213,11 @@ export function createTokenSessions(deps: TokenSessionDeps) {
     /** The session actor for a target, started on first use. */
     for(target: SessionTarget): TokenSessionActor {
       let entry = actors.get(target.key)
-      if (!entry) {
+      if (entry) {
+        // Most recently used last.
+        actors.delete(target.key)
+        actors.set(target.key, entry)
+      } else {
         const defaults = actorsFor(target)
         const provided = { ...defaults, ...deps.decorate?.(defaults, target) }
         const actor = createActor(tokenSessionMachine.provide({ actors: provided }), {
@@ -196,6 +227,7 @@ export function createTokenSessions(deps: TokenSessionDeps) {
         entry = { actor, target }
         actors.set(target.key, entry)
         actor.start()
+        letGoIdle()
       }
       return entry.actor
     },
