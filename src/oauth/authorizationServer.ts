@@ -3,6 +3,7 @@ import type { AuthorizationServerConfig } from '../model/provider.js'
 import type { HttpDoors } from './doors.js'
 import { requestOptions } from './requestOptions.js'
 import { toGrantflowError } from './mapErrors.js'
+import { idempotentFailure, retryStep } from './retry.js'
 
 /** Discovered metadata, kept per issuer for the life of the runtime. */
 export type DiscoveryCache = Map<string, Promise<oauth.AuthorizationServer>>
@@ -28,7 +29,8 @@ export async function resolveAuthorizationServer(
   }
   const cached = cache.get(config.issuer)
   if (cached) return cached
-  const discovered = discover(config.issuer, config.discovery, doors)
+  // A GET: a failure that may pass (network, timeout, 503...) is tried again.
+  const discovered = retryStep(doors, idempotentFailure, () => discover(config.issuer, config.discovery, doors))
   cache.set(config.issuer, discovered)
   // A failed discovery is not cached: the next call tries again.
   discovered.catch(() => cache.delete(config.issuer))
