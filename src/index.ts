@@ -26,6 +26,7 @@ export { piste } from './providers/piste.js'
 
 export { defaultDoors } from './oauth/doors.js'
 export type { HttpDoors } from './oauth/doors.js'
+export type { RetryOptions } from './oauth/retry.js'
 export type { OAuthContext } from './oauth/context.js'
 export { resolveAuthorizationServer } from './oauth/authorizationServer.js'
 export { startAuthorization } from './oauth/authorize.js'

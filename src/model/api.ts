@@ -1,3 +1,4 @@
+import type { RetryOptions } from '../oauth/retry.js'
 import type { Provider } from './provider.js'
 
 /** Which kind of API user a call is made for; `application` is the app itself (client credentials). */
@@ -23,13 +24,17 @@ export interface Endpoint<Params = unknown, Body = unknown, Result = unknown> {
   scopes: readonly string[]
   apiUser: ApiUserKind
   parseResult: Parser<Result>
+  /** This endpoint's call timeout, when it differs from the runtime's `apiTimeoutMs`. */
+  timeoutMs?: number
+  /** Whether a transient failure of this (GET) endpoint is retried, overriding the runtime's `retry.getCalls`. */
+  retry?: boolean | RetryOptions
   /** Phantom fields carrying the types; never set at runtime. */
   readonly __params?: Params
   readonly __body?: Body
 }
 
-export interface EndpointOptions<Path extends string, Query, Body, Result> {
-  method: HttpMethod
+export interface EndpointOptions<Path extends string, Query, Body, Result, Method extends HttpMethod = HttpMethod> {
+  method: Method
   path: Path
   scopes?: readonly string[]
   apiUser?: ApiUserKind
@@ -39,6 +44,18 @@ export interface EndpointOptions<Path extends string, Query, Body, Result> {
   body?: Parser<Body>
   /** Carries the query parameters' type; `shape<T>()` is enough. */
   query?: Parser<Query>
+  /**
+   * How long a call may take, the whole answer included, before it fails with
+   * ProviderUnreachableError (reason `timeout`); default the runtime's `apiTimeoutMs` (30 s).
+   */
+  timeoutMs?: number
+  /**
+   * Retry transient failures (network, timeout, 408/429/502/503/504, honouring Retry-After):
+   * `true` with the runtime's policy, or a policy of its own; `false` even when the runtime's
+   * `retry.getCalls` is on. GET endpoints only (the type refuses it on others): a request that
+   * changes something may have been processed before it failed, so it is never sent twice.
+   */
+  retry?: [Method] extends ['GET'] ? boolean | RetryOptions : never
 }
 
 /**
@@ -62,8 +79,8 @@ export function shape<T>(): Parser<T> {
  *   result: shape<{ obligations: Obligation[] }>(),
  * })
  */
-export function defineEndpoint<Path extends string, Query = unknown, Body = undefined, Result = unknown>(
-  options: EndpointOptions<Path, Query, Body, Result>,
+export function defineEndpoint<Path extends string, Query = unknown, Body = undefined, Result = unknown, Method extends HttpMethod = HttpMethod>(
+  options: EndpointOptions<Path, Query, Body, Result, Method>,
 ): Endpoint<
   EndpointParams<Path, Partial<Record<string, string | number | boolean>> & Query>,
   // An endpoint declared without `body` takes none (TypeScript infers `unknown` when nothing says).
@@ -77,6 +94,8 @@ export function defineEndpoint<Path extends string, Query = unknown, Body = unde
     scopes: options.scopes ?? [],
     apiUser: options.apiUser ?? 'user',
     parseResult: options.result ?? shape<Result>(),
+    timeoutMs: options.timeoutMs,
+    retry: options.retry,
   }
 }
 

@@ -5,6 +5,7 @@ import { requestOptions } from './requestOptions.js'
 import { toGrantflowError } from './mapErrors.js'
 import { assertSecureEndpoints } from './secureEndpoints.js'
 import { requireIssWhereShared } from './mixUp.js'
+import { idempotentFailure, retryStep } from './retry.js'
 
 /** Discovered metadata, kept per issuer for the life of the runtime. */
 export type DiscoveryCache = Map<string, Promise<oauth.AuthorizationServer>>
@@ -32,7 +33,10 @@ export async function resolveAuthorizationServer(
   }
   const cached = cache.get(config.issuer)
   if (cached) return cached
-  const discovered = discover(config.issuer, config.discovery, doors).then((as) => requireIssWhereShared(as, mustSendIss))
+  // A GET: a failure that may pass (network, timeout, 503...) is tried again.
+  const discovered = retryStep(doors, idempotentFailure, () => discover(config.issuer, config.discovery, doors)).then((as) =>
+    requireIssWhereShared(as, mustSendIss),
+  )
   cache.set(config.issuer, discovered)
   // A failed discovery is not cached: the next call tries again.
   discovered.catch(() => cache.delete(config.issuer))

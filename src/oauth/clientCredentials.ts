@@ -6,6 +6,7 @@ import { toOauthClient } from './clientAuth.js'
 import type { OAuthContext } from './context.js'
 import { requestOptions } from './requestOptions.js'
 import { toGrantflowErrorReadingBody } from './mapErrors.js'
+import { idempotentFailure, retryStep } from './retry.js'
 import { toTokenSet } from './tokenSet.js'
 
 /**
@@ -23,11 +24,14 @@ export async function requestClientCredentials(context: OAuthContext, scopes: re
   const parameters: Record<string, string> = {}
   if (scopes.length) parameters.scope = scopes.join(' ')
   if (context.client.resource) parameters.resource = context.client.resource
-  try {
-    const response = await oauth.clientCredentialsGrantRequest(as, client, auth, parameters, requestOptions(doors, as, context.fixes))
-    const result = await oauth.processClientCredentialsResponse(as, client, response)
-    return toTokenSet(result, { now: doors.now(), requestedScopes: scopes })
-  } catch (error) {
-    throw await toGrantflowErrorReadingBody(error, 'client_credentials')
-  }
+  // Asking twice only issues a second token: any failure that may pass is tried again.
+  return retryStep(doors, idempotentFailure, async () => {
+    try {
+      const response = await oauth.clientCredentialsGrantRequest(as, client, auth, parameters, requestOptions(doors, as, context.fixes))
+      const result = await oauth.processClientCredentialsResponse(as, client, response)
+      return toTokenSet(result, { now: doors.now(), requestedScopes: scopes })
+    } catch (error) {
+      throw await toGrantflowErrorReadingBody(error, 'client_credentials')
+    }
+  })
 }

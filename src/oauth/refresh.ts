@@ -5,6 +5,7 @@ import { toOauthClient } from './clientAuth.js'
 import type { OAuthContext } from './context.js'
 import { requestOptions } from './requestOptions.js'
 import { toGrantflowErrorReadingBody } from './mapErrors.js'
+import { retryStep, unprocessedFailure } from './retry.js'
 import { toTokenSet } from './tokenSet.js'
 import { assertSameIdTokenSubject } from './idTokenContinuity.js'
 
@@ -18,12 +19,21 @@ export async function refreshTokens(context: OAuthContext, tokens: TokenSet): Pr
   }
   const { as, doors } = context
   const { client, auth } = toOauthClient(context.client)
+  const refreshToken = tokens.refreshToken
   try {
-    const response = await oauth.refreshTokenGrantRequest(as, client, auth, tokens.refreshToken, {
-      ...requestOptions(doors, as, context.fixes),
-      ...(context.client.resource && { additionalParameters: { resource: context.client.resource } }),
+    // Retried only when the provider provably did not process it (see unprocessedFailure):
+    // sending a refresh token it may have spent could revoke the whole grant.
+    const result = await retryStep(doors, unprocessedFailure, async () => {
+      try {
+        const response = await oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, {
+          ...requestOptions(doors, as, context.fixes),
+          ...(context.client.resource && { additionalParameters: { resource: context.client.resource } }),
+        })
+        return await oauth.processRefreshTokenResponse(as, client, response)
+      } catch (error) {
+        throw await toGrantflowErrorReadingBody(error, 'refresh_token')
+      }
     })
-    const result = await oauth.processRefreshTokenResponse(as, client, response)
     const next = toTokenSet(result, { now: doors.now(), requestedScopes: tokens.scopes, previous: tokens })
     // A refresh does not re-authenticate the user: keep the claims of the original id_token.
     if (!next.idTokenClaims && tokens.idTokenClaims) next.idTokenClaims = tokens.idTokenClaims

@@ -4,6 +4,7 @@ import { toOauthClient } from './clientAuth.js'
 import type { OAuthContext } from './context.js'
 import { requestOptions } from './requestOptions.js'
 import { toGrantflowErrorReadingBody } from './mapErrors.js'
+import { idempotentFailure, retryStep } from './retry.js'
 
 /**
  * Revokes a session's tokens at the provider (RFC 7009): the refresh token when there is one
@@ -15,14 +16,17 @@ export async function revokeTokens(context: OAuthContext, tokens: TokenSet): Pro
   if (!as.revocation_endpoint) return false
   const { client, auth } = toOauthClient(context.client)
   const [token, hint] = tokens.refreshToken ? [tokens.refreshToken, 'refresh_token'] : [tokens.accessToken, 'access_token']
-  try {
-    const response = await oauth.revocationRequest(as, client, auth, token, {
-      ...requestOptions(doors, as, context.fixes),
-      additionalParameters: { token_type_hint: hint },
-    })
-    await oauth.processRevocationResponse(response)
-    return true
-  } catch (error) {
-    throw await toGrantflowErrorReadingBody(error, 'revocation')
-  }
+  // Revoking a revoked token is no error (RFC 7009 §2.2): any failure that may pass is tried again.
+  return retryStep(doors, idempotentFailure, async () => {
+    try {
+      const response = await oauth.revocationRequest(as, client, auth, token, {
+        ...requestOptions(doors, as, context.fixes),
+        additionalParameters: { token_type_hint: hint },
+      })
+      await oauth.processRevocationResponse(response)
+      return true
+    } catch (error) {
+      throw await toGrantflowErrorReadingBody(error, 'revocation')
+    }
+  })
 }

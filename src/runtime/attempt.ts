@@ -72,7 +72,7 @@ export async function attemptCall(deps: WizardDeps, call: PendingCall): Promise<
     const request = buildApiRequest(target.provider, target.environment, target.endpoint, call.params, call.body)
     let outcome
     try {
-      outcome = await sendApiRequest(request, tokens, deps.doors, target.endpoint.parseResult)
+      outcome = await sendApiRequest(request, tokens, deps.doors, target.endpoint)
     } catch (error) {
       void deps.sessions.recordCallError(target, error)
       throw error

@@ -7,6 +7,7 @@ import type { DiscoveryCache } from '../oauth/authorizationServer.js'
 import { loadSteps } from '../oauth/loadSteps.js'
 import type { OAuthContext } from '../oauth/context.js'
 import { defaultDoors, type HttpDoors } from '../oauth/doors.js'
+import type { RetryOptions } from '../oauth/retry.js'
 import { createMemoryStore } from '../session/memoryStore.js'
 import type { SessionStore } from '../session/store.js'
 import { createInProcessLock, type SessionLock } from './lock.js'
@@ -67,6 +68,21 @@ export interface GrantflowOptions<Apis extends Record<string, Api>> {
   /** Timeout of token, discovery and revocation requests (default 30 s). */
   timeoutMs?: number
   /**
+   * Timeout of API calls, the whole answer included (default 30 s); an endpoint's `timeoutMs`
+   * wins. A call that runs out ends in ProviderUnreachableError with reason `timeout`.
+   */
+  apiTimeoutMs?: number
+  /**
+   * Retries of transient failures, with backoff and jitter, honouring Retry-After: discovery,
+   * client credentials and revocation on network failures, timeouts and 408/429/502/503/504; a
+   * refresh only when the provider provably did not process it (408/429/503, connection refused).
+   * API calls only when the app says so (`getCalls: true`, or an endpoint's `retry`), GET only.
+   * Default: 3 attempts within 10 s; `false`: every request is tried once.
+   */
+  retry?: RetryOptions | false
+  /** Waits between retries (default setTimeout): a test passes one that returns at once. */
+  sleep?: (ms: number) => Promise<void>
+  /**
    * Receives every actor's inspection events (XState's `inspect`): pass `createBrowserInspector().inspect`
    * from @statelyai/inspect to watch live wizards and token sessions in the Stately inspector.
    * Tokens, codes, PKCE verifiers, nonces, states and secrets in them are redacted ("…a1b2").
@@ -121,11 +137,7 @@ export interface CompletedAuthorization {
  * await vat.submitReturn({ vrn }, vatReturn)
  */
 export function createGrantflow<const Apis extends Record<string, Api>>(options: GrantflowOptions<Apis>) {
-  const doors: HttpDoors = defaultDoors({
-    ...(options.fetch && { fetch: options.fetch }),
-    ...(options.now && { now: options.now }),
-    ...(options.timeoutMs && { timeoutMs: options.timeoutMs }),
-  })
+  const doors: HttpDoors = defaultDoors(options)
   const store = options.store ?? createMemoryStore()
   // Calls and stored sessions name an API by its id, whatever key the app gave it in `apis`.
   const apisById: Record<string, Api> = {}

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll } from 'vitest'
 import { createServer, type ServerOptions, type ViteDevServer } from 'vite'
 import { embeddedProvider, type EmbeddedProviderOptions } from '../../src/devServer/embeddedProvider.js'
-import { createGrantflow, defineApi, defineClient, defineProvider, hmrc, type ConsentNavigator } from '../../src/index.js'
+import { createGrantflow, defineApi, defineClient, defineProvider, hmrc, type ConsentNavigator, type GrantflowOptions } from '../../src/index.js'
 import { vat, vatReturn } from '../support/vatWorld.js'
 import { CookieJar } from '../support/interact.js'
 
@@ -183,7 +183,7 @@ export function vatApi({ issuer, apiUrl }: DevServer) {
 }
 
 /** The app's grantflow, and a user who answers at the embedded provider's own pages. */
-export function ledgerline(dev: DevServer, user: SignInOptions = {}) {
+export function ledgerline(dev: DevServer, user: SignInOptions = {}, options: Pick<GrantflowOptions<never>, 'retry'> = {}) {
   const browser = createSignInBrowser()
   const navigator: ConsentNavigator = {
     mode: 'custom',
@@ -198,6 +198,7 @@ export function ledgerline(dev: DevServer, user: SignInOptions = {}) {
     environment: 'local',
     apiUser: { company: () => COMPANY.id },
     navigator,
+    ...options,
   })
   return { grantflow, browser }
 }

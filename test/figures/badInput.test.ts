@@ -209,7 +209,7 @@ describe('bad input, counted', () => {
       if (!headers) return
       const doors = defaultDoors({ fetch: async () => new Response(text, { status: code, headers }) })
       const request = buildApiRequest(apiProvider, apiProvider.environments.e, apiEndpoint, { id: '1' })
-      const outcome = await sendApiRequest(request, { accessToken: SECRETS[0], tokenType: 'bearer', scopes: [] }, doors, apiEndpoint.parseResult)
+      const outcome = await sendApiRequest(request, { accessToken: SECRETS[0], tokenType: 'bearer', scopes: [] }, doors, apiEndpoint)
       expect(outcome.ok).toBe(false)
     })
   }, TEST_TIMEOUT_MS)

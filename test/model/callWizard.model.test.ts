@@ -75,6 +75,8 @@ async function createSut(interaction: Interaction, startWithCall: boolean) {
     user: 'none',
     store: failingStore,
     grantflow: {
+      // The model's faults stand for failures that outlast any retry (retries.test.ts covers those).
+      retry: false,
       interaction,
       clock,
       inspect: coverage.inspect,

@@ -97,6 +97,8 @@ function createSut(holder: Holder) {
     user: 'none',
     store,
     grantflow: {
+      // The model's faults stand for failures that outlast any retry (retries.test.ts covers those).
+      retry: false,
       inspect: coverage.inspect,
       actors: {
         tokenSession: (actors) => ({

@@ -59,10 +59,11 @@ describe('the application as API user (client credentials)', () => {
     expect(pisteKit.counters.authorizations).toBe(0)
   })
 
-  it('reports an unreachable token endpoint as ProviderUnreachableError', async () => {
-    const { grantflow, pisteKit } = vatWorld({ server })
-    pisteKit.fail({ endpoint: 'token', kind: 'network' })
+  it('reports a token endpoint that stays unreachable as ProviderUnreachableError, after the retries', async () => {
+    const { grantflow, pisteKit } = vatWorld({ server, grantflow: { sleep: async () => {} } })
+    pisteKit.fail({ endpoint: 'token', kind: 'network', times: Infinity })
     await expect(grantflow.apis.legifrance.getArticle({}, { id: 'x' })).rejects.toBeInstanceOf(ProviderUnreachableError)
+    expect(pisteKit.counters.tokenRequests).toBe(3)
   })
 
   it('refuses the client credentials grant to a public client (a browser cannot keep a secret)', async () => {
