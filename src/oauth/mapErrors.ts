@@ -18,6 +18,11 @@ export function summaryOf(error: unknown): Error {
   summary.name = original?.name ?? 'Error'
   const code = (error as { code?: unknown } | undefined)?.code
   if (typeof code === 'string') Object.assign(summary, { code })
+  // What a retry needs of the answer: how long the server asked to wait (no body, no token).
+  const source = error as { response?: unknown; cause?: unknown } | undefined
+  const response = source?.response ?? source?.cause
+  const retryAfter = response instanceof Response ? response.headers.get('retry-after') : null
+  if (retryAfter) Object.assign(summary, { retryAfter })
   return summary
 }
 

@@ -60,10 +60,9 @@ export const unprocessedFailure: TransientTest = (error) =>
 function retryAfterOf(error: unknown, now: number): number | undefined {
   if (error instanceof ApiError) return error.retryAfter
   if (!(error instanceof TokenEndpointError)) return undefined
-  // oauth4webapi keeps the response: as `response` on ResponseBodyError, as `cause` otherwise.
-  const source = error.cause as { response?: unknown; cause?: unknown } | undefined
-  const response = source?.response ?? source?.cause
-  return response instanceof Response ? parseRetryAfter(response.headers.get('retry-after'), now) : undefined
+  // Kept from the answer on the error's cause (see summaryOf), the answer itself is not kept.
+  const header = (error.cause as { retryAfter?: unknown } | undefined)?.retryAfter
+  return typeof header === 'string' ? parseRetryAfter(header, now) : undefined
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))

@@ -89,7 +89,7 @@ async function refreshWith([code, type, text]: readonly [number, string, string]
     as,
     client,
     fixes: withFixes ? Object.values(fixes) : [],
-    doors: defaultDoors({ fetch: async () => new Response([204, 304].includes(code) ? null : text, { status: code, headers: { 'content-type': type } }) }),
+    doors: defaultDoors({ sleep: async () => {}, fetch: async () => new Response([204, 304].includes(code) ? null : text, { status: code, headers: { 'content-type': type } }) }),
   }
   const tokens = await refreshTokens(context, { accessToken: 'old', tokenType: 'bearer', refreshToken: SECRETS[2], scopes: ['read'] })
   expect(typeof tokens.accessToken).toBe('string')

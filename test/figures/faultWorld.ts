@@ -135,6 +135,9 @@ export function faultWorld(options: { server: ReturnType<typeof useMsw>; skewMs?
       fetch: net.fetch,
       now: () => clock.now() + skew,
       timeoutMs: TIMEOUT_MS,
+      apiTimeoutMs: TIMEOUT_MS,
+      // A retry's wait passes on the world's clock, not in real time.
+      sleep: async (ms) => clock.advance(ms),
     })
   }
 
