@@ -7,7 +7,6 @@ import {
   defineClient,
   defineProvider,
   exchangeCode,
-  GrantflowError,
   InvalidCallbackError,
   resolveAuthorizationServer,
   safeReturnTo,
@@ -282,7 +281,8 @@ describe('attacks', () => {
       expect(new URL(victims.authorizationUrl!).searchParams.get('nonce')).not.toBe(attackersNonce)
       const callback = await world.authorize(victims.authorizationUrl!)
       const error = await world.failure(world.grantflow.completeAuthorization(callback, { binding: victims.binding }))
-      expect(error, nonceClaim).toBeInstanceOf(GrantflowError)
+      expect(error, nonceClaim).toBeInstanceOf(TokenEndpointError)
+      expect(error, nonceClaim).toMatchObject({ grant: 'authorization_code', error: 'invalid_response', description: expect.stringContaining('nonce') })
       const [session] = await world.grantflow.sessions.list(company('victim-ltd'))
       expect(session!.tokens!.idTokenClaims).toBeUndefined()
     }
@@ -371,7 +371,8 @@ describe('attacks', () => {
     world.provider.idTokenClaims = () => ({ sub: 'attacker-user' })
     world.clock.advance(TWO_HOURS)
     const error = await world.failure(world.grantflow.apis.records.listSignedIn({}))
-    expect(error).toBeInstanceOf(GrantflowError)
+    expect(error).toBeInstanceOf(TokenEndpointError)
+    expect(error).toMatchObject({ grant: 'refresh_token', error: 'invalid_id_token' })
     expect(world.kit.counters.tokenRequestsByGrant.refresh_token).toBe(1)
     const [session] = await world.grantflow.sessions.list(company('victim-ltd'))
     expect(session!.tokens?.idTokenClaims?.sub).not.toBe('attacker-user')
