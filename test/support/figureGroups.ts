@@ -49,6 +49,11 @@ export const GROUP_SUMMARIES: Record<string, GroupSummary> = {
     const parsers = entries.filter((e) => e.counts?.cases !== undefined)
     return `${number(sum(entries, 'cases'))} cases over ${parsers.length} parsers, ${number(uncaught)} uncaught${failedList(entries)}`
   },
+  attacks: (entries) => {
+    // An attack counts as rejected only where its test passed: every refusal and scan held.
+    const rejected = entries.filter((e) => e.passed && e.facts?.rejected === true).length
+    return `${rejected}/${entries.length} rejected, ${number(sum(entries, 'tokenChanges'))} token changes${failedList(entries)}`
+  },
 }
 
 /** The line a group prints. */
