@@ -40,7 +40,7 @@ export interface CallbackContext {
    */
   requireBinding: boolean
   /** Ends a consent (its waiting calls fail with `error`) and forgets its pending authorization. */
-  abandon(sessionKey: string, error: GrantflowError): void
+  abandon(sessionKey: string, error: GrantflowError): Promise<void>
 }
 
 interface FoundAuthorization {
@@ -87,7 +87,8 @@ export function createCallbacks(context: CallbackContext) {
     if (!entry || pending?.state !== state) throw new InvalidCallbackError(completed.has(state) ? 'code_already_used' : 'no_pending_authorization')
     if (isExpired(pending, context)) {
       const error = new InvalidCallbackError('expired')
-      context.abandon(entry.target.key, error)
+      // Forgotten in the store before the refusal is known, as the refusal says it is.
+      await context.abandon(entry.target.key, error)
       throw error
     }
     return { actor: entry.actor, target: entry.target, pending }

@@ -214,11 +214,12 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     })))
   let wizardCount = 0
 
-  const abandonConsent = (sessionKey: string, error: GrantflowError = new CancelledError('the consent window was closed')) => {
+  /** Ends a consent (its waiting calls fail with `error`); resolves once the store forgot it too. */
+  const abandonConsent = async (sessionKey: string, error: GrantflowError = new CancelledError('the consent window was closed')): Promise<void> => {
     const actor = sessions.byKey(sessionKey)?.actor
     const state = actor?.getSnapshot().context.pending?.state
     actor?.send({ type: 'CONSENT_ABANDONED', error })
-    if (state) void sessions.forgetPending(sessionKey, state)
+    if (state) await sessions.forgetPending(sessionKey, state)
   }
 
   /** Starts a wizard for a call (React binds to it; the promise API awaits it). */
