@@ -26,6 +26,8 @@ export interface TokenSessionContext {
   consentOwner: string | undefined
   /** Why the session last failed (refresh, exchange, revocation); cleared by a success. */
   error: GrantflowError | undefined
+  /** After a disconnect: whether the provider revoked the grant too, or only the local copy was forgotten. */
+  revokedAtProvider?: boolean
 }
 
 export interface TokenSessionInput {
@@ -83,7 +85,8 @@ export const tokenSessionMachine = setup({
     /** Validates the callback, forgets the pending authorization, exchanges the code once, saves the tokens. */
     exchangeCode: notProvided<TokenSet, { key: string; callback: URLSearchParams; pending: PendingAuthorization }>('exchangeCode'),
     /** Revokes at the provider (where it can) and forgets the tokens. */
-    revokeTokens: notProvided<void, { key: string; tokens: TokenSet | undefined }>('revokeTokens'),
+    /** Resolves true when the provider revoked the grant, false when it has no revocation endpoint. */
+    revokeTokens: notProvided<boolean, { key: string; tokens: TokenSet | undefined }>('revokeTokens'),
   },
   guards: {
     hasTokens: (_, session: Session | undefined) => session?.tokens !== undefined,
@@ -93,7 +96,8 @@ export const tokenSessionMachine = setup({
     rejectedTokenIsCurrent: ({ context }, accessToken: string) => context.tokens?.accessToken === accessToken,
     canRefresh: ({ context }) => context.tokens?.refreshToken !== undefined,
     isApplication: ({ context }) => context.holder === 'application',
-    isInvalidGrant: ({ event }) => errorOf(event)?.error === 'invalid_grant',
+    // invalid_id_token: the refresh said someone else signed in (OIDC Core §12.2); only consent tells who.
+    isInvalidGrant: ({ event }) => ['invalid_grant', 'invalid_id_token'].includes(errorOf(event)?.error ?? ''),
   },
   actions: {
     adoptStoredSession: assign((_, session: Session | undefined) => ({
@@ -110,6 +114,7 @@ export const tokenSessionMachine = setup({
     })),
     forgetPendingConsent: assign({ pending: undefined, authorizationUrl: undefined, consentOwner: undefined }),
     forgetTokens: assign({ tokens: undefined, error: undefined }),
+    rememberRevocation: assign((_, revokedAtProvider: boolean) => ({ revokedAtProvider })),
     rememberAbandonment: assign({ error: ({ event }) => (event.type === 'CONSENT_ABANDONED' ? event.error : undefined) }),
   },
 }).createMachine({
@@ -184,7 +189,8 @@ export const tokenSessionMachine = setup({
         input: ({ context }) => ({ key: context.key, tokens: context.tokens! }),
         onDone: { target: 'valid', actions: { type: 'rememberTokens', params: ({ event }) => event.output } },
         onError: [
-          // The grant is gone (expired after 18 months, revoked, rotated elsewhere): consent again.
+          // The grant is gone (expired after 18 months, revoked, rotated elsewhere), or is no longer
+          // the signed-in user's: consent again.
           { guard: 'isInvalidGrant', target: 'expired', actions: 'rememberError' },
           { target: 'unavailable', actions: 'rememberError' },
         ],
@@ -264,9 +270,12 @@ export const tokenSessionMachine = setup({
         id: 'revokeTokens',
         src: 'revokeTokens',
         input: ({ context }) => ({ key: context.key, tokens: context.tokens }),
-        onDone: { target: 'revoked', actions: ['forgetTokens', 'forgetPendingConsent'] },
+        onDone: {
+          target: 'revoked',
+          actions: ['forgetTokens', 'forgetPendingConsent', { type: 'rememberRevocation', params: ({ event }) => event.output === true }],
+        },
         // Forget locally even when the provider could not be told: the user asked to disconnect.
-        onError: { target: 'revoked', actions: ['forgetTokens', 'forgetPendingConsent', 'rememberError'] },
+        onError: { target: 'revoked', actions: ['forgetTokens', 'forgetPendingConsent', 'rememberError', { type: 'rememberRevocation', params: false }] },
       },
     },
     revoked: {

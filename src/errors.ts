@@ -15,6 +15,7 @@ export type GrantflowErrorCode =
   | 'api_error'
   | 'token_expired'
   | 'configuration_error'
+  | 'storage_unavailable'
   | 'cancelled'
   | 'unexpected'
 
@@ -205,6 +206,21 @@ export class TokenExpiredError extends GrantflowError {
 /** The app's declarations or setup cannot work (no client for a provider, a secret in a browser...). */
 export class ConfigurationError extends GrantflowError {
   readonly code = 'configuration_error' as const
+}
+
+/**
+ * The session store failed: full (`QuotaExceededError`), refused by the browser, or down. Nothing
+ * was lost that the store held; the call can be made again once the store answers.
+ */
+export class StorageError extends GrantflowError {
+  readonly code = 'storage_unavailable' as const
+  /** `full` when the storage is out of space, `unavailable` otherwise. */
+  readonly reason: 'full' | 'unavailable'
+  constructor(cause: unknown) {
+    const full = (cause as { name?: unknown } | null)?.name === 'QuotaExceededError'
+    super(full ? 'the session store is full' : 'the session store is unavailable', { cause })
+    this.reason = full ? 'full' : 'unavailable'
+  }
 }
 
 /** The user or the app cancelled the flow. */

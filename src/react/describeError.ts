@@ -21,6 +21,10 @@ const SENTENCES: Record<GrantflowErrorCode, Sentence> = {
   api_error: ({ api }, error) => apiSentence(api, error as GrantflowError & { status?: number; retryAfter?: number }),
   token_expired: ({ provider }) => `Your access to ${provider} has expired.`,
   configuration_error: ({ provider }) => `This app is not set up correctly to use ${provider}. Please contact support.`,
+  storage_unavailable: (_, error) =>
+    (error as { reason?: string }).reason === 'full'
+      ? 'This browser has no room left to keep the connection. Free some space, then try again.'
+      : 'This browser would not let the app keep the connection (private browsing can do this). Nothing you typed was lost.',
   cancelled: () => 'The connection was cancelled before it finished.',
   unexpected: () => 'Something unexpected went wrong.',
 }

@@ -10,6 +10,7 @@ import { defaultDoors, type HttpDoors } from '../oauth/doors.js'
 import type { RetryOptions } from '../oauth/retry.js'
 import { createMemoryStore } from '../session/memoryStore.js'
 import type { SessionStore } from '../session/store.js'
+import { guardedStore } from '../session/guardedStore.js'
 import { createInProcessLock, type SessionLock } from './lock.js'
 import type { ConsentNavigator } from './navigation.js'
 import { createTargetResolver, sessionTarget, type ApiUserResolvers, type ClientsConfig, type SessionTarget } from './targets.js'
@@ -138,7 +139,8 @@ export interface CompletedAuthorization {
  */
 export function createGrantflow<const Apis extends Record<string, Api>>(options: GrantflowOptions<Apis>) {
   const doors: HttpDoors = defaultDoors(options)
-  const store = options.store ?? createMemoryStore()
+  // Its failures become StorageError, so every failure the runtime ends with is typed.
+  const store = guardedStore(options.store ?? createMemoryStore())
   // Calls and stored sessions name an API by its id, whatever key the app gave it in `apis`.
   const apisById: Record<string, Api> = {}
   for (const api of Object.values(options.apis)) {
@@ -301,14 +303,20 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
       /** Every stored session of an API user. */
       list: (apiUser: ApiUser) => store.list(apiUser),
       get: (key: string) => store.get(key),
-      /** Revokes the session at the provider (where it can) and forgets its tokens. */
-      async disconnect(key: string): Promise<void> {
+      /**
+       * Revokes the session at the provider (where it can) and forgets its tokens, always. Says
+       * whether the provider revoked the grant: `revoked: false` with no error when it has no
+       * revocation endpoint (HMRC), with the error when it could not be told (the tokens may then
+       * stay valid there until they expire).
+       */
+      async disconnect(key: string): Promise<{ revoked: boolean; error?: GrantflowError }> {
         const target = await targetOfKey(key)
-        if (!target) return
+        if (!target) return { revoked: false }
         const actor = sessions.for(target)
         await settled(actor)
         actor.send({ type: 'REVOKE' })
-        await waitFor(actor, (s) => s.matches('revoked'), { timeout: Infinity })
+        const { context } = await waitFor(actor, (s) => s.matches('revoked'), { timeout: Infinity })
+        return { revoked: context.revokedAtProvider === true, ...(context.error && { error: context.error }) }
       },
       /** Renews a stale token now (for `refresh: 'raise'`, after TokenExpiredError), through the same single flight. */
       async refresh(key: string): Promise<void> {

@@ -195,9 +195,9 @@ export function createTokenSessions(deps: TokenSessionDeps) {
             return recordError(target, 'exchange', error)
           }
         }),
-        revokeTokens: fromPromise<void, { key: string; tokens: TokenSet | undefined }>(async ({ input }) => {
+        revokeTokens: fromPromise<boolean, { key: string; tokens: TokenSet | undefined }>(async ({ input }) => {
           try {
-            if (input.tokens) await (await loadSteps()).revokeTokens(await deps.oauthContext(target), input.tokens)
+            return input.tokens ? await (await loadSteps()).revokeTokens(await deps.oauthContext(target), input.tokens) : false
           } catch (error) {
             await recordError(target, 'revoke', error).catch(() => undefined)
             throw error

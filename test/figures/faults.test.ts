@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { GrantflowError, UnexpectedError } from '../../src/index.js'
+import { GrantflowError, StorageError, UnexpectedError } from '../../src/index.js'
 import { recordFigure, type FigureRecord } from '../support/figures.js'
 import { useMsw } from '../support/vatWorld.js'
 import { FAULT_LABELS, PAIRS, SENT_ERROR, STEP_REQUEST, type Fault, type Step } from './faultMatrix.js'
@@ -125,7 +125,12 @@ function expectTypedError(w: FaultWorld, fault: Fault, outcome: Outcome, step?: 
   if (outcome.ok) return
   expect(outcome.error).toBeInstanceOf(GrantflowError)
   // A fault the runtime is built to meet is named for what it is; only a failing store may be "unexpected".
-  if (fault !== 'storageFull' && fault !== 'storageUnavailable') expect(outcome.error).not.toBeInstanceOf(UnexpectedError)
+  expect(outcome.error).not.toBeInstanceOf(UnexpectedError)
+  // A store that fails is its own cause, with its own class.
+  if ((fault === 'storageFull' || fault === 'storageUnavailable') && outcome.error) {
+    expect(outcome.error).toBeInstanceOf(StorageError)
+    expect(outcome.error).toMatchObject({ reason: fault === 'storageFull' ? 'full' : 'unavailable' })
+  }
   // At the authorization endpoint the error page is the user's to see: the app hears only that they gave up.
   const sent = step === 'authorization' ? undefined : SENT_ERROR[fault]
   if (sent) expect(errorCodesIn(outcome.error)).toContain(sent)

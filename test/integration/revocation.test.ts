@@ -34,7 +34,7 @@ describe('disconnecting revokes at the provider', () => {
     const [session] = await grantflow.sessions.list(COMPANY)
     const tokens = session!.tokens!
 
-    await grantflow.sessions.disconnect(session!.key)
+    await expect(grantflow.sessions.disconnect(session!.key)).resolves.toEqual({ revoked: true })
 
     // What the user sees: the session has no tokens any more.
     expect((await grantflow.sessions.get(session!.key))?.tokens).toBeUndefined()
@@ -128,7 +128,9 @@ describe('revokeTokens, the protocol step alone', () => {
     const { grantflow, recorded } = localWorld(server(), { client: server().clients.application })
     await grantflow.apis.vat.rates({})
     const [session] = await grantflow.sessions.list(APPLICATION_USER)
-    await grantflow.sessions.disconnect(session!.key)
+    const result = await grantflow.sessions.disconnect(session!.key)
+    // The app is told the provider kept the token (it lives until it expires), and why.
+    expect(result).toMatchObject({ revoked: false, error: { code: 'token_endpoint_error', error: 'unsupported_token_type' } })
 
     const after = await grantflow.sessions.get(session!.key)
     expect(after?.tokens).toBeUndefined()

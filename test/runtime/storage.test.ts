@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest'
+import { createMemoryStore, StorageError, type SessionStore } from '../../src/index.js'
+import { useMsw, vatWorld, VRN } from '../support/vatWorld.js'
+
+const server = useMsw()
+const query = { vrn: VRN, from: '2025-01-01', to: '2025-12-31' }
+
+/** A store that fails as a browser's does: out of quota on writes, or refused altogether. */
+function failingStore(mode: { writes?: string; reads?: string }): SessionStore {
+  const store = createMemoryStore()
+  const fail = (name: string | undefined) => {
+    if (name) throw new DOMException('the storage said no', name)
+  }
+  return {
+    ...store,
+    get: async (key) => (fail(mode.reads), store.get(key)),
+    set: async (session) => (fail(mode.writes), store.set(session)),
+    list: async (user) => (fail(mode.reads), store.list(user)),
+  }
+}
+
+describe('a session store that fails', () => {
+  it('ends a consent whose tokens cannot be kept in StorageError (full), and the call works once it has room', async () => {
+    const mode: { writes?: string } = { writes: 'QuotaExceededError' }
+    const { grantflow } = vatWorld({ server, store: failingStore(mode) })
+    const error = await grantflow.apis.vat.obligations(query).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(StorageError)
+    expect(error).toMatchObject({ code: 'storage_unavailable', reason: 'full' })
+    delete mode.writes
+    await expect(grantflow.apis.vat.obligations(query)).resolves.toHaveProperty('obligations')
+  })
+
+  it('lists sessions with StorageError (unavailable) when the browser refuses the storage, not a DOMException', async () => {
+    const { grantflow } = vatWorld({ server, store: failingStore({ reads: 'SecurityError' }) })
+    const error = await grantflow.sessions.list({ kind: 'company', id: 'acme-ltd' }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(StorageError)
+    expect(error).toMatchObject({ reason: 'unavailable' })
+  })
+})
