@@ -2,6 +2,7 @@ import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
 import {
   ConfigurationError,
+  ConsentRequiredError,
   createPopupNavigator,
   defaultDoors,
   defineClient,
@@ -371,10 +372,12 @@ describe('attacks', () => {
     world.provider.idTokenClaims = () => ({ sub: 'attacker-user' })
     world.clock.advance(TWO_HOURS)
     const error = await world.failure(world.grantflow.apis.records.listSignedIn({}))
-    expect(error).toBeInstanceOf(TokenEndpointError)
-    expect(error).toMatchObject({ grant: 'refresh_token', error: 'invalid_id_token' })
+    // Refused, and only the user's consent can say who signed in now (as after invalid_grant).
+    expect(error).toBeInstanceOf(ConsentRequiredError)
+    expect(error).toMatchObject({ reason: 'refresh_failed' })
     expect(world.kit.counters.tokenRequestsByGrant.refresh_token).toBe(1)
     const [session] = await world.grantflow.sessions.list(company('victim-ltd'))
+    expect(session!.errors.at(-1)).toMatchObject({ step: 'refresh', code: 'token_endpoint_error', error: 'invalid_id_token' })
     expect(session!.tokens?.idTokenClaims?.sub).not.toBe('attacker-user')
   })
 
