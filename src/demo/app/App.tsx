@@ -6,7 +6,7 @@ import { CallbackPage } from './CallbackPage.js'
 import { ConnectionsPage } from './ConnectionsPage.js'
 import { CustomersPage } from './CustomersPage.js'
 import { ReturnsPage } from './ReturnsPage.js'
-import { useAppRuntime } from './runtime.js'
+import { isCallbackPath, useAppRuntime } from './runtime.js'
 import { TopBar } from './TopBar.js'
 
 /** Ledgerline: the VAT returns app, with grantflow's runtime given to every page below. */
@@ -15,7 +15,7 @@ export function App() {
   const runtime = useAppRuntime()
   const { environment } = runtime.settings
   const page =
-    pathname === '/callback' ? (
+    isCallbackPath(pathname) ? (
       <CallbackPage />
     ) : pathname === '/customers' ? (
       <CustomersPage environment={environment} />

@@ -9,6 +9,9 @@ import { VAT_ENVIRONMENTS, type VatEnvironment } from '../providers.js'
 import { accounting, COMPANY, vat } from './apis.js'
 import { demoPopupNavigator, demoRedirectNavigator } from './navigators.js'
 
+/** The app's callback routes: HMRC's and the embedded provider's, and Odoo's. */
+export const isCallbackPath = (pathname: string) => pathname === '/callback' || pathname === '/callback/odoo'
+
 export interface AppSettings {
   environment: VatEnvironment
   consent: 'redirect' | 'popup'
@@ -50,14 +53,16 @@ function load(): AppRuntime {
     clients: {
       // Public clients: a browser holds no secret, PKCE protects the code.
       hmrc: defineClient({ clientId: 'ledgerline-web', redirectUri: `${origin}/callback` }),
-      odoo: defineClient({ clientId: 'ledgerline', redirectUri: `${origin}/callback` }),
+      // Its own redirect URI: Odoo, as HMRC, does not say who answered (no `iss`), so a code
+      // arriving at a shared one could be taken to the wrong provider (mix-up, RFC 9700 §4.4.2).
+      odoo: defineClient({ clientId: 'ledgerline', redirectUri: `${origin}/callback/odoo` }),
     },
     environment: { vat: settings.environment, accounting: 'production' },
     apiUser: { company: () => COMPANY.id },
     store,
     navigator: settings.consent === 'popup' ? demoPopupNavigator() : demoRedirectNavigator(leaveApp),
     // Back to the page the user was on; a consent asked again from the callback page goes home.
-    returnTo: () => (location.pathname === '/callback' ? '/' : location.pathname),
+    returnTo: () => (isCallbackPath(location.pathname) ? '/' : location.pathname),
     inspect: (event) => getDemo().inspector.inspect(event),
   })
   return { id: ++loads, settings, grantflow }

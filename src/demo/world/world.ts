@@ -65,7 +65,7 @@ export function createWorld(origin: string): DemoWorld {
   const odooKit = createProviderKit({
     provider: odoo,
     environment: 'production',
-    clients: [{ clientId: CLIENTS.odoo.clientId, authMethod: 'none', redirectUris }],
+    clients: [{ clientId: CLIENTS.odoo.clientId, authMethod: 'none', redirectUris: [`${origin}/callback/odoo`] }],
     api: accountingRoutes(),
     accessTokenTtlSeconds: 3600,
     // Odoo REST: an absolute `access_token_validity` date instead of `expires_in`.
