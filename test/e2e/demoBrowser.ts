@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core'
 import { createServer } from 'vite'
 import type { EmbeddedFault, EmbeddedRecords } from '../../src/devServer/controlProtocol.js'
 
@@ -80,6 +80,20 @@ export async function openDemo(demo: DemoBrowser, path = '/'): Promise<DemoPage>
     },
     close: () => context.close(),
   }
+}
+
+/**
+ * A look at a state the page passes through (the code exchange, the replay, a refresh), for a
+ * screenshot: taken when the page shows it, and no failure when a busy machine has already moved
+ * past it. The tests assert outcomes and records, never that a passing state was caught.
+ */
+export async function glimpse(target: Locator, look: () => Promise<void>, timeoutMs = 5_000): Promise<boolean> {
+  const seen = await target.waitFor({ timeout: timeoutMs }).then(
+    () => true,
+    () => false,
+  )
+  if (seen) await look().catch(() => undefined)
+  return seen
 }
 
 export function watchErrors(page: Page, errors: string[]): void {

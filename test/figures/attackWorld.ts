@@ -12,10 +12,11 @@ import {
   type ApiUser,
   type GrantflowOptions,
 } from '../../src/index.js'
-import { createProviderKit, LEGIFRANCE_GET_ARTICLE_PATH, pisteRoutes, type ProviderKit } from '../../src/testing/index.js'
+import { createProviderKit, pisteRoutes, type ProviderKit } from '../../src/testing/index.js'
 import { fakeStorage } from '../support/fakeBrowser.js'
 import { findSecrets } from '../support/secretScan.js'
-import { testClock, type useMsw } from '../support/vatWorld.js'
+// Légifrance behind PISTE, called as the application (client credentials): a second resource.
+import { legifrance, testClock, type useMsw } from '../support/vatWorld.js'
 
 // The world the attacks are made in: an OpenID provider (the MSW provider kit behind discovery,
 // sending `iss` on callbacks), its records API, and a server-side app (interaction 'none') with
@@ -45,22 +46,6 @@ export const records = defineApi({
   },
 })
 
-/** Légifrance behind PISTE, called as the application (client credentials): a second resource. */
-export const legifrance = defineApi({
-  id: 'legifrance',
-  name: 'Légifrance',
-  provider: piste,
-  endpoints: {
-    getArticle: defineEndpoint({
-      method: 'POST',
-      path: LEGIFRANCE_GET_ARTICLE_PATH,
-      scopes: ['openid'],
-      apiUser: 'application',
-      body: shape<{ id: string }>(),
-      result: shape<{ article: { id: string; texte: string } }>(),
-    }),
-  },
-})
 
 export const PISTE_SECRET = 'piste-secret'
 
