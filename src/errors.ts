@@ -217,8 +217,12 @@ export class StorageError extends GrantflowError {
   /** `full` when the storage is out of space, `unavailable` otherwise. */
   readonly reason: 'full' | 'unavailable'
   constructor(cause: unknown) {
-    const full = (cause as { name?: unknown } | null)?.name === 'QuotaExceededError'
-    super(full ? 'the session store is full' : 'the session store is unavailable', { cause })
+    const name = (cause as { name?: unknown } | null)?.name
+    const full = name === 'QuotaExceededError'
+    // Only the failure's name as cause: a database's message can quote the row it was given, tokens and all.
+    const summary = new Error('the session store failed')
+    summary.name = typeof name === 'string' ? name : 'Error'
+    super(full ? 'the session store is full' : 'the session store is unavailable', { cause: summary })
     this.reason = full ? 'full' : 'unavailable'
   }
 }

@@ -111,6 +111,15 @@ export function createCallbacks(context: CallbackContext) {
     if (!known) {
       known = (async () => {
         const { actor, target, pending } = await lookup(state)
+        // Found earlier (a completion refused for its binding, say): still this session's
+        // authorization, and still in time? Else there is nothing to exchange it for.
+        const current = actor.getSnapshot().context.pending
+        // (The first exchange of this state: its code was never used.)
+        if (current?.state !== state) throw new InvalidCallbackError('no_pending_authorization')
+        if (isExpired(pending, context)) {
+          await context.abandon(target.key, new InvalidCallbackError('expired'))
+          throw new InvalidCallbackError('expired')
+        }
         actor.send({ type: 'CALLBACK_RECEIVED', callback: callbackParameters(callbackUrl instanceof URL ? callbackUrl : String(callbackUrl)) })
         const after = await waitFor(actor, (s) => !s.matches('exchangingCode'), { timeout: Infinity })
         if (!after.matches('valid')) throw after.context.error ?? new InvalidCallbackError('malformed')

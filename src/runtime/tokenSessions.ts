@@ -86,15 +86,23 @@ export function createTokenSessions(deps: TokenSessionDeps) {
   const actors = new Map<string, { actor: TokenSessionActor; target: SessionTarget }>()
   const maxLive = deps.maxLiveSessions ?? MAX_LIVE_SESSIONS
 
-  /** Lets go of the least recently used resting sessions beyond the bound, looking at a few at most. */
+  /**
+   * Lets go of the least recently used idle sessions beyond the bound, looking at a few at most.
+   * Idle: resting, or waiting for a consent past its lifetime (its user walked away: a callback
+   * for it is refused, and one found in the store is dropped). A busy one goes to the back of the
+   * line, so sessions that stay busy never keep the idle ones behind them live.
+   */
   const letGoIdle = () => {
     let looked = 0
-    for (const [key, { actor }] of actors) {
+    for (const [key, entry] of actors) {
       if (actors.size <= maxLive || looked++ >= 8) return
-      const snapshot = actor.getSnapshot()
-      // Not stopped: a call still holding it finishes as usual; the lock and the store keep two
-      // actors of one key from refreshing twice (see refreshTokens).
-      if (RESTING.some((state) => snapshot.matches(state))) actors.delete(key)
+      const snapshot = entry.actor.getSnapshot()
+      const pending = snapshot.context.pending
+      const abandoned = snapshot.matches('authorizing') && pending !== undefined && doors.now() - pending.createdAt > deps.pendingTtlMs
+      actors.delete(key)
+      // Not stopped when let go: a call still holding it finishes as usual; the lock and the
+      // store keep two actors of one key from refreshing twice (see refreshTokens).
+      if (!abandoned && !RESTING.some((state) => snapshot.matches(state))) actors.set(key, entry)
     }
   }
   const { store, doors } = deps

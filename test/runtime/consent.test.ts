@@ -171,6 +171,32 @@ describe('a callback is bound to whoever started its authorization (RFC 9700 §4
   })
 })
 
+describe('a callback refused once', () => {
+  it('is not exchanged later past its lifetime, even with the right binding', async () => {
+    const { grantflow, kit, clock } = vatWorld({ server, user: 'none' })
+    const error = (await grantflow.apis.vat.obligations({ vrn: VRN }).catch((e) => e)) as ConsentRequiredError
+    const callback = await kit.authorize(error.authorizationUrl!)
+    await expect(grantflow.completeAuthorization(callback, { binding: 'a stale cookie' })).rejects.toMatchObject({ reason: 'binding_mismatch' })
+    clock.advance(10 * 60_000 + 1)
+    await expect(grantflow.completeAuthorization(callback, { binding: error.binding })).rejects.toMatchObject({ reason: 'expired' })
+    expect(kit.counters.tokenRequestsByGrant.authorization_code).toBe(0)
+  })
+
+  it('is not taken for the authorization that replaced it, which stays usable', async () => {
+    const { grantflow, kit } = vatWorld({ server, user: 'none' })
+    const first = (await grantflow.apis.vat.obligations({ vrn: VRN }).catch((e) => e)) as ConsentRequiredError
+    const firstCallback = await kit.authorize(first.authorizationUrl!)
+    await expect(grantflow.completeAuthorization(firstCallback, { binding: 'a stale cookie' })).rejects.toMatchObject({ reason: 'binding_mismatch' })
+    // A wider consent replaces the first one while its callback is still around.
+    const second = (await grantflow.apis.vat.submitReturn({ vrn: VRN }, vatReturn()).catch((e) => e)) as ConsentRequiredError
+    expect(second.authorizationUrl).not.toBe(first.authorizationUrl)
+    await expect(grantflow.completeAuthorization(firstCallback, { binding: first.binding })).rejects.toMatchObject({ reason: 'no_pending_authorization' })
+    const completed = await grantflow.completeAuthorization(await kit.authorize(second.authorizationUrl!), { binding: second.binding })
+    expect(completed.call).toMatchObject({ endpoint: 'submitReturn' })
+    expect(kit.counters.tokenRequestsByGrant.authorization_code).toBe(1)
+  })
+})
+
 describe('pending authorizations expire', () => {
   it('refuses a callback after ten minutes, forgets the pending authorization, and the next call asks anew', async () => {
     const { grantflow, kit, clock } = vatWorld({ server, user: 'none' })

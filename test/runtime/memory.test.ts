@@ -1,7 +1,8 @@
 import { setFlagsFromString } from 'node:v8'
+import { waitFor } from 'xstate'
 import { runInNewContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
-import { createGrantflow, defineClient, emptySession, type Session, type SessionStore } from '../../src/index.js'
+import { createGrantflow, defineClient, emptySession, type ConsentRequiredError, type Session, type SessionStore } from '../../src/index.js'
 import { useMsw, vat, vatWorld, VRN } from '../support/vatWorld.js'
 
 const server = useMsw()
@@ -89,5 +90,55 @@ describe('sessions let go of', () => {
     }
     expect(world.kit.counters.tokenRequestsByGrant.refresh_token).toBe(2)
     expect(world.kit.counters.authorizations).toBe(2)
+  })
+})
+
+describe('consents their users walked away from', () => {
+  it('do not keep the sessions behind them live: past their lifetime they are let go too', async () => {
+    let company = 'walked-away-0'
+    const world = vatWorld({ server, user: 'none', grantflow: { maxLiveSessions: 10, apiUser: { company: () => company } } })
+    const query = { vrn: VRN, from: '2025-01-01', to: '2025-12-31' }
+    const abandoned: string[] = []
+    for (let i = 0; i < 8; i++) {
+      company = `walked-away-${i}`
+      const error = (await world.grantflow.apis.vat.obligations(query).catch((e: unknown) => e)) as ConsentRequiredError
+      abandoned.push(error.sessionKey)
+    }
+    world.clock.advance(10 * 60_000 + 1)
+    // Busy ones too: 100 companies whose consent has just been asked.
+    const recent: string[] = []
+    for (let i = 0; i < 100; i++) {
+      company = `asked-${i}`
+      const error = (await world.grantflow.apis.vat.obligations(query).catch((e: unknown) => e)) as ConsentRequiredError
+      recent.push(error.sessionKey)
+    }
+    const live = [...abandoned, ...recent].filter((key) => world.grantflow.tokenSession(key) !== undefined)
+    expect(abandoned.filter((key) => world.grantflow.tokenSession(key) !== undefined)).toEqual([])
+    // Consents under way stay live (a wizard may watch them), the walked-away ones do not.
+    expect(live.length).toBeLessThanOrEqual(100)
+  })
+})
+
+describe('consents under way', () => {
+  it('do not keep idle sessions behind them live', async () => {
+    let company = 'asked-0'
+    const world = vatWorld({ server, grantflow: { maxLiveSessions: 10, apiUser: { company: () => company } } })
+    const query = { vrn: VRN, from: '2025-01-01', to: '2025-12-31' }
+    // Eight consents asked (the oldest sessions), their users still at the provider.
+    for (let i = 0; i < 8; i++) {
+      company = `asked-${i}`
+      const wizard = await world.grantflow.startWizard({ api: 'vat', endpoint: 'obligations', params: query }, { interaction: 'none' })
+      await waitFor(wizard, (s) => s.matches('failed'))
+    }
+    // Then 200 companies connected and called.
+    const called: string[] = []
+    for (let i = 0; i < 200; i++) {
+      company = `connected-${i}`
+      await world.grantflow.apis.vat.obligations(query)
+      const [session] = await world.grantflow.sessions.list({ kind: 'company', id: company })
+      called.push(session!.key)
+    }
+    const live = called.filter((key) => world.grantflow.tokenSession(key) !== undefined)
+    expect(live.length).toBeLessThanOrEqual(10)
   })
 })

@@ -30,6 +30,33 @@ describe('a session store that fails', () => {
     await expect(grantflow.apis.vat.obligations(query)).resolves.toHaveProperty('obligations')
   })
 
+  it("keeps no token in StorageError's cause, though a database's message may quote the row", async () => {
+    const inner = createMemoryStore()
+    const quoting: SessionStore = {
+      ...inner,
+      async set(session) {
+        if (session.tokens) throw new Error(`duplicate key value violates unique constraint: ${JSON.stringify(session)}`)
+        return inner.set(session)
+      },
+    }
+    // The tokens the provider issues, as they cross the wire.
+    const issued: string[] = []
+    const recordingFetch: typeof fetch = async (input, init) => {
+      const response = await globalThis.fetch(input, init)
+      if (String(input).includes('/oauth/token')) {
+        const body = (await response.clone().json()) as { access_token?: string; refresh_token?: string }
+        issued.push(...[body.access_token, body.refresh_token].filter((t): t is string => !!t))
+      }
+      return response
+    }
+    const { grantflow } = vatWorld({ server, store: quoting, grantflow: { fetch: recordingFetch } })
+    const error = await grantflow.apis.vat.obligations(query).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(StorageError)
+    expect(issued.length).toBeGreaterThan(0)
+    const seen = JSON.stringify({ error, cause: String((error as Error).cause), message: (error as Error).message })
+    for (const token of issued) expect(seen).not.toContain(token)
+  })
+
   it('lists sessions with StorageError (unavailable) when the browser refuses the storage, not a DOMException', async () => {
     const { grantflow } = vatWorld({ server, store: failingStore({ reads: 'SecurityError' }) })
     const error = await grantflow.sessions.list({ kind: 'company', id: 'acme-ltd' }).catch((e: unknown) => e)
