@@ -14,7 +14,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**', 'bench/**', 'examples/**', '.ci/**'],
+    files: ['test/**', 'bench/**', 'examples/**', 'scripts/**', '.ci/**'],
     rules: { 'no-console': 'off' },
   },
   {

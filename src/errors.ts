@@ -34,6 +34,7 @@ export abstract class GrantflowError extends Error {
 
   constructor(message: string, details: ErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause })
+    // Each class below spells its own name; an app's own subclass gets its class name.
     this.name = new.target.name
     if (details.error !== undefined) this.error = details.error
     if (details.description !== undefined) this.description = details.description
@@ -60,6 +61,8 @@ export type ConsentReason = 'no_session' | 'refresh_failed' | 'token_rejected' |
  * authorization URL to send the user to.
  */
 export class ConsentRequiredError extends GrantflowError {
+  // Spelt out: a bundler that minifies class names (the app's too) would otherwise rename it.
+  override readonly name = 'ConsentRequiredError'
   readonly code = 'consent_required' as const
   readonly provider: { id: string; name: string }
   readonly api: { id: string; name: string }
@@ -100,6 +103,7 @@ export class ConsentRequiredError extends GrantflowError {
 
 /** The user (or the provider on their behalf) refused consent: `access_denied`. */
 export class ConsentDeniedError extends GrantflowError {
+  override readonly name = 'ConsentDeniedError'
   readonly code = 'consent_denied' as const
   constructor(details: ErrorDetails = {}) {
     super(`consent was denied${details.description ? `: ${details.description}` : ''}`, { error: 'access_denied', ...details })
@@ -108,6 +112,7 @@ export class ConsentDeniedError extends GrantflowError {
 
 /** The provider answered the authorization request with an error other than access_denied. */
 export class AuthorizationError extends GrantflowError {
+  override readonly name = 'AuthorizationError'
   readonly code = 'authorization_failed' as const
   constructor(details: ErrorDetails & { error: string }) {
     super(`the provider refused the authorization request: ${details.error}${details.description ? ` (${details.description})` : ''}`, details)
@@ -128,6 +133,7 @@ export type InvalidCallbackReason =
 
 /** A callback that cannot be trusted or used: wrong state or issuer, no code, nothing pending. */
 export class InvalidCallbackError extends GrantflowError {
+  override readonly name = 'InvalidCallbackError'
   readonly code = 'invalid_callback' as const
   readonly reason: InvalidCallbackReason
   constructor(reason: InvalidCallbackReason, details: ErrorDetails = {}) {
@@ -138,6 +144,7 @@ export class InvalidCallbackError extends GrantflowError {
 
 /** The token endpoint refused a grant (invalid_grant, invalid_client...) or answered something unusable. */
 export class TokenEndpointError extends GrantflowError {
+  override readonly name = 'TokenEndpointError'
   readonly code = 'token_endpoint_error' as const
   readonly status?: number
   readonly grant: 'authorization_code' | 'refresh_token' | 'client_credentials' | 'revocation' | 'discovery'
@@ -153,6 +160,7 @@ export class TokenEndpointError extends GrantflowError {
 
 /** The API needs scopes the token was not granted (403 insufficient_scope). */
 export class InsufficientScopeError extends GrantflowError {
+  override readonly name = 'InsufficientScopeError'
   readonly code = 'insufficient_scope' as const
   readonly scopesNeeded: string[]
   constructor(scopesNeeded: string[], details: ErrorDetails = {}) {
@@ -163,6 +171,7 @@ export class InsufficientScopeError extends GrantflowError {
 
 /** The provider could not be reached: network failure or timeout. Safe to retry. */
 export class ProviderUnreachableError extends GrantflowError {
+  override readonly name = 'ProviderUnreachableError'
   readonly code = 'provider_unreachable' as const
   readonly reason: 'network' | 'timeout'
   readonly url: string
@@ -177,6 +186,7 @@ export class ProviderUnreachableError extends GrantflowError {
 
 /** Any other HTTP failure of an API call, with its status and body. */
 export class ApiError extends GrantflowError {
+  override readonly name = 'ApiError'
   readonly code = 'api_error' as const
   readonly status: number
   readonly body: unknown
@@ -195,6 +205,7 @@ export class ApiError extends GrantflowError {
  * requests-oauthlib's TokenExpiredError): call `grantflow.refresh(sessionKey)`, then the call again.
  */
 export class TokenExpiredError extends GrantflowError {
+  override readonly name = 'TokenExpiredError'
   readonly code = 'token_expired' as const
   readonly sessionKey: string
   constructor(sessionKey: string) {
@@ -205,6 +216,7 @@ export class TokenExpiredError extends GrantflowError {
 
 /** The app's declarations or setup cannot work (no client for a provider, a secret in a browser...). */
 export class ConfigurationError extends GrantflowError {
+  override readonly name = 'ConfigurationError'
   readonly code = 'configuration_error' as const
 }
 
@@ -213,6 +225,7 @@ export class ConfigurationError extends GrantflowError {
  * was lost that the store held; the call can be made again once the store answers.
  */
 export class StorageError extends GrantflowError {
+  override readonly name = 'StorageError'
   readonly code = 'storage_unavailable' as const
   /** `full` when the storage is out of space, `unavailable` otherwise. */
   readonly reason: 'full' | 'unavailable'
@@ -229,6 +242,7 @@ export class StorageError extends GrantflowError {
 
 /** The user or the app cancelled the flow. */
 export class CancelledError extends GrantflowError {
+  override readonly name = 'CancelledError'
   readonly code = 'cancelled' as const
   constructor(message = 'the authorization was cancelled') {
     super(message)
@@ -240,6 +254,7 @@ export class CancelledError extends GrantflowError {
  * failed state always holds a GrantflowError, with the original as `cause`.
  */
 export class UnexpectedError extends GrantflowError {
+  override readonly name = 'UnexpectedError'
   readonly code = 'unexpected' as const
   constructor(cause: unknown) {
     super(`unexpected failure: ${cause instanceof Error ? cause.name : typeof cause}`, { cause })
