@@ -32,6 +32,14 @@ export interface PendingAuthorization {
   binding?: string
 }
 
+/** How long a pending authorization waits for its callback, by default: 10 minutes. */
+export const PENDING_AUTHORIZATION_TTL_MS = 10 * 60_000
+
+/** Whether a pending authorization waited past its lifetime: its callback is refused, and it is forgotten. */
+export function isPendingExpired(pending: PendingAuthorization, now: number, ttlMs: number): boolean {
+  return now - pending.createdAt > ttlMs
+}
+
 /** One failure of a connection, as kept on the session. Never holds a token. */
 export interface ConnectionError {
   at: number

@@ -1,6 +1,6 @@
 import { waitFor } from 'xstate'
 import { InvalidCallbackError, type GrantflowError } from '../errors.js'
-import type { ApiUser, PendingAuthorization } from '../model/session.js'
+import { isPendingExpired, type ApiUser, type PendingAuthorization } from '../model/session.js'
 import { callbackParameters } from '../oauth/callbackParameters.js'
 import type { SessionStore } from '../session/store.js'
 import type { CompletedAuthorization } from './createGrantflow.js'
@@ -12,9 +12,6 @@ import { settled, type TokenSessionActor, type TokenSessions } from './tokenSess
 // asked (live, or in the store after a redirect), checks the callback was brought by whoever
 // started the authorization, and hands it to the session, which validates it and exchanges the
 // code once. Loaded on the first callback, not with the page.
-
-/** How long a pending authorization waits for its callback, by default: 10 minutes. */
-export const PENDING_AUTHORIZATION_TTL_MS = 10 * 60_000
 
 /** Who a callback must come from: what the app knows of the browser or user bringing it. */
 export interface CallbackBinding {
@@ -49,9 +46,11 @@ interface FoundAuthorization {
   pending: PendingAuthorization
 }
 
+const parametersOf = (callbackUrl: string | URL) => callbackParameters(callbackUrl instanceof URL ? callbackUrl : String(callbackUrl))
+
 /** A callback's `state`, or the error that refuses it. */
 export function stateOf(callbackUrl: string | URL): string {
-  const state = callbackParameters(callbackUrl instanceof URL ? callbackUrl : String(callbackUrl)).get('state')
+  const state = parametersOf(callbackUrl).get('state')
   if (!state) throw new InvalidCallbackError('state_mismatch')
   return state
 }
@@ -67,12 +66,21 @@ export function createCallbacks(context: CallbackContext) {
   /** States a wizard delivered: their call is the wizard's to make, never handed out again. */
   const delivered = new Set<string>()
 
+  const isExpired = (pending: PendingAuthorization) => isPendingExpired(pending, context.now(), context.pendingTtlMs)
+
+  /** Refuses an authorization past its lifetime, forgotten in the store before the refusal is known. */
+  const refuseExpired = async (target: SessionTarget): Promise<never> => {
+    const error = new InvalidCallbackError('expired')
+    await context.abandon(target.key, error)
+    throw error
+  }
+
   const find = async (state: string): Promise<FoundAuthorization> => {
     let entry = sessions.entries().find((e) => e.actor.getSnapshot().context.pending?.state === state)
     if (!entry) {
       const stored = await store.findByState(state)
       const api = stored && config.apis[stored.api]
-      if (stored?.pending && isExpired(stored.pending, context)) {
+      if (stored?.pending && isExpired(stored.pending)) {
         // Left behind by a runtime that stopped: forgotten, so it is not found again.
         await store.set({ ...stored, pending: undefined }).catch(() => undefined)
         throw new InvalidCallbackError('expired')
@@ -85,12 +93,7 @@ export function createCallbacks(context: CallbackContext) {
     }
     const pending = entry?.actor.getSnapshot().context.pending
     if (!entry || pending?.state !== state) throw new InvalidCallbackError(completed.has(state) ? 'code_already_used' : 'no_pending_authorization')
-    if (isExpired(pending, context)) {
-      const error = new InvalidCallbackError('expired')
-      // Forgotten in the store before the refusal is known, as the refusal says it is.
-      await context.abandon(entry.target.key, error)
-      throw error
-    }
+    if (isExpired(pending)) await refuseExpired(entry.target)
     return { actor: entry.actor, target: entry.target, pending }
   }
 
@@ -116,11 +119,8 @@ export function createCallbacks(context: CallbackContext) {
         const current = actor.getSnapshot().context.pending
         // (The first exchange of this state: its code was never used.)
         if (current?.state !== state) throw new InvalidCallbackError('no_pending_authorization')
-        if (isExpired(pending, context)) {
-          await context.abandon(target.key, new InvalidCallbackError('expired'))
-          throw new InvalidCallbackError('expired')
-        }
-        actor.send({ type: 'CALLBACK_RECEIVED', callback: callbackParameters(callbackUrl instanceof URL ? callbackUrl : String(callbackUrl)) })
+        if (isExpired(pending)) await refuseExpired(target)
+        actor.send({ type: 'CALLBACK_RECEIVED', callback: parametersOf(callbackUrl) })
         const after = await waitFor(actor, (s) => !s.matches('exchangingCode'), { timeout: Infinity })
         if (!after.matches('valid')) throw after.context.error ?? new InvalidCallbackError('malformed')
         return {
@@ -161,10 +161,6 @@ export function createCallbacks(context: CallbackContext) {
       return exchange(state, callbackUrl)
     },
   }
-}
-
-export function isExpired(pending: PendingAuthorization, context: Pick<CallbackContext, 'now' | 'pendingTtlMs'>): boolean {
-  return context.now() - pending.createdAt > context.pendingTtlMs
 }
 
 /** Refuses a callback brought by someone other than who started its authorization. */

@@ -2,7 +2,7 @@ import { createActor, waitFor, type ActorOptions, type ActorRefFrom, type AnyAct
 import type { Interaction } from '../../machines/callWizard.js'
 import { CancelledError, ConfigurationError, ConsentRequiredError, type GrantflowError } from '../errors.js'
 import type { Api, Endpoint } from '../model/api.js'
-import type { ApiUser, PendingCall, Session } from '../model/session.js'
+import { PENDING_AUTHORIZATION_TTL_MS, type ApiUser, type PendingCall, type Session } from '../model/session.js'
 import type { DiscoveryCache } from '../oauth/authorizationServer.js'
 import { loadSteps } from '../oauth/loadSteps.js'
 import type { OAuthContext } from '../oauth/context.js'
@@ -159,7 +159,7 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     fixes: target.provider.fixes,
   })
 
-  const pendingTtlMs = options.pendingAuthorizationTtlMs ?? 10 * 60_000
+  const pendingTtlMs = options.pendingAuthorizationTtlMs ?? PENDING_AUTHORIZATION_TTL_MS
   // Wizards and token sessions show the app's inspector redacted events only: it may be another origin's.
   const inspect = options.inspect && redactedInspector(options.inspect)
   const sessions = createTokenSessions({

@@ -1,7 +1,7 @@
 import { createActor, fromPromise, type ActorOptions, type ActorRefFrom, type AnyActorLogic, type SnapshotFrom } from 'xstate'
 import { tokenSessionMachine, type ConsentRequest } from '../../machines/tokenSession.js'
 import type { GrantflowError } from '../errors.js'
-import { emptySession, withError, type ConnectionError, type PendingAuthorization, type Session } from '../model/session.js'
+import { emptySession, isPendingExpired, withError, type ConnectionError, type PendingAuthorization, type Session } from '../model/session.js'
 import { isTokenFresh, type TokenSet } from '../model/tokens.js'
 import type { OAuthContext } from '../oauth/context.js'
 import type { HttpDoors } from '../oauth/doors.js'
@@ -98,7 +98,7 @@ export function createTokenSessions(deps: TokenSessionDeps) {
       if (actors.size <= maxLive || looked++ >= 8) return
       const snapshot = entry.actor.getSnapshot()
       const pending = snapshot.context.pending
-      const abandoned = snapshot.matches('authorizing') && pending !== undefined && doors.now() - pending.createdAt > deps.pendingTtlMs
+      const abandoned = snapshot.matches('authorizing') && pending !== undefined && isPendingExpired(pending, doors.now(), deps.pendingTtlMs)
       actors.delete(key)
       // Not stopped when let go: a call still holding it finishes as usual; the lock and the
       // store keep two actors of one key from refreshing twice (see refreshTokens).
@@ -144,7 +144,7 @@ export function createTokenSessions(deps: TokenSessionDeps) {
   const actorsFor = (target: SessionTarget) => ({
         loadSession: fromPromise<Session | undefined, { key: string }>(async () => {
           const session = await store.get(target.key)
-          if (!session?.pending || doors.now() - session.pending.createdAt <= deps.pendingTtlMs) return session
+          if (!session?.pending || !isPendingExpired(session.pending, doors.now(), deps.pendingTtlMs)) return session
           // An authorization its user walked away from (before a restart, a reload): forgotten.
           const { pending: _expired, ...rest } = session
           await store.set(rest).catch(() => undefined)

@@ -1,7 +1,7 @@
 import { fromCallback, fromPromise, waitFor, type ActorRefFrom, type EventObject } from 'xstate'
 import { callWizardMachine, type AttemptOutcome, type ConsentNeed, type ConsentOpening, type Interaction } from '../../machines/callWizard.js'
 import { TokenEndpointError, type GrantflowError } from '../errors.js'
-import type { PendingCall } from '../model/session.js'
+import { isPendingExpired, type PendingCall } from '../model/session.js'
 import type { ConsentNavigator } from './navigation.js'
 import { hasScopes, isTokenFresh } from '../model/tokens.js'
 import { attemptCall, consentNeeded, reasonOf, type WizardDeps } from './attempt.js'
@@ -47,7 +47,7 @@ export async function beginConsent(
       hasScopes(pending?.scopes ?? [], input.consent.scopes) &&
       // An authorization past its lifetime would be refused at its callback: ask anew.
       pending &&
-      deps.doors.now() - pending.createdAt <= deps.pendingTtlMs) ||
+      !isPendingExpired(pending, deps.doors.now(), deps.pendingTtlMs)) ||
     current.matches('preparingConsent')
   if (!joinable) {
     session.send({

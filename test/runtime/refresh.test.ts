@@ -1,7 +1,7 @@
 import { waitFor } from 'xstate'
 import { describe, expect, it } from 'vitest'
 import { ConsentRequiredError, createInProcessLock, createMemoryStore, ProviderUnreachableError, TokenExpiredError, type Session } from '../../src/index.js'
-import { useMsw, vatWorld, VRN } from '../support/vatWorld.js'
+import { countsSince, useMsw, vatWorld, VRN } from '../support/vatWorld.js'
 
 const server = useMsw()
 const FOUR_HOURS = 4 * 3600_000
@@ -10,15 +10,8 @@ const query = { vrn: VRN, from: '2025-01-01', to: '2025-12-31' }
 async function connected(options: Parameters<typeof vatWorld>[0] = { server }) {
   const world = vatWorld(options)
   await world.grantflow.apis.vat.obligations(query)
-  // Count only what happens after connecting (kit.reset() would also forget the grant).
-  const base = structuredClone(world.kit.counters)
-  const since = () => ({
-    tokenRequests: world.kit.counters.tokenRequests - base.tokenRequests,
-    refreshes: world.kit.counters.tokenRequestsByGrant.refresh_token - base.tokenRequestsByGrant.refresh_token,
-    authorizations: world.kit.counters.authorizations - base.authorizations,
-    apiCalls: world.kit.counters.apiCalls - base.apiCalls,
-  })
-  return { ...world, since }
+  // Count only what happens after connecting.
+  return { ...world, since: countsSince(world.kit) }
 }
 
 describe('token refresh', () => {

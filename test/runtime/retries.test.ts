@@ -14,7 +14,7 @@ import {
 } from '../../src/index.js'
 import { RETRY_AFTER_SECONDS } from '../../src/testing/faults.js'
 import { createProviderKit } from '../../src/testing/index.js'
-import { REDIRECT_URI, testClock, useMsw, vatReturn, vatWorld, VRN } from '../support/vatWorld.js'
+import { countsSince, REDIRECT_URI, testClock, useMsw, vatReturn, vatWorld, VRN } from '../support/vatWorld.js'
 
 const server = useMsw()
 const FOUR_HOURS = 4 * 3600_000
@@ -26,13 +26,7 @@ async function connected(grantflow: VatOptions = {}) {
   const waits: number[] = []
   const world = vatWorld({ server, grantflow: { sleep: async (ms) => void waits.push(ms), ...grantflow } })
   await world.grantflow.apis.vat.obligations(query)
-  const base = structuredClone(world.kit.counters)
-  const since = () => ({
-    apiCalls: world.kit.counters.apiCalls - base.apiCalls,
-    refreshes: world.kit.counters.tokenRequestsByGrant.refresh_token - base.tokenRequestsByGrant.refresh_token,
-    authorizations: world.kit.counters.authorizations - base.authorizations,
-  })
-  return { ...world, waits, since }
+  return { ...world, waits, since: countsSince(world.kit) }
 }
 
 describe('retrying API calls', () => {

@@ -12,7 +12,16 @@ import {
   type GrantflowOptions,
   type SessionStore,
 } from '../../src/index.js'
-import { createProviderKit, hmrcVatRoutes, LEGIFRANCE_GET_ARTICLE_PATH, pisteRoutes, type ProviderKitOptions, type VatObligation, type VatReturn } from '../../src/testing/index.js'
+import {
+  createProviderKit,
+  hmrcVatRoutes,
+  LEGIFRANCE_GET_ARTICLE_PATH,
+  pisteRoutes,
+  type ProviderKit,
+  type ProviderKitOptions,
+  type VatObligation,
+  type VatReturn,
+} from '../../src/testing/index.js'
 
 export const REDIRECT_URI = 'https://app.example/callback'
 export const VRN = '123456789'
@@ -101,6 +110,17 @@ export function testClock(start = Date.UTC(2026, 10, 23, 9, 0, 0)) {
       now += ms
     },
   }
+}
+
+/** The kit's counts of what happens from now on (kit.reset() would also forget the grant). */
+export function countsSince(kit: ProviderKit) {
+  const base = structuredClone(kit.counters)
+  return () => ({
+    tokenRequests: kit.counters.tokenRequests - base.tokenRequests,
+    refreshes: kit.counters.tokenRequestsByGrant.refresh_token - base.tokenRequestsByGrant.refresh_token,
+    authorizations: kit.counters.authorizations - base.authorizations,
+    apiCalls: kit.counters.apiCalls - base.apiCalls,
+  })
 }
 
 export interface WorldOptions {
