@@ -3,6 +3,6 @@
 export { callWizardMachine } from './callWizard.js'
 export type { CallWizardContext, CallWizardEvent, CallWizardInput, AttemptOutcome, ConsentNeed, ConsentOpening, Interaction, CallWizardMachine } from './callWizard.js'
 export { tokenSessionMachine } from './tokenSession.js'
-export type { TokenSessionContext, TokenSessionEvent, TokenSessionInput, ConsentRequest, TokenSessionMachine } from './tokenSession.js'
+export type { TokenSessionContext, TokenSessionEvent, TokenSessionEmitted, TokenSessionInput, TokenRenewal, ConsentRequest, TokenSessionMachine } from './tokenSession.js'
 export { listTransitions, toMermaid, transitionKey } from './diagram.js'
 export type { TransitionInfo } from './diagram.js'

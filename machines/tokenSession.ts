@@ -1,4 +1,4 @@
-import { assign, fromPromise, setup, type PromiseActorLogic } from 'xstate'
+import { assign, emit, fromPromise, setup, type PromiseActorLogic } from 'xstate'
 import { asGrantflowError, ConfigurationError, type GrantflowError } from '../src/errors.js'
 import type { PendingAuthorization, PendingCall, Session } from '../src/model/session.js'
 import { isTokenFresh, type TokenSet } from '../src/model/tokens.js'
@@ -10,14 +10,26 @@ import { isTokenFresh, type TokenSet } from '../src/model/tokens.js'
  *
  * Expiry is judged when a token is read (ACCESS_NEEDED carries the reader's clock), never by a
  * timer, so a laptop waking from sleep gets no stale token.
+ *
+ * Tags say what a state means to those outside, so they need no list of state names:
+ * - `settled`: the session has an answer for its waiters (tokens, or why there are none);
+ * - `resting`: it waits for nothing and nobody waits on it, so the runtime may let it go;
+ * - `renewable`: it holds tokens that ACCESS_NEEDED renews (rather than asking for consent).
+ *
+ * Emitted events (`actor.on(...)`) tell a wizard how a consent went: `exchangeStarted` (a
+ * callback is being exchanged, wherever it was delivered), `authorized` (the session holds
+ * tokens), `consentFailed` (with the error).
  */
 
-export type ApiUserKindOfSession = 'person' | 'application'
+/**
+ * How a stale or refused token is renewed: `refresh` with the refresh token (else consent),
+ * `reacquire` by asking again with the grant that got it (client credentials), `none`: consent.
+ */
+export type TokenRenewal = 'refresh' | 'reacquire' | 'none'
 
 export interface TokenSessionContext {
   key: string
-  /** People consent and refresh; the application asks for a new client credentials token. */
-  holder: ApiUserKindOfSession
+  renewal: TokenRenewal
   tokens: TokenSet | undefined
   pending: PendingAuthorization | undefined
   /** The authorization URL of the pending consent, while this page prepared it. */
@@ -28,11 +40,15 @@ export interface TokenSessionContext {
   error: GrantflowError | undefined
   /** After a disconnect: whether the provider revoked the grant too, or only the local copy was forgotten. */
   revokedAtProvider?: boolean
+  /** The consent being prepared, while it is (it holds the pending call). */
+  consentRequest?: ConsentRequest | undefined
+  /** The callback being exchanged, while it is (its code and state are redacted from inspection). */
+  callback?: URLSearchParams | undefined
 }
 
 export interface TokenSessionInput {
   key: string
-  holder: ApiUserKindOfSession
+  renewal: TokenRenewal
 }
 
 export interface ConsentRequest {
@@ -55,6 +71,12 @@ export type TokenSessionEvent =
   | { type: 'TOKENS_RECEIVED'; tokens: TokenSet }
   | { type: 'REVOKE' }
 
+/** What a token session tells those listening with `actor.on(type, ...)`. */
+export type TokenSessionEmitted =
+  | { type: 'exchangeStarted' }
+  | { type: 'authorized' }
+  | { type: 'consentFailed'; error: GrantflowError | undefined }
+
 /** The default for each I/O actor: a clear error until the runtime provides the real one. */
 function notProvided<Output, Input>(name: string): PromiseActorLogic<Output, Input> {
   return fromPromise<Output, Input>(async () => {
@@ -67,18 +89,20 @@ function errorOf(event: { type: string }): GrantflowError | undefined {
   return 'error' in event ? asGrantflowError(event.error) : undefined
 }
 
-export const tokenSessionMachine = setup({
+const tokenSessionSetup = setup({
   types: {
     context: {} as TokenSessionContext,
     input: {} as TokenSessionInput,
     events: {} as TokenSessionEvent,
+    emitted: {} as TokenSessionEmitted,
+    tags: {} as 'settled' | 'resting' | 'renewable',
   },
   actors: {
     /** Reads the session from the store. */
     loadSession: notProvided<Session | undefined, { key: string }>('loadSession'),
     /** Refreshes under the session lock and saves the result; resolves with the tokens to use. */
     refreshTokens: notProvided<TokenSet, { key: string; tokens: TokenSet }>('refreshTokens'),
-    /** Requests a client credentials token for the application and saves it. */
+    /** Asks again with the grant that got the token (client credentials) and saves it: `renewal: 'reacquire'`. */
     requestToken: notProvided<TokenSet, { key: string; tokens: TokenSet | undefined }>('requestToken'),
     /** Builds the authorization request and saves the pending authorization. */
     prepareConsent: notProvided<{ url: string; pending: PendingAuthorization }, { key: string; request: ConsentRequest; granted: string[] }>('prepareConsent'),
@@ -94,8 +118,8 @@ export const tokenSessionMachine = setup({
     tokenIsStale: ({ context }, now: number) => !context.tokens || !isTokenFresh(context.tokens, now),
     tokenIsFresh: ({ context }, now: number) => context.tokens !== undefined && isTokenFresh(context.tokens, now),
     rejectedTokenIsCurrent: ({ context }, accessToken: string) => context.tokens?.accessToken === accessToken,
-    canRefresh: ({ context }) => context.tokens?.refreshToken !== undefined,
-    isApplication: ({ context }) => context.holder === 'application',
+    canRefresh: ({ context }) => context.renewal === 'refresh' && context.tokens?.refreshToken !== undefined,
+    renewsByReacquiring: ({ context }) => context.renewal === 'reacquire',
     // invalid_id_token: the refresh said someone else signed in (OIDC Core §12.2); only consent tells who.
     isInvalidGrant: ({ event }) => ['invalid_grant', 'invalid_id_token'].includes(errorOf(event)?.error ?? ''),
   },
@@ -106,7 +130,14 @@ export const tokenSessionMachine = setup({
     })),
     rememberTokens: assign((_, tokens: TokenSet) => ({ tokens, error: undefined, pending: undefined, authorizationUrl: undefined, consentOwner: undefined })),
     rememberError: assign({ error: ({ event }) => errorOf(event) }),
-    rememberConsentOwner: assign((_, requester: string) => ({ consentOwner: requester })),
+    rememberConsentRequest: assign((_, request: ConsentRequest) => ({ consentRequest: request, consentOwner: request.requester })),
+    forgetConsentRequest: assign({ consentRequest: undefined }),
+    rememberCallback: assign((_, callback: URLSearchParams) => ({ callback })),
+    // The code is spent either way: it is not kept a step longer than its exchange.
+    forgetCallback: assign({ callback: undefined }),
+    announceExchange: emit({ type: 'exchangeStarted' }),
+    announceAuthorized: emit({ type: 'authorized' }),
+    announceConsentFailure: emit(({ context }) => ({ type: 'consentFailed', error: context.error }) as const),
     rememberPendingConsent: assign((_, prepared: { url: string; pending: PendingAuthorization }) => ({
       pending: prepared.pending,
       authorizationUrl: prepared.url,
@@ -117,11 +148,28 @@ export const tokenSessionMachine = setup({
     rememberRevocation: assign((_, revokedAtProvider: boolean) => ({ revokedAtProvider })),
     rememberAbandonment: assign({ error: ({ event }) => (event.type === 'CONSENT_ABANDONED' ? event.error : undefined) }),
   },
-}).createMachine({
+})
+
+type ConsentRequested = Extract<TokenSessionEvent, { type: 'CONSENT_REQUESTED' }>
+
+/**
+ * Every settled state answers a consent request the same way (a step-up, a reload that lost the
+ * URL, a consent after a failure): written once here. Busy states ignore it, as a wizard asking
+ * then joins the consent being prepared or waits for the step under way.
+ */
+const requestConsent = {
+  target: 'preparingConsent',
+  actions: { type: 'rememberConsentRequest', params: ({ event }: { event: ConsentRequested }) => event.request },
+} as const
+
+/** With no tokens (none yet, or revoked), the application asks for one when it is needed. */
+const reacquireWhenNeeded = { guard: 'renewsByReacquiring', target: 'requestingToken' } as const
+
+export const tokenSessionMachine = tokenSessionSetup.createMachine({
   id: 'tokenSession',
   context: ({ input }) => ({
     key: input.key,
-    holder: input.holder,
+    renewal: input.renewal,
     tokens: undefined,
     pending: undefined,
     authorizationUrl: undefined,
@@ -156,28 +204,31 @@ export const tokenSessionMachine = setup({
         onError: { target: 'empty', actions: 'rememberError' },
       },
     },
-    /** No tokens: a person must consent; the application asks for a token. */
+    /** No tokens: consent, or (`reacquire`) ask for one. */
     empty: {
+      tags: ['settled', 'resting'],
       on: {
-        ACCESS_NEEDED: { guard: 'isApplication', target: 'requestingToken' },
-        CONSENT_REQUESTED: { target: 'preparingConsent', actions: { type: 'rememberConsentOwner', params: ({ event }) => event.request.requester } },
+        ACCESS_NEEDED: reacquireWhenNeeded,
+        CONSENT_REQUESTED: requestConsent,
       },
     },
     /** Tokens are held; whether the access token is still fresh is judged at each read. */
     valid: {
+      tags: ['settled', 'resting', 'renewable'],
+      entry: 'announceAuthorized',
       on: {
         ACCESS_NEEDED: [
           { guard: { type: 'tokenIsStale', params: ({ event }) => event.now }, target: 'renewing' },
         ],
         TOKEN_REJECTED: [{ guard: { type: 'rejectedTokenIsCurrent', params: ({ event }) => event.accessToken }, target: 'renewing' }],
         // Step-up: the token lacks a scope a call needs.
-        CONSENT_REQUESTED: { target: 'preparingConsent', actions: { type: 'rememberConsentOwner', params: ({ event }) => event.request.requester } },
+        CONSENT_REQUESTED: requestConsent,
       },
     },
-    /** Picks how a stale or rejected token is replaced. */
+    /** Picks how a stale or rejected token is replaced, as the session's `renewal` says. */
     renewing: {
       always: [
-        { guard: 'isApplication', target: 'requestingToken' },
+        { guard: 'renewsByReacquiring', target: 'requestingToken' },
         { guard: 'canRefresh', target: 'refreshing' },
         { target: 'expired' },
       ],
@@ -207,48 +258,48 @@ export const tokenSessionMachine = setup({
     },
     /** Renewal failed for a reason that may pass (network, 5xx); the next read tries again. */
     unavailable: {
+      tags: ['settled', 'resting', 'renewable'],
       on: {
         ACCESS_NEEDED: { target: 'renewing' },
-        CONSENT_REQUESTED: { target: 'preparingConsent', actions: { type: 'rememberConsentOwner', params: ({ event }) => event.request.requester } },
+        CONSENT_REQUESTED: requestConsent,
       },
     },
     /** The tokens can no longer be used or renewed: only the user's consent helps. */
     expired: {
+      tags: ['settled', 'resting'],
       on: {
-        CONSENT_REQUESTED: { target: 'preparingConsent', actions: { type: 'rememberConsentOwner', params: ({ event }) => event.request.requester } },
+        CONSENT_REQUESTED: requestConsent,
       },
     },
     preparingConsent: {
+      // However it is left (prepared, failed, tokens from elsewhere, a revocation).
+      exit: 'forgetConsentRequest',
       invoke: {
         id: 'prepareConsent',
         src: 'prepareConsent',
-        input: ({ context, event }) => ({
-          key: context.key,
-          request: (event as Extract<TokenSessionEvent, { type: 'CONSENT_REQUESTED' }>).request,
-          granted: context.tokens?.scopes ?? [],
-        }),
+        input: ({ context }) => ({ key: context.key, request: context.consentRequest!, granted: context.tokens?.scopes ?? [] }),
         onDone: { target: 'authorizing', actions: { type: 'rememberPendingConsent', params: ({ event }) => event.output } },
         onError: { target: 'consentFailed', actions: ['rememberError', 'forgetPendingConsent'] },
       },
     },
     /** The user is at the provider; callers wanting a token wait here for the callback. */
     authorizing: {
+      // Settled, not resting: a wizard watches it (see letGoIdle in the runtime).
+      tags: ['settled'],
       on: {
-        CALLBACK_RECEIVED: { target: 'exchangingCode' },
+        CALLBACK_RECEIVED: { target: 'exchangingCode', actions: { type: 'rememberCallback', params: ({ event }) => event.callback } },
         CONSENT_ABANDONED: { target: 'consentFailed', actions: ['forgetPendingConsent', 'rememberAbandonment'] },
         // A new request (wider scopes, or after a reload lost the URL) replaces the pending one.
-        CONSENT_REQUESTED: { target: 'preparingConsent', actions: { type: 'rememberConsentOwner', params: ({ event }) => event.request.requester } },
+        CONSENT_REQUESTED: requestConsent,
       },
     },
     exchangingCode: {
+      entry: 'announceExchange',
+      exit: 'forgetCallback',
       invoke: {
         id: 'exchangeCode',
         src: 'exchangeCode',
-        input: ({ context, event }) => ({
-          key: context.key,
-          callback: (event as Extract<TokenSessionEvent, { type: 'CALLBACK_RECEIVED' }>).callback,
-          pending: context.pending!,
-        }),
+        input: ({ context }) => ({ key: context.key, callback: context.callback!, pending: context.pending! }),
         onDone: { target: 'valid', actions: { type: 'rememberTokens', params: ({ event }) => event.output } },
         // The pending authorization is spent either way: a code is used once.
         onError: { target: 'consentFailed', actions: ['rememberError', 'forgetPendingConsent'] },
@@ -256,8 +307,10 @@ export const tokenSessionMachine = setup({
     },
     /** The last consent did not give tokens (denied, abandoned, refused callback); a new one may. */
     consentFailed: {
+      tags: ['settled', 'resting'],
+      entry: 'announceConsentFailure',
       on: {
-        CONSENT_REQUESTED: { target: 'preparingConsent', actions: { type: 'rememberConsentOwner', params: ({ event }) => event.request.requester } },
+        CONSENT_REQUESTED: requestConsent,
         // A refused step-up leaves the narrower tokens usable.
         ACCESS_NEEDED: [
           { guard: { type: 'tokenIsFresh', params: ({ event }) => event.now }, target: 'valid' },
@@ -279,9 +332,10 @@ export const tokenSessionMachine = setup({
       },
     },
     revoked: {
+      tags: ['settled', 'resting'],
       on: {
-        ACCESS_NEEDED: { guard: 'isApplication', target: 'requestingToken' },
-        CONSENT_REQUESTED: { target: 'preparingConsent', actions: { type: 'rememberConsentOwner', params: ({ event }) => event.request.requester } },
+        ACCESS_NEEDED: reacquireWhenNeeded,
+        CONSENT_REQUESTED: requestConsent,
       },
     },
   },

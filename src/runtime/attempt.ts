@@ -62,7 +62,7 @@ export async function attemptCall(deps: WizardDeps, call: PendingCall): Promise<
   const target = deps.target(call)
   const session = deps.sessions.for(target)
   let snapshot = session.getSnapshot()
-  if (!snapshot.matches('valid') && !isSettled(snapshot)) snapshot = await settled(session)
+  if (!isSettled(snapshot)) snapshot = await settled(session)
   const tokens = snapshot.context.tokens
 
   if (snapshot.matches('valid') && tokens && isTokenFresh(tokens, deps.doors.now())) {
@@ -90,7 +90,7 @@ export async function attemptCall(deps: WizardDeps, call: PendingCall): Promise<
     if (target.holder === 'application') throw new InsufficientScopeError(outcome.challenge.scopes, { description: outcome.challenge.description })
     return consentNeeded(target, 'insufficient_scope', tokens.scopes, outcome.challenge.scopes)
   }
-  if (target.holder === 'application' || (tokens && (snapshot.matches('valid') || snapshot.matches('unavailable')))) {
+  if (target.holder === 'application' || (tokens && snapshot.hasTag('renewable'))) {
     // Stale before it was sent: nothing reached the API, so renewing costs the API nothing.
     return renewalNeeded(deps, target, tokens?.scopes ?? [], 'refresh_failed', snapshot.matches('valid'))
   }

@@ -13,11 +13,9 @@ import type { SessionTarget } from './targets.js'
 export type TokenSessionActor = ActorRefFrom<typeof tokenSessionMachine>
 export type TokenSessionSnapshot = SnapshotFrom<typeof tokenSessionMachine>
 
-/** States in which a token session has an answer for its waiters. */
-const SETTLED = ['valid', 'empty', 'expired', 'unavailable', 'authorizing', 'consentFailed', 'revoked'] as const
-
+/** Whether a token session has an answer for its waiters (its states tagged `settled`). */
 export function isSettled(snapshot: TokenSessionSnapshot): boolean {
-  return SETTLED.some((state) => snapshot.matches(state))
+  return snapshot.hasTag('settled')
 }
 
 const settling = new WeakMap<TokenSessionActor, Promise<TokenSessionSnapshot>>()
@@ -69,9 +67,6 @@ export interface TokenSessionDeps {
 /** How many token sessions a runtime keeps live by default. */
 export const MAX_LIVE_SESSIONS = 500
 
-/** States in which a session waits for nothing and nobody waits on it: it can be let go. */
-const RESTING = ['valid', 'empty', 'expired', 'unavailable', 'consentFailed', 'revoked'] as const
-
 /**
  * The live token sessions of one runtime, one actor per session key, each wired to the store,
  * the lock and the protocol layer.
@@ -102,7 +97,7 @@ export function createTokenSessions(deps: TokenSessionDeps) {
       actors.delete(key)
       // Not stopped when let go: a call still holding it finishes as usual; the lock and the
       // store keep two actors of one key from refreshing twice (see refreshTokens).
-      if (!abandoned && !RESTING.some((state) => snapshot.matches(state))) actors.set(key, entry)
+      if (!abandoned && !snapshot.hasTag('resting')) actors.set(key, entry)
     }
   }
   const { store, doors } = deps
@@ -229,7 +224,7 @@ export function createTokenSessions(deps: TokenSessionDeps) {
         const defaults = actorsFor(target)
         const provided = { ...defaults, ...deps.decorate?.(defaults, target) }
         const actor = createActor(tokenSessionMachine.provide({ actors: provided }), {
-          input: { key: target.key, holder: target.holder },
+          input: { key: target.key, renewal: target.holder === 'application' ? 'reacquire' : 'refresh' },
           ...(deps.inspect && { inspect: deps.inspect }),
         })
         entry = { actor, target }

@@ -5,7 +5,7 @@ import { isPendingExpired, type PendingCall } from '../model/session.js'
 import type { ConsentNavigator } from './navigation.js'
 import { hasScopes, isTokenFresh } from '../model/tokens.js'
 import { attemptCall, consentNeeded, reasonOf, type WizardDeps } from './attempt.js'
-import { settled, type TokenSessionSnapshot } from './tokenSessions.js'
+import { settled } from './tokenSessions.js'
 
 // The call wizard and its actors: loaded when a call first needs more than a valid token (the
 // fast path in attempt.ts does not), so the page-load bundle stays within its budget.
@@ -89,14 +89,18 @@ export function wizardActorsFor(deps: WizardDeps) {
       completeConsent: fromPromise<void, { call: PendingCall; callbackUrl: string | undefined }>(({ input }) => completeConsent(deps, input)),
       watchSession: fromCallback<EventObject, { call: PendingCall }>(({ sendBack, input }) => {
         const session = deps.sessions.for(deps.target(input.call))
-        const report = (snapshot: TokenSessionSnapshot) => {
-          if (snapshot.matches('exchangingCode')) sendBack({ type: 'CODE_EXCHANGE_STARTED' })
-          else if (snapshot.matches('valid')) sendBack({ type: 'SESSION_AUTHORIZED' })
-          else if (snapshot.matches('consentFailed')) sendBack({ type: 'CONSENT_FAILED', error: snapshot.context.error })
-        }
-        report(session.getSnapshot())
-        const subscription = session.subscribe(report)
-        return () => subscription.unsubscribe()
+        // Where the session is already (it may have moved on since the consent was prepared);
+        // from here on, it says what happens.
+        const now = session.getSnapshot()
+        if (now.matches('exchangingCode')) sendBack({ type: 'CODE_EXCHANGE_STARTED' })
+        else if (now.matches('valid')) sendBack({ type: 'SESSION_AUTHORIZED' })
+        else if (now.matches('consentFailed')) sendBack({ type: 'CONSENT_FAILED', error: now.context.error })
+        const listening = [
+          session.on('exchangeStarted', () => sendBack({ type: 'CODE_EXCHANGE_STARTED' })),
+          session.on('authorized', () => sendBack({ type: 'SESSION_AUTHORIZED' })),
+          session.on('consentFailed', ({ error }) => sendBack({ type: 'CONSENT_FAILED', error })),
+        ]
+        return () => listening.forEach((subscription) => subscription.unsubscribe())
       }),
   }
 }

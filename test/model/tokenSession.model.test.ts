@@ -234,7 +234,8 @@ async function run(path: ModelStep[], holder: Holder) {
 
 for (const holder of ['person', 'application'] as const) {
   const paths = edgeCoveragePaths(tokenSessionMachine, {
-    input: { key: 'k', holder },
+    // How the runtime renews each (see TokenSessions.for): a person's by refresh, the application's by asking again.
+    input: { key: 'k', renewal: holder === 'application' ? 'reacquire' : 'refresh' },
     events: eventsFor(holder),
     serializeState: (s) => `${JSON.stringify(s.value)} tokens=${s.context.tokens ? (s.context.tokens.refreshToken ? 'refreshable' : 'access-only') : 'none'}`,
   })
