@@ -9,6 +9,15 @@ import type { PendingCall } from '../src/model/session.js'
  *
  * The wizard does no I/O itself: every step is an invoked actor that the runtime (or a test)
  * provides with `callWizardMachine.provide({ actors: ... })`.
+ *
+ * Tags say what a state means to a view or a caller, so they need no list of state names:
+ * - `silent`: working without the user (a status line; a refresh never interrupts anyone);
+ * - `dialog`: the user takes part, or is told how it went (the wizard opens as a dialog);
+ * - `failed`: it stopped short, `context.error` says why; RETRY makes the call again;
+ * - `ended`: it has nothing more to do by itself (succeeded, failed, consent required, cancelled).
+ *
+ * One CANCEL ends it wherever the user can: declining consent, leaving the provider, dismissing a
+ * failure.
  */
 
 /** What consent a call needs, as the `unauthorized` view tells the user. */
@@ -41,11 +50,17 @@ export interface ConsentOpening {
 }
 
 /** `automatic`: go to the provider at once; `guided`: wait in `unauthorized` for CONSENT_ACCEPTED;
- * `none`: never interact: fail with the authorization URL (servers, background jobs). */
+ * `none`: never interact: end in `consentRequired` with the authorization URL (servers, background jobs). */
 export type Interaction = 'automatic' | 'guided' | 'none'
 
 export interface CallWizardContext {
   call: PendingCall | undefined
+  /**
+   * The outcome of an attempt the caller already made (the promise API's fast path), taken as
+   * this wizard's first: a refused request is not sent again before consent. Forgotten once used,
+   * so a saved wizard does not carry it; it holds no token.
+   */
+  firstAttempt: AttemptOutcome | undefined
   interaction: Interaction
   /** An identifier for this wizard, so the token session knows who owns a consent. */
   wizardId: string
@@ -64,12 +79,14 @@ export interface CallWizardInput {
   interaction?: Interaction
   wizardId?: string
   call?: PendingCall
+  firstAttempt?: AttemptOutcome
 }
 
 export type CallWizardEvent =
   | { type: 'CALL'; call: PendingCall }
   | { type: 'CONSENT_ACCEPTED' }
-  | { type: 'CONSENT_CANCELLED' }
+  /** The user declines the consent, leaves it, or dismisses a failure. */
+  | { type: 'CANCEL' }
   /** The provider redirected back here with this URL (redirect mode, after restoring the wizard). */
   | { type: 'CALLBACK_RECEIVED'; callbackUrl: string }
   /** The session began exchanging a code delivered elsewhere (popup, callback route, another wizard). */
@@ -78,7 +95,6 @@ export type CallWizardEvent =
   | { type: 'SESSION_AUTHORIZED' }
   | { type: 'CONSENT_FAILED'; error: GrantflowError }
   | { type: 'RETRY' }
-  | { type: 'DISMISSED' }
 
 function notProvided<Output, Input>(name: string): PromiseActorLogic<Output, Input> {
   return fromPromise<Output, Input>(async () => {
@@ -97,12 +113,13 @@ function outputOf(event: EventObject): AttemptOutcome | undefined {
 /** A session watcher that reports nothing, until the runtime provides the real one. */
 const watchNothing: CallbackActorLogic<EventObject, { call: PendingCall }> = fromCallback(() => () => {})
 
-export const callWizardMachine = setup({
+const callWizardSetup = setup({
   types: {
     context: {} as CallWizardContext,
     input: {} as CallWizardInput,
     events: {} as CallWizardEvent,
     output: {} as { value: unknown },
+    tags: {} as 'silent' | 'dialog' | 'failed' | 'ended',
   },
   actors: {
     /** One attempt at the call with the session's current token. */
@@ -118,21 +135,22 @@ export const callWizardMachine = setup({
   },
   guards: {
     hasCall: ({ context }) => context.call !== undefined,
-    attemptSucceeded: ({ event }) => outputOf(event)?.kind === 'succeeded',
-    renewalNeeded: ({ context, event }) => outputOf(event)?.kind === 'renewalNeeded' && !context.renewed,
-    tokenStale: ({ event }) => outputOf(event)?.kind === 'tokenStale',
+    hasFirstAttempt: ({ context }) => context.firstAttempt !== undefined,
+    attemptSucceeded: (_, outcome: AttemptOutcome | undefined) => outcome?.kind === 'succeeded',
+    renewalNeeded: ({ context }, outcome: AttemptOutcome | undefined) => outcome?.kind === 'renewalNeeded' && !context.renewed,
+    tokenStale: (_, outcome: AttemptOutcome | undefined) => outcome?.kind === 'tokenStale',
     isUnguided: ({ context }) => context.interaction !== 'guided',
     isNonInteractive: ({ context }) => context.interaction === 'none',
   },
   actions: {
     rememberCall: assign(({ event }) => (event.type === 'CALL' ? { call: event.call } : {})),
-    rememberResult: assign({ result: ({ event }) => (outputOf(event) as { value: unknown }).value, error: undefined }),
+    rememberResult: assign((_, outcome: AttemptOutcome | undefined) => ({ result: (outcome as { value: unknown }).value, error: undefined })),
     rememberRenewal: assign({ renewed: true }),
     forgetRenewal: assign({ renewed: false }),
-    rememberConsentNeed: assign(({ event }) => {
-      const outcome = outputOf(event)
-      return outcome && outcome.kind !== 'succeeded' ? { consent: outcome.need, error: outcome.error } : {}
-    }),
+    rememberConsentNeed: assign((_, outcome: AttemptOutcome | undefined) =>
+      outcome && outcome.kind !== 'succeeded' ? { consent: outcome.need, error: outcome.error } : {},
+    ),
+    forgetFirstAttempt: assign({ firstAttempt: undefined }),
     /** A retry after consent that still cannot be made: the outcome's error is the reason. */
     rememberUnmetNeed: assign(({ event }) => {
       const outcome = outputOf(event)
@@ -170,10 +188,35 @@ export const callWizardMachine = setup({
     /** How long the wizard waits for the user at the provider before giving up (the call is kept). */
     consentTimeout: 10 * 60_000,
   },
-}).createMachine({
+})
+
+/**
+ * How an attempt's outcome is judged, in the order that matters: a success ends the wizard; a
+ * token that ran out is renewed, every time (never consent while a refresh can succeed); a token
+ * refused once is renewed once. Anything else needs consent (the caller adds that branch).
+ */
+// Forgetting the first attempt comes last: an action's params are read from the context as the
+// actions before it left it.
+function judgeAttempt(outcome: (args: { context: CallWizardContext; event: EventObject }) => AttemptOutcome | undefined, ...also: ['forgetFirstAttempt'] | []) {
+  return [
+    { guard: { type: 'attemptSucceeded', params: outcome }, target: 'succeeded', actions: [{ type: 'rememberResult', params: outcome }, ...also] },
+    { guard: { type: 'tokenStale', params: outcome }, target: 'refreshing', actions: also },
+    { guard: { type: 'renewalNeeded', params: outcome }, target: 'refreshing', actions: also },
+  ] as const
+}
+
+/** A wizard that stopped short (failed, or consent required) is retried or dismissed the same way. */
+const endedShort = {
+  RETRY: { target: 'calling', actions: 'clearAttempt' },
+  // Dismissed: the error stays the reason.
+  CANCEL: { target: 'cancelled' },
+} as const
+
+export const callWizardMachine = callWizardSetup.createMachine({
   id: 'callWizard',
   context: ({ input }) => ({
     call: input.call,
+    firstAttempt: input.firstAttempt,
     interaction: input.interaction ?? 'automatic',
     wizardId: input.wizardId ?? Math.random().toString(36).slice(2),
     result: undefined,
@@ -192,43 +235,50 @@ export const callWizardMachine = setup({
       on: { CALL: { target: 'calling', actions: 'rememberCall' } },
     },
     calling: {
+      tags: ['silent'],
+      // An attempt already made is judged as this one's outcome: the invoke below never starts.
+      always: [
+        ...judgeAttempt(({ context }) => context.firstAttempt, 'forgetFirstAttempt'),
+        { guard: 'hasFirstAttempt', target: 'unauthorized', actions: [{ type: 'rememberConsentNeed', params: ({ context }) => context.firstAttempt }, 'forgetFirstAttempt'] },
+      ],
       invoke: {
         id: 'attemptCall',
         src: 'attemptCall',
         input: ({ context }) => ({ call: context.call! }),
         onDone: [
-          { guard: 'attemptSucceeded', target: 'succeeded', actions: 'rememberResult' },
-          // Never consent while a refresh can succeed: a token that ran out is renewed, every time.
-          { guard: 'tokenStale', target: 'refreshing' },
-          { guard: 'renewalNeeded', target: 'refreshing' },
-          { target: 'unauthorized', actions: 'rememberConsentNeed' },
+          ...judgeAttempt(({ event }) => outputOf(event)),
+          { target: 'unauthorized', actions: { type: 'rememberConsentNeed', params: ({ event }) => event.output } },
         ],
         onError: { target: 'failed', actions: 'rememberError' },
       },
     },
     refreshing: {
+      tags: ['silent'],
       invoke: {
         id: 'renewToken',
         src: 'renewToken',
         input: ({ context }) => ({ call: context.call! }),
         onDone: [
-          { guard: 'attemptSucceeded', target: 'calling', actions: 'rememberRenewal' },
-          { target: 'unauthorized', actions: 'rememberConsentNeed' },
+          { guard: { type: 'attemptSucceeded', params: ({ event }) => event.output }, target: 'calling', actions: 'rememberRenewal' },
+          { target: 'unauthorized', actions: { type: 'rememberConsentNeed', params: ({ event }) => event.output } },
         ],
         onError: { target: 'failed', actions: 'rememberError' },
       },
     },
     /** The call needs consent: `context.consent` says from which provider, for which scopes, and why. */
     unauthorized: {
+      tags: ['dialog'],
       always: { guard: 'isUnguided', target: 'awaitingConsent' },
       on: {
         CONSENT_ACCEPTED: { target: 'awaitingConsent' },
-        CONSENT_CANCELLED: { target: 'cancelled', actions: 'rememberCancellation' },
+        CANCEL: { target: 'cancelled', actions: 'rememberCancellation' },
       },
     },
     awaitingConsent: {
+      tags: ['dialog'],
       initial: 'openingProvider',
-      on: { CONSENT_CANCELLED: { target: 'cancelled', actions: 'rememberCancellation' } },
+      // Both steps: the user may give up while the provider opens, or once there.
+      on: { CANCEL: { target: 'cancelled', actions: 'rememberCancellation' } },
       states: {
         openingProvider: {
           invoke: {
@@ -236,7 +286,7 @@ export const callWizardMachine = setup({
             src: 'beginConsent',
             input: ({ context }) => ({ call: context.call!, consent: context.consent!, wizardId: context.wizardId, interaction: context.interaction }),
             onDone: [
-              { guard: 'isNonInteractive', target: '#callWizard.failed', actions: 'rememberConsentRequired' },
+              { guard: 'isNonInteractive', target: '#callWizard.consentRequired', actions: 'rememberConsentRequired' },
               { target: 'atProvider', actions: 'rememberConsentOpening' },
             ],
             onError: { target: '#callWizard.failed', actions: 'rememberError' },
@@ -256,6 +306,7 @@ export const callWizardMachine = setup({
       },
     },
     exchangingCode: {
+      tags: ['dialog'],
       invoke: {
         id: 'completeConsent',
         src: 'completeConsent',
@@ -266,29 +317,31 @@ export const callWizardMachine = setup({
     },
     /** The one replay of the call after consent. */
     retrying: {
+      tags: ['dialog'],
       invoke: {
         id: 'attemptCall',
         src: 'attemptCall',
         input: ({ context }) => ({ call: context.call! }),
         onDone: [
-          { guard: 'attemptSucceeded', target: 'succeeded', actions: 'rememberResult' },
+          { guard: { type: 'attemptSucceeded', params: ({ event }) => event.output }, target: 'succeeded', actions: { type: 'rememberResult', params: ({ event }) => event.output } },
           // The new token ran out before the replay was sent or answered (refused, so not
           // processed): renew it, then make the replay.
-          { guard: 'tokenStale', target: 'refreshing' },
+          { guard: { type: 'tokenStale', params: ({ event }) => event.output }, target: 'refreshing' },
           { target: 'failed', actions: 'rememberUnmetNeed' },
         ],
         onError: { target: 'failed', actions: 'rememberError' },
       },
     },
-    succeeded: { type: 'final' },
+    succeeded: { type: 'final', tags: ['ended'] },
     /** `context.error` says why; the call is kept, and RETRY makes it again from the start. */
-    failed: {
-      on: {
-        RETRY: { target: 'calling', actions: 'clearAttempt' },
-        DISMISSED: { target: 'cancelled' },
-      },
-    },
-    cancelled: { type: 'final' },
+    failed: { tags: ['dialog', 'failed', 'ended'], on: endedShort },
+    /**
+     * Non-interactive (`interaction: 'none'`): nobody is there to consent. `context.error` is the
+     * ConsentRequiredError carrying the authorization URL to send the user to; once the app has
+     * completed the authorization, RETRY makes the call.
+     */
+    consentRequired: { tags: ['dialog', 'failed', 'ended'], on: endedShort },
+    cancelled: { type: 'final', tags: ['ended'] },
   },
 })
 

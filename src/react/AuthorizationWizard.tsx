@@ -11,7 +11,7 @@ import { progressText } from './progressText.js'
 import { WIZARD_CSS } from './styles.js'
 import { defaultViews, Progress, type WizardViewProps, type WizardViews } from './views/index.js'
 import { WizardDialog } from './WizardDialog.js'
-import { DIALOG_STATES, SILENT_STATES, statePath, topState } from './wizardState.js'
+import { statePath, topState } from './wizardState.js'
 
 export interface AuthorizationWizardProps {
   /** The wizard to show (from `useCall().wizard`, `useAuthorizationCallback().wizard`, `startWizard`). Nothing is shown without one. */
@@ -51,14 +51,16 @@ export function AuthorizationWizard(props: AuthorizationWizardProps) {
   // The wizard this dialog is open for: once open, it stays open through a retry's `calling`.
   const [openFor, setOpenFor] = useState<WizardActor>()
 
-  const send = useCallback((type: 'CONSENT_CANCELLED' | 'RETRY' | 'DISMISSED') => wizard?.send({ type }), [wizard])
+  const send = useCallback((type: 'CANCEL' | 'RETRY') => wizard?.send({ type }), [wizard])
   const accept = useCallback(() => {
     prepareNavigator(navigator)
     wizard?.send({ type: 'CONSENT_ACCEPTED' })
   }, [wizard, navigator])
 
   const state = snapshot ? topState(snapshot) : 'idle'
-  const open = DIALOG_STATES.has(state) || (openFor === wizard && SILENT_STATES.has(state))
+  // The machine tags its states for this: `dialog` opens it, `silent` works without the user.
+  const silent = snapshot?.hasTag('silent') === true
+  const open = snapshot?.hasTag('dialog') === true || (openFor === wizard && silent)
   const nextOpenFor = open ? wizard : undefined
   if (nextOpenFor !== openFor) setOpenFor(nextOpenFor)
 
@@ -80,13 +82,13 @@ export function AuthorizationWizard(props: AuthorizationWizardProps) {
     describeScope: (scope) => describeScope(scope, scopeDescriptions),
     describeError: (e: GrantflowError) => describeError(e, subjectOf(consent)),
     accept,
-    cancel: () => send('CONSENT_CANCELLED'),
+    cancel: () => send('CANCEL'),
     retry: () => send('RETRY'),
-    dismiss: () => send('DISMISSED'),
+    dismiss: () => send('CANCEL'),
     titleId,
     descriptionId,
   }
-  const view = views?.[state] ?? (open && SILENT_STATES.has(state) ? Progress : defaultViews[state])
+  const view = views?.[state] ?? (open && silent ? Progress : defaultViews[state])
   const content = view?.(viewProps)
   const styles = unstyled ? null : <style>{WIZARD_CSS}</style>
 
@@ -102,8 +104,8 @@ export function AuthorizationWizard(props: AuthorizationWizardProps) {
     )
   }
 
-  const onEscape =
-    state === 'failed' ? viewProps.dismiss : state === 'unauthorized' || state === 'awaitingConsent' ? viewProps.cancel : undefined
+  // Escape declines the consent, leaves it, or dismisses a failure: wherever CANCEL is taken.
+  const onEscape = snapshot.can({ type: 'CANCEL' }) ? viewProps.cancel : undefined
   return (
     <div className={className ? `gf-wizard ${className}` : 'gf-wizard'}>
       {styles}

@@ -78,8 +78,7 @@ export function useCall(api: Api | string, endpoint: string, options: UseCallOpt
   )
   const retry = useCallback(() => wizard?.send({ type: 'RETRY' }), [wizard])
   const cancel = useCallback(() => {
-    if (!wizard) return
-    wizard.send(wizard.getSnapshot().matches('failed') ? { type: 'DISMISSED' } : { type: 'CONSENT_CANCELLED' })
+    wizard?.send({ type: 'CANCEL' })
   }, [wizard])
   const accept = useCallback(() => {
     if (!wizard) return

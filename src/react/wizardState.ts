@@ -14,6 +14,7 @@ export type WizardStateName =
   | 'retrying'
   | 'succeeded'
   | 'failed'
+  | 'consentRequired'
   | 'cancelled'
 
 /** A state value as one dotted path: `{ awaitingConsent: 'atProvider' }` → `awaitingConsent.atProvider`. */
@@ -27,12 +28,3 @@ export function statePath(value: StateValue): string {
 export function topState(snapshot: WizardSnapshot): WizardStateName {
   return statePath(snapshot.value).split('.')[0] as WizardStateName
 }
-
-/**
- * States the user takes part in: the wizard opens as a dialog for these. `calling` and
- * `refreshing` stay silent (a status line), so a refresh never interrupts the user.
- */
-export const DIALOG_STATES: ReadonlySet<WizardStateName> = new Set(['unauthorized', 'awaitingConsent', 'exchangingCode', 'retrying', 'failed'])
-
-/** States that work without the user: a status line, or progress in a dialog already open. */
-export const SILENT_STATES: ReadonlySet<WizardStateName> = new Set(['calling', 'refreshing'])

@@ -22,8 +22,6 @@ export interface WizardDeps {
   completeAuthorization(callbackUrl: string): Promise<unknown>
   /** How long a pending authorization waits for its callback. */
   pendingTtlMs: number
-  /** Outcomes of attempts already made for a call, which a wizard's first attempt takes instead of sending it again. */
-  firstAttempts?: WeakMap<PendingCall, AttemptOutcome>
   /** How often each call was refused because its token ran out in flight (bounded: see MAX_IN_FLIGHT_EXPIRIES). */
   inFlightExpiries?: WeakMap<PendingCall, number>
   /** Where the user should come back to after a redirect consent (the current page). */

@@ -193,9 +193,7 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
   const completeAuthorization = async (callbackUrl: string | URL, expected?: CallbackBinding): Promise<CompletedAuthorization> =>
     (await callbacks()).complete(callbackUrl, expected)
 
-  const firstAttempts = new WeakMap<PendingCall, AttemptOutcome>()
   const deps: WizardDeps = {
-    firstAttempts,
     inFlightExpiries: new WeakMap(),
     config,
     target: createTargetResolver(config),
@@ -225,12 +223,17 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
   }
 
   /** Starts a wizard for a call (React binds to it; the promise API awaits it). */
-  const startWizard = async (call?: PendingCall, wizardOptions: { interaction?: Interaction } = {}): Promise<WizardActor> => {
+  const startWizard = async (call?: PendingCall, wizardOptions: { interaction?: Interaction; firstAttempt?: AttemptOutcome } = {}): Promise<WizardActor> => {
     const wizard = await loadWizard()
     const actor = createActor(wizard.machine, {
       ...(options.clock && { clock: options.clock }),
       ...(inspect && { inspect }),
-      input: { interaction: wizardOptions.interaction ?? interaction, wizardId: `wizard-${++wizardCount}`, ...(call && { call }) },
+      input: {
+        interaction: wizardOptions.interaction ?? interaction,
+        wizardId: `wizard-${++wizardCount}`,
+        ...(call && { call }),
+        ...(wizardOptions.firstAttempt && { firstAttempt: wizardOptions.firstAttempt }),
+      },
     })
     wizard.drive(actor)
     return actor.start()
@@ -256,9 +259,8 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     const first = await attemptCall(deps, pending)
     if (first.kind === 'succeeded') return first.value
     // The wizard's first attempt is this one: a refused request is not sent again before consent.
-    firstAttempts.set(pending, first)
-    const actor = await startWizard(pending)
-    const done = await waitFor(actor, (s) => s.status === 'done' || s.matches('failed'), { timeout: Infinity })
+    const actor = await startWizard(pending, { firstAttempt: first })
+    const done = await waitFor(actor, (s) => s.hasTag('ended'), { timeout: Infinity })
     actor.stop()
     if (done.matches('succeeded')) return done.context.result
     throw done.context.error

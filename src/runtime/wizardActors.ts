@@ -78,12 +78,7 @@ export async function completeConsent(deps: WizardDeps, input: { call: PendingCa
 /** The call wizard's actors, implemented over the runtime's token sessions. */
 export function wizardActorsFor(deps: WizardDeps) {
   return {
-      attemptCall: fromPromise<AttemptOutcome, { call: PendingCall }>(async ({ input }) => {
-        const first = deps.firstAttempts?.get(input.call)
-        if (!first) return attemptCall(deps, input.call)
-        deps.firstAttempts!.delete(input.call)
-        return first
-      }),
+      attemptCall: fromPromise<AttemptOutcome, { call: PendingCall }>(({ input }) => attemptCall(deps, input.call)),
       renewToken: fromPromise<AttemptOutcome, { call: PendingCall }>(({ input }) => renewToken(deps, input.call)),
       beginConsent: fromPromise<ConsentOpening, { call: PendingCall; consent: ConsentNeed; wizardId: string; interaction: Interaction }>(({ input }) => beginConsent(deps, input)),
       completeConsent: fromPromise<void, { call: PendingCall; callbackUrl: string | undefined }>(({ input }) => completeConsent(deps, input)),

@@ -82,7 +82,7 @@ describe('call wizard (scripted steps)', () => {
   it('without interaction, fails with ConsentRequiredError carrying the authorization URL', async () => {
     const { machine } = scripted({ attempts: [consentNeeded] })
     const actor = createActor(machine, { input: { interaction: 'none', call } }).start()
-    const failed = await waitFor(actor, (s) => s.matches('failed'))
+    const failed = await waitFor(actor, (s) => s.matches('consentRequired'))
     expect(failed.context.error).toBeInstanceOf(ConsentRequiredError)
     expect((failed.context.error as ConsentRequiredError).authorizationUrl).toBe('https://provider.example/authorize?state=s')
   })
@@ -99,7 +99,7 @@ describe('call wizard (scripted steps)', () => {
     const actor = createActor(machine, { input: { call } }).start()
     const failed = await waitFor(actor, (s) => s.matches('failed'))
     expect(failed.context.error).toBeInstanceOf(ApiError)
-    actor.send({ type: 'DISMISSED' })
+    actor.send({ type: 'CANCEL' })
     expect(actor.getSnapshot().value).toBe('cancelled')
   })
 

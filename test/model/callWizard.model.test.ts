@@ -1,4 +1,4 @@
-import { SimulatedClock, type EventObject } from 'xstate'
+import { getInitialSnapshot, SimulatedClock, type EventObject } from 'xstate'
 import { describe, expect, it } from 'vitest'
 import { callWizardMachine, type AttemptOutcome, type Interaction } from '../../machines/index.js'
 import {
@@ -46,9 +46,9 @@ function eventsIn(snapshot: ReturnType<typeof callWizardMachine.getInitialSnapsh
       errorEvent('attemptCall'),
     ]
   if (at('refreshing')) return [doneEvent('renewToken', { kind: 'succeeded', value: undefined }), doneEvent('renewToken', consentNeeded), errorEvent('renewToken')]
-  if (at('unauthorized')) return [{ type: 'CONSENT_ACCEPTED' }, { type: 'CONSENT_CANCELLED' }]
+  if (at('unauthorized')) return [{ type: 'CONSENT_ACCEPTED' }, { type: 'CANCEL' }]
   if (at({ awaitingConsent: 'openingProvider' }))
-    return [doneEvent('beginConsent', { authorizationUrl: 'url', opensProvider: true }), errorEvent('beginConsent'), { type: 'CONSENT_CANCELLED' }]
+    return [doneEvent('beginConsent', { authorizationUrl: 'url', opensProvider: true }), errorEvent('beginConsent'), { type: 'CANCEL' }]
   if (at({ awaitingConsent: 'atProvider' }))
     return [
       { type: 'CALLBACK_RECEIVED', callbackUrl: 'url' },
@@ -56,17 +56,17 @@ function eventsIn(snapshot: ReturnType<typeof callWizardMachine.getInitialSnapsh
       { type: 'SESSION_AUTHORIZED' },
       { type: 'CONSENT_FAILED', error: {} },
       { type: 'xstate.after.consentTimeout.callWizard.awaitingConsent.atProvider' },
-      { type: 'CONSENT_CANCELLED' },
+      { type: 'CANCEL' },
     ]
   if (at('exchangingCode')) return [doneEvent('completeConsent'), errorEvent('completeConsent')]
   if (at('retrying'))
     return [doneEvent('attemptCall', { kind: 'succeeded', value: {} }), doneEvent('attemptCall', tokenStale), doneEvent('attemptCall', renewalNeeded), errorEvent('attemptCall')]
-  if (at('failed')) return [{ type: 'RETRY' }, { type: 'DISMISSED' }]
+  if (at('failed') || at('consentRequired')) return [{ type: 'RETRY' }, { type: 'CANCEL' }]
   return []
 }
 
 /** A live runtime against the provider kit, whose wizard steps wait at gates for the test. */
-async function createSut(interaction: Interaction, startWithCall: boolean) {
+async function createSut(interaction: Interaction, startWithCall: boolean, firstAttempt?: AttemptOutcome) {
   const gates = createGates()
   const clock = new SimulatedClock()
   const failingStore = failableStore(createMemoryStore())
@@ -90,7 +90,7 @@ async function createSut(interaction: Interaction, startWithCall: boolean) {
       },
     },
   })
-  const wizard = await world.grantflow.startWizard(startWithCall ? CALL : undefined, { interaction })
+  const wizard = await world.grantflow.startWizard(startWithCall ? CALL : undefined, { interaction, ...(firstAttempt && { firstAttempt }) })
   // Unhandled rejections would hide behind the wizard's own error handling.
   const sessionKey = 'vat/sandbox/company%3Aacme-ltd'
   const session = () => world.grantflow.tokenSessionFor(CALL)
@@ -181,16 +181,19 @@ function observe(sut: Sut, expected: ModelStep['state']): void {
   expect(snapshot.value).toEqual(expected.value)
   // From CALL on, the pending call is never lost, whatever happened.
   if (!snapshot.matches('idle')) expect(snapshot.context.call).toEqual(CALL)
+  // An attempt the caller made before the wizard is judged at once and not kept (a saved wizard carries none).
+  expect(snapshot.context.firstAttempt).toBeUndefined()
   if (snapshot.matches('succeeded')) expect(snapshot.output?.value).toHaveProperty('obligations')
-  if (snapshot.matches('failed')) expect(snapshot.context.error).toBeInstanceOf(GrantflowError)
+  if (snapshot.hasTag('failed')) expect(snapshot.context.error).toBeInstanceOf(GrantflowError)
+  if (snapshot.matches('consentRequired')) expect(snapshot.context.error).toBeInstanceOf(ConsentRequiredError)
   if (snapshot.matches('unauthorized')) expect(snapshot.context.consent).toMatchObject({ provider: { name: 'HM Revenue & Customs' }, scopes: expect.arrayContaining(['read:vat']) })
   if (snapshot.matches({ awaitingConsent: 'atProvider' }) && sut.session()?.getSnapshot().matches('authorizing')) {
     expect(snapshot.context.authorizationUrl).toMatch(/^https:\/\/test-www\.tax\.service\.gov\.uk\/oauth\/authorize\?/)
   }
 }
 
-async function run(path: ModelStep[], interaction: Interaction, startWithCall = false) {
-  const sut = await createSut(interaction, startWithCall)
+async function run(path: ModelStep[], interaction: Interaction, startWithCall = false, firstAttempt?: AttemptOutcome) {
+  const sut = await createSut(interaction, startWithCall, firstAttempt)
   try {
     for (let i = 0; i < path.length; i++) {
       const { event, state } = path[i]!
@@ -245,6 +248,20 @@ describe('call wizard started with its call', () => {
   }).slice(0, 4)
   for (const path of paths) {
     it(path.map((s) => describeEvent(s.event).replace('xstate.', '')).join(' → '), () => run(path, 'automatic', true))
+  }
+})
+
+// The promise API starts its wizard with the attempt it already made: the wizard judges that
+// outcome as its first, without sending the call again. The start is the step under test.
+describe('call wizard started with the first attempt already made', () => {
+  const outcomes: AttemptOutcome[] = [{ kind: 'succeeded', value: { obligations: [] } }, tokenStale, renewalNeeded, consentNeeded]
+  for (const firstAttempt of outcomes) {
+    const start = { event: { type: 'xstate.init' }, state: getInitialSnapshot(callWizardMachine, { interaction: 'automatic', call: CALL, firstAttempt }) }
+    it(`${firstAttempt.kind} → ${JSON.stringify(start.state.value)}`, async () => {
+      await run([start], 'automatic', true, firstAttempt)
+      // Judged, then forgotten: a wizard saved from here carries no outcome.
+      expect(start.state.context.firstAttempt).toBeUndefined()
+    })
   }
 })
 

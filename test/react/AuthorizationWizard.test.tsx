@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ApiError, CancelledError, ConsentDeniedError, ProviderUnreachableError, type ConsentNavigator } from '../../src/index.js'
 import { AuthorizationWizard, type WizardViews } from '../../src/react/index.js'
-import { wizardIn } from './wizards.js'
+import { consentRequired, wizardIn } from './wizards.js'
 
 afterEach(cleanup)
 
@@ -166,7 +166,7 @@ describe('<AuthorizationWizard> in failed', () => {
     })
   }
 
-  it('Try again sends RETRY (the call is kept), Dismiss and Escape send DISMISSED', async () => {
+  it('Try again sends RETRY (the call is kept), Dismiss and Escape send CANCEL', async () => {
     const retried = show(wizardIn('failed', { error: new ConsentDeniedError() }))
     await userEvent.click(screen.getByRole('button', { name: 'Try again' }))
     expect(retried.getSnapshot().value).toBe('calling')
@@ -179,6 +179,13 @@ describe('<AuthorizationWizard> in failed', () => {
     const escaped = show(wizardIn('failed', { error: new ConsentDeniedError() }))
     await userEvent.keyboard('{Escape}')
     expect(escaped.getSnapshot().value).toBe('cancelled')
+  })
+
+  it('in consentRequired (no one to consent), explains it as a failure that Escape dismisses', async () => {
+    const wizard = show(wizardIn('consentRequired', { error: consentRequired }))
+    expect(screen.getByRole('dialog')).toBeTruthy()
+    await userEvent.keyboard('{Escape}')
+    expect(wizard.getSnapshot().value).toBe('cancelled')
   })
 
   it('after Try again, stays open showing progress rather than closing and reopening', async () => {

@@ -29,6 +29,7 @@ export function wizardIn(value: StateValue, context: Partial<CallWizardContext> 
     value,
     context: {
       call,
+      firstAttempt: undefined,
       interaction: 'guided',
       wizardId: 'w1',
       result: undefined,

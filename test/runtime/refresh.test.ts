@@ -132,7 +132,7 @@ describe('disconnecting', () => {
     const [session] = await grantflow.sessions.list({ kind: 'company', id: 'acme-ltd' })
     await grantflow.sessions.disconnect(session!.key)
     const wizard = await grantflow.startWizard({ api: 'vat', endpoint: 'obligations', params: query }, { interaction: 'none' })
-    const failed = await waitFor(wizard, (s) => s.matches('failed'))
+    const failed = await waitFor(wizard, (s) => s.matches('consentRequired'))
     expect(failed.context.error).toBeInstanceOf(ConsentRequiredError)
     expect((failed.context.error as ConsentRequiredError).reason).toBe('revoked')
   })

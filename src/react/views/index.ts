@@ -19,6 +19,7 @@ export const defaultViews: Record<WizardStateName, ((props: WizardViewProps) => 
   exchangingCode: Progress,
   retrying: Progress,
   failed: Failure,
+  consentRequired: Failure,
   succeeded: undefined,
   cancelled: undefined,
 }
