@@ -43,6 +43,11 @@ export type { GrantDescriptor, GrantType, GrantInteraction, TokenRenewal, Person
 export { buildApiRequest } from './call/buildRequest.js'
 export { sendApiRequest } from './call/sendRequest.js'
 export type { CallOutcome } from './call/sendRequest.js'
+export type { RequestAuthorizer } from './call/authorizer.js'
+export { bearer } from './call/bearer.js'
+export { authorizerFor } from './call/authorizerFor.js'
+export { createOAuth1Signer } from './call/oauth1.js'
+export type { OAuth1SignerOptions, OAuth1TokenSet } from './call/oauth1.js'
 
 export { createGrantflow } from './runtime/createGrantflow.js'
 export type { GrantflowOptions, Grantflow, CallableApi, EndpointFunction, WizardActor, CompletedAuthorization } from './runtime/createGrantflow.js'

@@ -9,3 +9,4 @@ export { requestClientCredentials } from '../grants/clientCredentials/clientCred
 export { refreshTokens } from '../grants/refreshToken/refresh.js'
 export { revokeTokens } from './revocation.js'
 export { parseChallenge } from './parseChallenge.js'
+export { authorizerFor } from '../call/authorizerFor.js'
