@@ -2,6 +2,8 @@ import { ApiError, ProviderUnreachableError } from '../errors.js'
 import type { Endpoint } from '../model/api.js'
 import type { ApiRequest } from '../model/provider.js'
 import type { TokenSet } from '../model/tokens.js'
+import type { RequestAuthorizer } from './authorizer.js'
+import { bearer } from './bearer.js'
 import type { ResourceChallenge } from '../oauth/challenge.js'
 import { loadSteps } from '../oauth/loadSteps.js'
 import { fetchOrUnreachable, parseRetryAfter, unreachable, type HttpDoors } from '../oauth/doors.js'
@@ -20,10 +22,12 @@ export type SentEndpoint<Result> = Pick<Endpoint<unknown, unknown, Result>, 'met
  * success, a refusal the runtime can act on, or ApiError; ProviderUnreachableError when the API
  * cannot be reached or does not answer in time.
  *
- * The request is the one oauth4webapi's protectedResourceRequest would send (Bearer header,
- * redirects not followed, so the token never goes to another host), sent with fetch directly:
- * the happy path then needs none of oauth4webapi, which loads with the other protocol steps on
- * first need (the core bundle budget). A challenge in the answer is parsed by oauth4webapi.
+ * The token goes on the request through `authorize`, by default the one its token type calls
+ * for (see authorizerFor: bearer, or a ConfigurationError for a type not configured). The
+ * request is the one oauth4webapi's protectedResourceRequest would send (redirects not followed,
+ * so the token never goes to another host), sent with fetch directly: the happy path then needs
+ * none of oauth4webapi, which loads with the other protocol steps on first need (the core bundle
+ * budget). A challenge in the answer is parsed by oauth4webapi.
  * A GET endpoint that allows it is retried after a transient failure (retry.ts, loaded on failure).
  */
 export async function sendApiRequest<Result>(
@@ -31,14 +35,31 @@ export async function sendApiRequest<Result>(
   tokens: TokenSet,
   doors: HttpDoors,
   endpoint: SentEndpoint<Result>,
+  authorize?: RequestAuthorizer,
 ): Promise<CallOutcome<Result>> {
-  request.headers.set('authorization', `Bearer ${tokens.accessToken}`)
+  // A bearer token (oauth4webapi lowercases the type) needs nothing loaded; any other type is
+  // decided by authorizerFor, which loads with the protocol steps.
+  authorize ??= tokens.tokenType === 'bearer' ? bearer : (await loadSteps()).authorizerFor(tokens)
+  // Awaited only when the authorizer is asynchronous: a bearer token costs no extra turn.
+  const authorizing = authorize(request, tokens)
+  if (authorizing) await authorizing
   try {
     return await sendOnce(request, doors, endpoint)
   } catch (error) {
-    // Decided on failure, so the retry policy loads only then.
-    return (await import('../oauth/retry.js')).retryCall(() => sendOnce(request, doors, endpoint), error, doors, endpoint)
+    // Decided on failure, so the retry policy loads only then. Each retry is authorized afresh.
+    return (await import('../oauth/retry.js')).retryCall(() => sendAuthorized(request, tokens, doors, endpoint, authorize), error, doors, endpoint)
   }
+}
+
+async function sendAuthorized<Result>(
+  request: ApiRequest,
+  tokens: TokenSet,
+  doors: HttpDoors,
+  endpoint: SentEndpoint<Result>,
+  authorize: RequestAuthorizer,
+): Promise<CallOutcome<Result>> {
+  await authorize(request, tokens)
+  return sendOnce(request, doors, endpoint)
 }
 
 /** A call in flight: its answer once the headers came, and its timer. */

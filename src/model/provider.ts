@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.js'
+import type { ApplicationGrantType, PersonGrantType } from '../grants/types.js'
 import type { ComplianceFix } from '../providers/fixes/types.js'
 import { assertSecureUrl } from './secureUrl.js'
 
@@ -33,6 +34,16 @@ export interface ApiRequest {
   body?: string | undefined
 }
 
+/**
+ * Which grant obtains the tokens of a person (user, company, employee) and which the
+ * application's own. Left out, a provider serves a person with the authorization code grant and
+ * the application with client credentials; declared, it serves only the kinds it names.
+ */
+export interface ProviderGrants {
+  person?: PersonGrantType
+  application?: ApplicationGrantType
+}
+
 export interface Provider<Env extends string = string> {
   id: string
   /** Who runs the service, as a user would read it: "HM Revenue & Customs". */
@@ -42,6 +53,8 @@ export interface Provider<Env extends string = string> {
   fixes: readonly ComplianceFix[]
   /** Reshapes every API request (media types, fraud-prevention headers...). */
   prepareApiRequest?: (request: ApiRequest) => void
+  /** The grants it serves each kind of API user with (see ProviderGrants; default: both). */
+  grants?: ProviderGrants
 }
 
 /**

@@ -18,5 +18,6 @@ export const piste = defineProvider({
       apiBaseUrl: 'https://api.piste.gouv.fr',
     },
   },
+  grants: { application: 'client_credentials' },
   fixes: [fixes.missingTokenType],
 })

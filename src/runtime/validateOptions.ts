@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.js'
+import { grantFor } from '../grants/grantFor.js'
 import { checkClient, type ClientRegistration } from '../model/client.js'
 import { checkEnvironment, environmentOf, type Provider } from '../model/provider.js'
 import type { SessionStore } from '../session/store.js'
@@ -6,9 +7,9 @@ import type { ConsentNavigator } from './navigation.js'
 import { clientFor, environmentNameFor, type TargetConfig } from './targets.js'
 
 /**
- * Checks at createGrantflow what no single declaration can: the chosen environments exist,
- * every API has a client and every client an API, a redirect consent can come back, and no two
- * authorization servers share a redirect URI unless both say who answered (`iss`, RFC 9207), or
+ * Checks at createGrantflow what no single declaration can: the chosen environments exist, each
+ * endpoint's provider has a grant for its kind of API user, every API has a client and every
+ * client an API, a redirect consent can come back, and no two authorization servers share a redirect URI unless both say who answered (`iss`, RFC 9207), or
  * a code from one could be sent to the other (mix-up, RFC 9700 §4.4.2).
  *
  * Returns the issuers whose metadata is discovered and must promise `iss` once it is known.
@@ -28,6 +29,8 @@ export function validateOptions(
     const env = environmentOf(api.provider, name)
     checkEnvironment(api.provider.id, name, env)
     providers.set(api.provider.id, api.provider)
+    // Every endpoint's kind of API user has a grant at its provider, or no call to it could get a token.
+    for (const endpoint of Object.values(api.endpoints)) grantFor(api.provider, endpoint.apiUser)
     const { redirectUri } = clientFor(config.clients, api.provider, name)
     const as = env.authorizationServer
     if (redirectUri) uses.push('discovery' in as ? [redirectUri, as.issuer, undefined] : [redirectUri, as.issuer ?? as.tokenEndpoint, !!as.issParameterSupported])

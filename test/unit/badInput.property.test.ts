@@ -4,10 +4,10 @@ import { ApiError, AuthorizationError, ConsentDeniedError, defaultDoors, defineC
 import { buildApiRequest } from '../../src/call/buildRequest.js'
 import { sendApiRequest } from '../../src/call/sendRequest.js'
 import type { PendingAuthorization } from '../../src/model/session.js'
-import { validateCallback } from '../../src/oauth/callback.js'
+import { validateCallback } from '../../src/grants/authorizationCode/callback.js'
 import type { OAuthContext } from '../../src/oauth/context.js'
 import { parseChallenge } from '../../src/oauth/parseChallenge.js'
-import { refreshTokens } from '../../src/oauth/refresh.js'
+import { refreshTokens } from '../../src/grants/refreshToken/refresh.js'
 
 // Bad input never crashes: whatever a provider, an API or a forged callback sends, grantflow
 // answers with a value or one of its typed errors, never anything else, and never repeats a

@@ -1,13 +1,13 @@
 import * as oauth from 'oauth4webapi'
 import { describe, expect, it } from 'vitest'
 import { defineClient, InvalidCallbackError, TokenEndpointError } from '../../src/index.js'
-import { validateCallback } from '../../src/oauth/callback.js'
-import { requestClientCredentials } from '../../src/oauth/clientCredentials.js'
-import { exchangeCode } from '../../src/oauth/codeExchange.js'
+import { validateCallback } from '../../src/grants/authorizationCode/callback.js'
+import { requestClientCredentials } from '../../src/grants/clientCredentials/clientCredentials.js'
+import { exchangeCode } from '../../src/grants/authorizationCode/codeExchange.js'
 import type { OAuthContext } from '../../src/oauth/context.js'
 import { defaultDoors } from '../../src/oauth/doors.js'
 import { toGrantflowErrorReadingBody } from '../../src/oauth/mapErrors.js'
-import { refreshTokens } from '../../src/oauth/refresh.js'
+import { refreshTokens } from '../../src/grants/refreshToken/refresh.js'
 import { findSecrets } from '../support/secretScan.js'
 
 const as: oauth.AuthorizationServer = { issuer: 'https://as.example', token_endpoint: 'https://as.example/token' }

@@ -1,13 +1,13 @@
 import * as oauth from 'oauth4webapi'
-import { ConfigurationError } from '../errors.js'
-import { isConfidential } from '../model/client.js'
-import type { TokenSet } from '../model/tokens.js'
-import { toOauthClient } from './clientAuth.js'
-import type { OAuthContext } from './context.js'
-import { requestOptions } from './requestOptions.js'
-import { toGrantflowErrorReadingBody } from './mapErrors.js'
-import { idempotentFailure, retryStep } from './retry.js'
-import { toTokenSet } from './tokenSet.js'
+import { ConfigurationError } from '../../errors.js'
+import { isConfidential } from '../../model/client.js'
+import type { TokenSet } from '../../model/tokens.js'
+import { toOauthClient } from '../../oauth/clientAuth.js'
+import type { OAuthContext } from '../../oauth/context.js'
+import { requestOptions } from '../../oauth/requestOptions.js'
+import { toGrantflowErrorReadingBody } from '../../oauth/mapErrors.js'
+import { idempotentFailure, retryStep } from '../../oauth/retry.js'
+import { toTokenSet } from '../../oauth/tokenSet.js'
 
 /**
  * Requests a token for the application itself (client credentials grant). Only a confidential

@@ -1,9 +1,9 @@
 import * as oauth from 'oauth4webapi'
-import { InvalidCallbackError } from '../errors.js'
-import type { PendingAuthorization } from '../model/session.js'
-import { callbackParameters } from './callbackParameters.js'
-import type { OAuthContext } from './context.js'
-import { summaryOf, toGrantflowError } from './mapErrors.js'
+import { InvalidCallbackError } from '../../errors.js'
+import type { PendingAuthorization } from '../../model/session.js'
+import { callbackParameters } from '../../oauth/callbackParameters.js'
+import type { OAuthContext } from '../../oauth/context.js'
+import { summaryOf, toGrantflowError } from '../../oauth/mapErrors.js'
 
 /**
  * Checks a callback against the pending authorization: `state` always, `iss` where the provider

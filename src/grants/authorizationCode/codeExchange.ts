@@ -1,12 +1,12 @@
 import * as oauth from 'oauth4webapi'
-import { ConfigurationError } from '../errors.js'
-import type { PendingAuthorization } from '../model/session.js'
-import type { TokenSet } from '../model/tokens.js'
-import { toOauthClient } from './clientAuth.js'
-import type { OAuthContext } from './context.js'
-import { requestOptions } from './requestOptions.js'
-import { toGrantflowErrorReadingBody } from './mapErrors.js'
-import { toTokenSet } from './tokenSet.js'
+import { ConfigurationError } from '../../errors.js'
+import type { PendingAuthorization } from '../../model/session.js'
+import type { TokenSet } from '../../model/tokens.js'
+import { toOauthClient } from '../../oauth/clientAuth.js'
+import type { OAuthContext } from '../../oauth/context.js'
+import { requestOptions } from '../../oauth/requestOptions.js'
+import { toGrantflowErrorReadingBody } from '../../oauth/mapErrors.js'
+import { toTokenSet } from '../../oauth/tokenSet.js'
 
 /**
  * Exchanges a validated callback's code for tokens, with the PKCE verifier and, for OpenID

@@ -1,8 +1,8 @@
 import * as oauth from 'oauth4webapi'
-import { ConfigurationError } from '../errors.js'
-import type { ClientRegistration } from '../model/client.js'
-import type { PendingAuthorization, PendingCall } from '../model/session.js'
-import { safeReturnTo } from './returnTo.js'
+import { ConfigurationError } from '../../errors.js'
+import type { ClientRegistration } from '../../model/client.js'
+import type { PendingAuthorization, PendingCall } from '../../model/session.js'
+import { safeReturnTo } from '../../oauth/returnTo.js'
 
 export interface StartAuthorizationInput {
   as: oauth.AuthorizationServer

@@ -1,13 +1,13 @@
 import * as oauth from 'oauth4webapi'
-import { TokenEndpointError } from '../errors.js'
-import type { TokenSet } from '../model/tokens.js'
-import { toOauthClient } from './clientAuth.js'
-import type { OAuthContext } from './context.js'
-import { requestOptions } from './requestOptions.js'
-import { toGrantflowErrorReadingBody } from './mapErrors.js'
-import { retryStep, unprocessedFailure } from './retry.js'
-import { toTokenSet } from './tokenSet.js'
-import { assertSameIdTokenSubject } from './idTokenContinuity.js'
+import { TokenEndpointError } from '../../errors.js'
+import type { TokenSet } from '../../model/tokens.js'
+import { toOauthClient } from '../../oauth/clientAuth.js'
+import type { OAuthContext } from '../../oauth/context.js'
+import { requestOptions } from '../../oauth/requestOptions.js'
+import { toGrantflowErrorReadingBody } from '../../oauth/mapErrors.js'
+import { retryStep, unprocessedFailure } from '../../oauth/retry.js'
+import { toTokenSet } from '../../oauth/tokenSet.js'
+import { assertSameIdTokenSubject } from '../../oauth/idTokenContinuity.js'
 
 /**
  * Refreshes an access token. A rotated refresh token replaces the old one; when the provider
