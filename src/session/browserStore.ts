@@ -1,5 +1,4 @@
 import type { ApiUser, Session } from '../model/session.js'
-import { createMemoryStore } from './memoryStore.js'
 import { sameApiUser, type SessionStore } from './store.js'
 
 /** The part of the Web Storage API the store uses, so tests and other runtimes can supply one. */
@@ -34,20 +33,36 @@ export function createBrowserStore(options: BrowserStoreOptions = {}): SessionSt
   const prefix = options.prefix ?? 'grantflow:'
   const pendingStorage = options.pendingStorage ?? globalThis.sessionStorage
   const tokenStorage = options.tokenStorage
-  const memory = createMemoryStore()
+  // The newest records of this page. Read and written without awaiting, so that a compare and
+  // its write, or a take, are one step that nothing else in the page runs between.
+  const memory = new Map<string, Session>()
 
-  const read = async (storage: KeyValueStorage | undefined, key: string): Promise<Partial<Session> | undefined> => {
-    const raw = storage?.getItem(prefix + key)
-    if (!raw) return undefined
-    // The validator loads only when there is a stored record to read (after a reload, a redirect).
-    const { parseSessionRecord } = await import('./sessionRecord.js')
+  /** A stored entry as written, unchecked (only its `version` and `pending.state` are read from it). */
+  const raw = (storage: KeyValueStorage | undefined, key: string): Partial<Session> | undefined => {
+    const text = storage?.getItem(prefix + key)
+    if (!text) return undefined
     try {
-      return parseSessionRecord(JSON.parse(raw), key)
+      const value = JSON.parse(text) as Partial<Session> | null
+      if (value?.key === key) return value
     } catch {
       // A corrupt entry (edited by hand, truncated) is dropped rather than crashing the app.
       storage?.removeItem(prefix + key)
-      return undefined
     }
+    return undefined
+  }
+
+  const read = async (storage: KeyValueStorage | undefined, key: string): Promise<Partial<Session> | undefined> => {
+    const value = raw(storage, key)
+    if (!value) return undefined
+    // The validator loads only when there is a stored record to read (after a reload, a redirect).
+    const { parseSessionRecord } = await import('./sessionRecord.js')
+    return parseSessionRecord(value, key)
+  }
+
+  /** The version get() would answer now, found without awaiting. */
+  const versionOf = (key: string): number | undefined => {
+    const version = (memory.get(key) ?? raw(tokenStorage, key) ?? raw(pendingStorage, key))?.version
+    return typeof version === 'number' ? version : undefined
   }
 
   const keysOf = (storage: KeyValueStorage | undefined): string[] => {
@@ -60,32 +75,38 @@ export function createBrowserStore(options: BrowserStoreOptions = {}): SessionSt
     return keys
   }
 
+  const write = (session: Session) => {
+    memory.set(session.key, structuredClone(session))
+    const { pending, tokens, ...rest } = session
+    if (pending) pendingStorage?.setItem(prefix + session.key, JSON.stringify({ ...rest, pending }))
+    else pendingStorage?.removeItem(prefix + session.key)
+    if (tokenStorage) {
+      const kept = tokens && (options.persistRefreshTokens ? tokens : { ...tokens, refreshToken: undefined })
+      tokenStorage.setItem(prefix + session.key, JSON.stringify({ ...rest, tokens: kept }))
+    }
+  }
+
   const store: SessionStore = {
     survivesReload: !!pendingStorage,
     async get(key) {
-      const base = await memory.get(key)
+      const base = memory.get(key)
       const [pending, persisted] = await Promise.all([read(pendingStorage, key), read(tokenStorage, key)])
       if (!base && !pending && !persisted) return undefined
       // Each storage holds the session's identity fields; memory is the newest.
-      const merged = { ...pending, ...persisted, ...base } as Session
+      const merged = structuredClone({ ...pending, ...persisted, ...base }) as Session
       // Memory holds the newest tokens; Web Storage fills in after a reload.
       if (!base?.tokens && persisted?.tokens) merged.tokens = persisted.tokens
       merged.pending = pending?.pending
       merged.errors ??= []
       return merged
     },
-    async set(session) {
-      await memory.set(session)
-      const { pending, tokens, ...rest } = session
-      if (pending) pendingStorage?.setItem(prefix + session.key, JSON.stringify({ ...rest, pending }))
-      else pendingStorage?.removeItem(prefix + session.key)
-      if (tokenStorage) {
-        const kept = tokens && (options.persistRefreshTokens ? tokens : { ...tokens, refreshToken: undefined })
-        tokenStorage.setItem(prefix + session.key, JSON.stringify({ ...rest, tokens: kept }))
-      }
+    async set(session, expected) {
+      if (versionOf(session.key) !== expected) return { written: false, current: await store.get(session.key) }
+      write(session)
+      return { written: true }
     },
     async delete(key) {
-      await memory.delete(key)
+      memory.delete(key)
       pendingStorage?.removeItem(prefix + key)
       tokenStorage?.removeItem(prefix + key)
     },
@@ -95,9 +116,25 @@ export function createBrowserStore(options: BrowserStoreOptions = {}): SessionSt
       }
       return undefined
     },
+    async take(state) {
+      // Loaded first: from here to the removal, nothing is awaited.
+      const { parseSessionRecord } = await import('./sessionRecord.js')
+      for (const key of keysOf(pendingStorage)) {
+        const stored = raw(pendingStorage, key)
+        if (stored?.pending?.state !== state) continue
+        const found = parseSessionRecord(stored, key)
+        const persisted = parseSessionRecord(raw(tokenStorage, key), key)
+        if (!found?.pending) return undefined
+        const { pending: _stale, ...rest } = { ...found, ...persisted, ...memory.get(key) }
+        if (!memory.get(key)?.tokens && persisted?.tokens) rest.tokens = persisted.tokens
+        const session = { ...rest, version: (versionOf(key) ?? 0) + 1 }
+        write(session)
+        return structuredClone({ pending: found.pending, session })
+      }
+      return undefined
+    },
     async list(apiUser: ApiUser) {
-      const keys = new Set([...keysOf(pendingStorage), ...keysOf(tokenStorage)])
-      for (const s of await memory.list(apiUser)) keys.add(s.key)
+      const keys = new Set([...keysOf(pendingStorage), ...keysOf(tokenStorage), ...memory.keys()])
       const sessions = await Promise.all([...keys].map((key) => store.get(key)))
       return sessions.filter((s): s is Session => !!s && !!s.apiUser && sameApiUser(s.apiUser, apiUser))
     },

@@ -26,7 +26,7 @@ describe('session locks', () => {
 
   it('name Web Locks after the session, so every tab shares them', async () => {
     const names: string[] = []
-    const lock = createWebLock({ request: (name, callback) => (names.push(name), callback()) })
+    const lock = createWebLock({ request: (name, _options, callback) => (names.push(name), callback()) })
     await lock.runExclusive('vat/sandbox/user%3Ame', async () => 1)
     expect(names).toEqual(['grantflow:vat/sandbox/user%3Ame'])
   })
