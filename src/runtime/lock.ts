@@ -21,7 +21,7 @@ export interface HeldLock {
 export interface LockOptions {
   /** How long the lock is held at most (default {@link LOCK_LEASE_MS}). */
   leaseMs?: number
-  /** Stops waiting for the lock: runExclusive rejects with its reason, the task never runs. */
+  /** Stops waiting for a Web Lock (the browser's `locks.request` signal): runExclusive rejects, the task never runs. */
   signal?: AbortSignal
 }
 
@@ -30,51 +30,38 @@ export const LOCK_LEASE_MS = 60_000
 
 /**
  * Runs `task` with a lease: `released` settles when the task does or the lease runs out,
- * whichever comes first; `result` is the task's own outcome.
+ * whichever comes first (the task's signal aborts then); `result` is the task's own outcome.
  */
 function leased<T>(task: (held: HeldLock) => Promise<T>, leaseMs = LOCK_LEASE_MS) {
   const controller = new AbortController()
   let expire!: () => void
   const expired = new Promise<void>((resolve) => (expire = resolve))
   const timer = setTimeout(() => {
-    controller.abort(new DOMException('the lock lease ran out', 'TimeoutError'))
+    controller.abort(new DOMException('lease ran out', 'TimeoutError'))
     expire()
   }, leaseMs)
   const result = (async () => task({ signal: controller.signal }))().finally(() => clearTimeout(timer))
-  const released = Promise.race([result.then(() => undefined, () => undefined), expired])
-  return { result, released }
+  return { result, released: Promise.race([result.then(noop, noop), expired]) }
 }
 
-/** Rejects with the signal's reason once it aborts. */
-function aborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason)
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true })
-  })
-}
+const noop = () => undefined
 
 /** The default: a lock per key within this process. */
 export function createInProcessLock(): SessionLock {
-  const tails = new Map<string, Promise<void>>()
+  // The last holder in line for each key: the next one waits for it to end or its lease to run out.
+  const tails = new Map<string, Promise<unknown>>()
   return {
     async runExclusive(key, task, options) {
-      const previous = tails.get(key) ?? Promise.resolve()
+      const previous = tails.get(key)
       let release!: () => void
       const tail = new Promise<void>((resolve) => (release = resolve))
       tails.set(key, tail)
-      const letNextIn = () => {
+      await previous
+      const { result, released } = leased(task, options?.leaseMs)
+      void released.then(() => {
         release()
         if (tails.get(key) === tail) tails.delete(key)
-      }
-      try {
-        await (options?.signal ? Promise.race([previous, aborted(options.signal)]) : previous)
-      } catch (reason) {
-        // Given up while waiting: the next in line still waits for the holder before.
-        void previous.then(letNextIn)
-        throw reason
-      }
-      const { result, released } = leased(task, options?.leaseMs)
-      void released.then(letNextIn)
+      })
       return result
     },
   }

@@ -33,8 +33,8 @@ export function createBrowserStore(options: BrowserStoreOptions = {}): SessionSt
   const prefix = options.prefix ?? 'grantflow:'
   const pendingStorage = options.pendingStorage ?? globalThis.sessionStorage
   const tokenStorage = options.tokenStorage
-  // The newest records of this page. Read and written without awaiting, so that a compare and
-  // its write, or a take, are one step that nothing else in the page runs between.
+  // The records this page wrote. Read and written without awaiting, so that a compare and its
+  // write, or a take, are one step that nothing else in the page runs between.
   const memory = new Map<string, Session>()
 
   /** A stored entry as written, unchecked (only its `version` and `pending.state` are read from it). */
@@ -56,13 +56,42 @@ export function createBrowserStore(options: BrowserStoreOptions = {}): SessionSt
     if (!value) return undefined
     // The validator loads only when there is a stored record to read (after a reload, a redirect).
     const { parseSessionRecord } = await import('./sessionRecord.js')
-    return parseSessionRecord(value, key)
+    const session = parseSessionRecord(value, key)
+    // Not a session (planted, or another app's): dropped, so its version cannot block writes.
+    if (!session) storage?.removeItem(prefix + key)
+    return session
+  }
+
+  /** The highest of the versions found: the newest record, wherever it is. */
+  const newest = (...records: (Partial<Session> | undefined)[]): number | undefined => {
+    const versions = records.map((r) => r?.version).filter((v): v is number => typeof v === 'number')
+    return versions.length ? Math.max(...versions) : undefined
   }
 
   /** The version get() would answer now, found without awaiting. */
-  const versionOf = (key: string): number | undefined => {
-    const version = (memory.get(key) ?? raw(tokenStorage, key) ?? raw(pendingStorage, key))?.version
-    return typeof version === 'number' ? version : undefined
+  const versionOf = (key: string) => newest(memory.get(key), raw(tokenStorage, key), raw(pendingStorage, key))
+
+  /**
+   * The session from what each place holds. Memory is the newest unless another runtime over the
+   * same Web Storage (a tab sharing localStorage) wrote a newer version since: then it is stale
+   * (its tokens are the ones that runtime replaced) and Web Storage's record is the session.
+   */
+  const merge = (key: string, pending: Partial<Session> | undefined, persisted: Partial<Session> | undefined): Session | undefined => {
+    let base = memory.get(key)
+    const version = newest(base, persisted, pending)
+    if (base && base.version !== version) {
+      memory.delete(key)
+      base = undefined
+    }
+    if (!base && !pending && !persisted) return undefined
+    // Each storage holds the session's identity fields.
+    const merged = structuredClone({ ...pending, ...persisted, ...base }) as Session
+    // Memory holds the newest tokens (the refresh token too); Web Storage fills in after a reload.
+    if (!base?.tokens && persisted?.tokens) merged.tokens = persisted.tokens
+    merged.pending = pending?.pending
+    merged.errors ??= []
+    if (version !== undefined) merged.version = version
+    return merged
   }
 
   const keysOf = (storage: KeyValueStorage | undefined): string[] => {
@@ -89,16 +118,8 @@ export function createBrowserStore(options: BrowserStoreOptions = {}): SessionSt
   const store: SessionStore = {
     survivesReload: !!pendingStorage,
     async get(key) {
-      const base = memory.get(key)
       const [pending, persisted] = await Promise.all([read(pendingStorage, key), read(tokenStorage, key)])
-      if (!base && !pending && !persisted) return undefined
-      // Each storage holds the session's identity fields; memory is the newest.
-      const merged = structuredClone({ ...pending, ...persisted, ...base }) as Session
-      // Memory holds the newest tokens; Web Storage fills in after a reload.
-      if (!base?.tokens && persisted?.tokens) merged.tokens = persisted.tokens
-      merged.pending = pending?.pending
-      merged.errors ??= []
-      return merged
+      return merge(key, pending, persisted)
     },
     async set(session, expected) {
       if (versionOf(session.key) !== expected) return { written: false, current: await store.get(session.key) }
@@ -117,21 +138,9 @@ export function createBrowserStore(options: BrowserStoreOptions = {}): SessionSt
       return undefined
     },
     async take(state) {
-      // Loaded first: from here to the removal, nothing is awaited.
-      const { parseSessionRecord } = await import('./sessionRecord.js')
-      for (const key of keysOf(pendingStorage)) {
-        const stored = raw(pendingStorage, key)
-        if (stored?.pending?.state !== state) continue
-        const found = parseSessionRecord(stored, key)
-        const persisted = parseSessionRecord(raw(tokenStorage, key), key)
-        if (!found?.pending) return undefined
-        const { pending: _stale, ...rest } = { ...found, ...persisted, ...memory.get(key) }
-        if (!memory.get(key)?.tokens && persisted?.tokens) rest.tokens = persisted.tokens
-        const session = { ...rest, version: (versionOf(key) ?? 0) + 1 }
-        write(session)
-        return structuredClone({ pending: found.pending, session })
-      }
-      return undefined
+      // Loaded on a callback only. From the module's arrival to the removal, nothing is awaited.
+      const { takePending } = await import('./browserTake.js')
+      return takePending(state, keysOf(pendingStorage), (key) => raw(pendingStorage, key), (key) => raw(tokenStorage, key), merge, write)
     },
     async list(apiUser: ApiUser) {
       const keys = new Set([...keysOf(pendingStorage), ...keysOf(tokenStorage), ...memory.keys()])
