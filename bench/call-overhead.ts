@@ -34,7 +34,7 @@ const api = defineApi({
 })
 const store = createMemoryStore()
 const session = emptySession({ api: 'vat', environment: 'local', apiUser: { kind: 'user', id: 'me' } }, Date.now())
-await store.set({ ...session, tokens: { accessToken: 'valid-token', tokenType: 'bearer', scopes: ['read:vat'], expiresAt: Date.now() + 3600_000 } })
+await store.set({ ...session, tokens: { accessToken: 'valid-token', tokenType: 'bearer', scopes: ['read:vat'], expiresAt: Date.now() + 3600_000 } }, undefined)
 const clients = { local: defineClient({ clientId: 'bench', redirectUri: `${base}/cb` }) }
 const grantflow = createGrantflow({ apis: { api }, clients, environment: 'local', store })
 

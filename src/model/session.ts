@@ -62,6 +62,8 @@ export interface Session {
   pending?: PendingAuthorization
   errors: ConnectionError[]
   updatedAt: number
+  /** Increased by every write, so a write prepared from an older record is refused (see SessionStore.set). */
+  version?: number
 }
 
 export interface SessionKeyParts {

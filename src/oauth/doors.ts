@@ -17,6 +17,8 @@ export interface HttpDoors {
   sleep?: ((ms: number) => Promise<void>) | undefined
   /** Retries of transient failures (see retry.ts); `false`: every request is tried once. */
   retry?: RetryOptions | false | undefined
+  /** Stops token requests made under a session's lock when its lease runs out. */
+  signal?: AbortSignal | undefined
 }
 
 export function defaultDoors(overrides: Partial<HttpDoors> = {}): HttpDoors {

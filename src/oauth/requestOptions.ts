@@ -13,7 +13,7 @@ export function requestOptions(
   fixes: readonly ComplianceFix[] = [],
 ): oauth.HttpRequestOptions<'POST', URLSearchParams> & oauth.HttpRequestOptions<'GET'> {
   return {
-    signal: () => AbortSignal.timeout(doors.timeoutMs),
+    signal: () => (doors.signal ? AbortSignal.any([AbortSignal.timeout(doors.timeoutMs), doors.signal]) : AbortSignal.timeout(doors.timeoutMs)),
     [oauth.customFetch]: async (url, init) => {
       // Whether http may be used is decided here for each URL (oauth4webapi's switch is one for
       // every endpoint): a loopback issuer must not let a secret travel in the clear elsewhere.

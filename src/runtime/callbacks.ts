@@ -82,7 +82,7 @@ export function createCallbacks(context: CallbackContext) {
       const api = stored && config.apis[stored.api]
       if (stored?.pending && isExpired(stored.pending)) {
         // Left behind by a runtime that stopped: forgotten, so it is not found again.
-        await store.set({ ...stored, pending: undefined }).catch(() => undefined)
+        await store.take(state).catch(() => undefined)
         throw new InvalidCallbackError('expired')
       }
       if (stored && api) {

@@ -170,6 +170,7 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     doors,
     oauthContext,
     onTokensUpdated: options.onTokensUpdated,
+    refresh: options.refresh,
     decorate: options.actors?.tokenSession,
     inspect,
   })

@@ -1,12 +1,13 @@
 import { createActor, fromPromise, type ActorOptions, type ActorRefFrom, type AnyActorLogic, type SnapshotFrom } from 'xstate'
 import { tokenSessionMachine, type ConsentRequest } from '../../machines/tokenSession.js'
-import type { GrantflowError } from '../errors.js'
+import { InvalidCallbackError, StorageError, type GrantflowError } from '../errors.js'
 import { emptySession, isPendingExpired, withError, type ConnectionError, type PendingAuthorization, type Session } from '../model/session.js'
 import { isTokenFresh, type TokenSet } from '../model/tokens.js'
 import type { OAuthContext } from '../oauth/context.js'
 import type { HttpDoors } from '../oauth/doors.js'
 import { loadSteps } from '../oauth/loadSteps.js'
 import type { SessionStore } from '../session/store.js'
+import type { RefreshMode } from './attempt.js'
 import type { SessionLock } from './lock.js'
 import type { SessionTarget } from './targets.js'
 
@@ -53,8 +54,13 @@ export interface TokenSessionDeps {
   lock: SessionLock
   doors: HttpDoors
   oauthContext(target: SessionTarget): Promise<OAuthContext>
-  /** Called after tokens change (refresh, exchange, client credentials): requests-oauthlib's token saver. */
-  onTokensUpdated?: ((session: Session) => void) | undefined
+  /**
+   * Called after tokens change (refresh, exchange, client credentials): requests-oauthlib's token
+   * saver. Awaited in `notify` mode, before the call goes on; called and left to run otherwise.
+   */
+  onTokensUpdated?: ((session: Session) => unknown) | undefined
+  /** `notify`: the app persists new tokens before they are used (see onTokensUpdated). */
+  refresh?: RefreshMode | undefined
   inspect?: ActorOptions<AnyActorLogic>['inspect']
   /** How long a pending authorization waits for its callback; one found older when loading is dropped. */
   pendingTtlMs: number
@@ -63,6 +69,9 @@ export interface TokenSessionDeps {
   /** Decorates a session's actors (see GrantflowOptions.actors). */
   decorate?: ((actors: ReturnType<ReturnType<typeof createTokenSessions>['actorsFor']>, target: SessionTarget) => object) | undefined
 }
+
+/** How many times a session write is tried against writers that keep winning. */
+const SAVE_ATTEMPTS = 5
 
 /** How many token sessions a runtime keeps live by default. */
 export const MAX_LIVE_SESSIONS = 500
@@ -102,22 +111,46 @@ export function createTokenSessions(deps: TokenSessionDeps) {
   }
   const { store, doors } = deps
 
-  const load = async (target: SessionTarget): Promise<Session> =>
-    (await store.get(target.key)) ??
-    emptySession({ api: target.api.id, environment: target.environmentName, apiUser: target.apiUser }, doors.now())
-
+  /**
+   * Changes the stored session: reads it, applies `change` and writes it back only if no one
+   * wrote in between (another instance, tab or actor of this key); else `change` is applied again
+   * to the record that won. So an error recorded late never writes back tokens from before a
+   * rotation, and nothing another runtime saved is lost to a stale copy.
+   */
   const save = async (target: SessionTarget, change: (session: Session) => Session): Promise<Session> => {
-    const next = change(await load(target))
-    // The key is the target's (it may carry the application's scope set).
-    next.key = target.key
-    next.updatedAt = doors.now()
-    await store.set(next)
-    return next
+    let current = await store.get(target.key)
+    for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
+      const base = current ?? emptySession({ api: target.api.id, environment: target.environmentName, apiUser: target.apiUser }, doors.now())
+      // The key is the target's (it may carry the application's scope set).
+      const next = { ...change(base), key: target.key, updatedAt: doors.now(), version: (current?.version ?? 0) + 1 }
+      const result = await store.set(next, current?.version)
+      if (result.written) return next
+      current = result.current
+    }
+    // Writers that keep winning over this one: the store is as good as unavailable to it.
+    throw new StorageError({ name: 'WriteConflict' })
   }
 
-  const saveTokens = async (target: SessionTarget, tokens: TokenSet): Promise<TokenSet> => {
-    const session = await save(target, (s) => ({ ...s, tokens, pending: undefined }))
-    deps.onTokensUpdated?.(session)
+  /**
+   * Saves tokens a request obtained. `replacing`: the tokens the request was made to renew; if
+   * the store holds other fresh ones by the time of the write (another instance renewed too),
+   * the first saved wins and these are dropped, so every runtime goes on with one token set.
+   */
+  const saveTokens = async (target: SessionTarget, tokens: TokenSet, replacing?: { tokens: TokenSet | undefined }): Promise<TokenSet> => {
+    const session = await save(target, (s) => {
+      const renewedMeanwhile = replacing && s.tokens && s.tokens.accessToken !== replacing.tokens?.accessToken && isTokenFresh(s.tokens, doors.now())
+      return renewedMeanwhile ? s : { ...s, tokens, pending: undefined }
+    })
+    if (session.tokens !== tokens) return session.tokens!
+    if (deps.refresh !== 'notify') deps.onTokensUpdated?.(session)
+    else {
+      try {
+        // The app persists the new tokens before any call uses them; they are in the store already.
+        await deps.onTokensUpdated!(session)
+      } catch (error) {
+        throw new StorageError(error)
+      }
+    }
     return tokens
   }
 
@@ -136,35 +169,40 @@ export function createTokenSessions(deps: TokenSessionDeps) {
     throw error
   }
 
+  /** The protocol context for a request made under the lock: it stops when the lease runs out. */
+  const leasedContext = async (target: SessionTarget, signal: AbortSignal): Promise<OAuthContext> => {
+    const context = await deps.oauthContext(target)
+    return { ...context, doors: { ...context.doors, signal } }
+  }
+
   const actorsFor = (target: SessionTarget) => ({
         loadSession: fromPromise<Session | undefined, { key: string }>(async () => {
           const session = await store.get(target.key)
           if (!session?.pending || !isPendingExpired(session.pending, doors.now(), deps.pendingTtlMs)) return session
           // An authorization its user walked away from (before a restart, a reload): forgotten.
           const { pending: _expired, ...rest } = session
-          await store.set(rest).catch(() => undefined)
-          return rest
+          return (await store.take(session.pending.state).catch(() => undefined))?.session ?? rest
         }),
         refreshTokens: fromPromise<TokenSet, { key: string; tokens: TokenSet }>(async ({ input }) =>
           deps.lock
-            .runExclusive(target.key, async () => {
+            .runExclusive(target.key, async ({ signal }) => {
               // Another tab or instance may have refreshed while we waited for the lock: a rotated
               // refresh token must never be sent twice, so adopt theirs.
               const stored = (await store.get(target.key))?.tokens
               if (stored && stored.refreshToken !== input.tokens.refreshToken && isTokenFresh(stored, doors.now())) return stored
               const { refreshTokens } = await loadSteps()
-              return saveTokens(target, await refreshTokens(await deps.oauthContext(target), input.tokens))
+              return saveTokens(target, await refreshTokens(await leasedContext(target, signal), input.tokens), input)
             })
             .catch((error) => recordError(target, 'refresh', error)),
         ),
         requestToken: fromPromise<TokenSet, { key: string; tokens: TokenSet | undefined }>(async ({ input }) =>
           deps.lock
-            .runExclusive(target.key, async () => {
+            .runExclusive(target.key, async ({ signal }) => {
               // Adopt a token another instance obtained meanwhile, unless it is the one just refused.
               const stored = (await store.get(target.key))?.tokens
               if (stored && stored.accessToken !== input.tokens?.accessToken && isTokenFresh(stored, doors.now())) return stored
               const { requestClientCredentials } = await loadSteps()
-              return saveTokens(target, await requestClientCredentials(await deps.oauthContext(target), target.scopes))
+              return saveTokens(target, await requestClientCredentials(await leasedContext(target, signal), target.scopes), input)
             })
             .catch((error) => recordError(target, 'client_credentials', error)),
         ),
@@ -188,13 +226,14 @@ export function createTokenSessions(deps: TokenSessionDeps) {
         exchangeCode: fromPromise<TokenSet, { key: string; callback: URLSearchParams; pending: PendingAuthorization }>(async ({ input }) => {
           const [context, { validateCallback, exchangeCode }] = await Promise.all([deps.oauthContext(target), loadSteps()])
           try {
-            const callback = validateCallback(context, input.callback, input.pending)
-            // Spend the pending authorization before the exchange: a reload, a second tab or a
-            // second mount finds nothing to exchange, so a code is used once.
-            await save(target, (s) => ({ ...s, pending: undefined }))
-            return await saveTokens(target, await exchangeCode(context, callback, input.pending))
+            // Taken out of the store before the exchange, by one taker of all the runtimes that
+            // share it: a reload, a second tab or instance brought the same callback finds
+            // nothing to exchange, so a code is used once.
+            const taken = await store.take(input.pending.state)
+            if (!taken) throw new InvalidCallbackError('code_already_used')
+            const callback = validateCallback(context, input.callback, taken.pending)
+            return await saveTokens(target, await exchangeCode(context, callback, taken.pending))
           } catch (error) {
-            await save(target, (s) => ({ ...s, pending: undefined })).catch(() => undefined)
             return recordError(target, 'exchange', error)
           }
         }),

@@ -16,8 +16,11 @@ import { clientFor, environmentNameFor, type TargetConfig } from './targets.js'
  */
 export function validateOptions(
   config: TargetConfig,
-  options: { navigator?: ConsentNavigator | undefined; store?: SessionStore | undefined },
+  options: { navigator?: ConsentNavigator | undefined; store?: SessionStore | undefined; refresh?: string | undefined; onTokensUpdated?: unknown },
 ): Set<string> {
+  if (options.refresh === 'notify' && !options.onTokensUpdated) {
+    throw new ConfigurationError("refresh: 'notify' needs onTokensUpdated: the token saver it awaits before new tokens are used")
+  }
   if (options.navigator?.mode === 'redirect' && !options.store?.survivesReload) {
     throw new ConfigurationError('a redirect navigator needs a store that survives the redirect (createBrowserStore)')
   }

@@ -1,5 +1,4 @@
 import type { ApiUser, Session } from '../model/session.js'
-import { createMemoryStore } from './memoryStore.js'
 import { sameApiUser, type SessionStore } from './store.js'
 
 /** The part of the Web Storage API the store uses, so tests and other runtimes can supply one. */
@@ -34,20 +33,65 @@ export function createBrowserStore(options: BrowserStoreOptions = {}): SessionSt
   const prefix = options.prefix ?? 'grantflow:'
   const pendingStorage = options.pendingStorage ?? globalThis.sessionStorage
   const tokenStorage = options.tokenStorage
-  const memory = createMemoryStore()
+  // The records this page wrote. Read and written without awaiting, so that a compare and its
+  // write, or a take, are one step that nothing else in the page runs between.
+  const memory = new Map<string, Session>()
 
-  const read = async (storage: KeyValueStorage | undefined, key: string): Promise<Partial<Session> | undefined> => {
-    const raw = storage?.getItem(prefix + key)
-    if (!raw) return undefined
-    // The validator loads only when there is a stored record to read (after a reload, a redirect).
-    const { parseSessionRecord } = await import('./sessionRecord.js')
+  /** A stored entry as written, unchecked (only its `version` and `pending.state` are read from it). */
+  const raw = (storage: KeyValueStorage | undefined, key: string): Partial<Session> | undefined => {
+    const text = storage?.getItem(prefix + key)
+    if (!text) return undefined
     try {
-      return parseSessionRecord(JSON.parse(raw), key)
+      const value = JSON.parse(text) as Partial<Session> | null
+      if (value?.key === key) return value
     } catch {
       // A corrupt entry (edited by hand, truncated) is dropped rather than crashing the app.
       storage?.removeItem(prefix + key)
-      return undefined
     }
+    return undefined
+  }
+
+  const read = async (storage: KeyValueStorage | undefined, key: string): Promise<Partial<Session> | undefined> => {
+    const value = raw(storage, key)
+    if (!value) return undefined
+    // The validator loads only when there is a stored record to read (after a reload, a redirect).
+    const { parseSessionRecord } = await import('./sessionRecord.js')
+    const session = parseSessionRecord(value, key)
+    // Not a session (planted, or another app's): dropped, so its version cannot block writes.
+    if (!session) storage?.removeItem(prefix + key)
+    return session
+  }
+
+  /** The highest of the versions found: the newest record, wherever it is. */
+  const newest = (...records: (Partial<Session> | undefined)[]): number | undefined => {
+    const versions = records.map((r) => r?.version).filter((v): v is number => typeof v === 'number')
+    return versions.length ? Math.max(...versions) : undefined
+  }
+
+  /** The version get() would answer now, found without awaiting. */
+  const versionOf = (key: string) => newest(memory.get(key), raw(tokenStorage, key), raw(pendingStorage, key))
+
+  /**
+   * The session from what each place holds. Memory is the newest unless another runtime over the
+   * same Web Storage (a tab sharing localStorage) wrote a newer version since: then it is stale
+   * (its tokens are the ones that runtime replaced) and Web Storage's record is the session.
+   */
+  const merge = (key: string, pending: Partial<Session> | undefined, persisted: Partial<Session> | undefined): Session | undefined => {
+    let base = memory.get(key)
+    const version = newest(base, persisted, pending)
+    if (base && base.version !== version) {
+      memory.delete(key)
+      base = undefined
+    }
+    if (!base && !pending && !persisted) return undefined
+    // Each storage holds the session's identity fields.
+    const merged = structuredClone({ ...pending, ...persisted, ...base }) as Session
+    // Memory holds the newest tokens (the refresh token too); Web Storage fills in after a reload.
+    if (!base?.tokens && persisted?.tokens) merged.tokens = persisted.tokens
+    merged.pending = pending?.pending
+    merged.errors ??= []
+    if (version !== undefined) merged.version = version
+    return merged
   }
 
   const keysOf = (storage: KeyValueStorage | undefined): string[] => {
@@ -60,32 +104,30 @@ export function createBrowserStore(options: BrowserStoreOptions = {}): SessionSt
     return keys
   }
 
+  const write = (session: Session) => {
+    memory.set(session.key, structuredClone(session))
+    const { pending, tokens, ...rest } = session
+    if (pending) pendingStorage?.setItem(prefix + session.key, JSON.stringify({ ...rest, pending }))
+    else pendingStorage?.removeItem(prefix + session.key)
+    if (tokenStorage) {
+      const kept = tokens && (options.persistRefreshTokens ? tokens : { ...tokens, refreshToken: undefined })
+      tokenStorage.setItem(prefix + session.key, JSON.stringify({ ...rest, tokens: kept }))
+    }
+  }
+
   const store: SessionStore = {
     survivesReload: !!pendingStorage,
     async get(key) {
-      const base = await memory.get(key)
       const [pending, persisted] = await Promise.all([read(pendingStorage, key), read(tokenStorage, key)])
-      if (!base && !pending && !persisted) return undefined
-      // Each storage holds the session's identity fields; memory is the newest.
-      const merged = { ...pending, ...persisted, ...base } as Session
-      // Memory holds the newest tokens; Web Storage fills in after a reload.
-      if (!base?.tokens && persisted?.tokens) merged.tokens = persisted.tokens
-      merged.pending = pending?.pending
-      merged.errors ??= []
-      return merged
+      return merge(key, pending, persisted)
     },
-    async set(session) {
-      await memory.set(session)
-      const { pending, tokens, ...rest } = session
-      if (pending) pendingStorage?.setItem(prefix + session.key, JSON.stringify({ ...rest, pending }))
-      else pendingStorage?.removeItem(prefix + session.key)
-      if (tokenStorage) {
-        const kept = tokens && (options.persistRefreshTokens ? tokens : { ...tokens, refreshToken: undefined })
-        tokenStorage.setItem(prefix + session.key, JSON.stringify({ ...rest, tokens: kept }))
-      }
+    async set(session, expected) {
+      if (versionOf(session.key) !== expected) return { written: false, current: await store.get(session.key) }
+      write(session)
+      return { written: true }
     },
     async delete(key) {
-      await memory.delete(key)
+      memory.delete(key)
       pendingStorage?.removeItem(prefix + key)
       tokenStorage?.removeItem(prefix + key)
     },
@@ -95,9 +137,13 @@ export function createBrowserStore(options: BrowserStoreOptions = {}): SessionSt
       }
       return undefined
     },
+    async take(state) {
+      // Loaded on a callback only. From the module's arrival to the removal, nothing is awaited.
+      const { takePending } = await import('./browserTake.js')
+      return takePending(state, keysOf(pendingStorage), (key) => raw(pendingStorage, key), (key) => raw(tokenStorage, key), merge, write)
+    },
     async list(apiUser: ApiUser) {
-      const keys = new Set([...keysOf(pendingStorage), ...keysOf(tokenStorage)])
-      for (const s of await memory.list(apiUser)) keys.add(s.key)
+      const keys = new Set([...keysOf(pendingStorage), ...keysOf(tokenStorage), ...memory.keys()])
       const sessions = await Promise.all([...keys].map((key) => store.get(key)))
       return sessions.filter((s): s is Session => !!s && !!s.apiUser && sameApiUser(s.apiUser, apiUser))
     },

@@ -23,5 +23,6 @@ export function guardedStore(store: SessionStore): SessionStore {
     delete: guard(store.delete),
     list: guard(store.list),
     findByState: guard(store.findByState),
+    take: guard(store.take),
   }
 }

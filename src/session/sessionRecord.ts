@@ -59,6 +59,7 @@ export function parseSessionRecord(value: unknown, key?: string): Session | unde
     errors: Array.isArray(record.errors) ? (record.errors.filter((error) => fits(error, ERROR)) as ConnectionError[]) : [],
     updatedAt: isNumber(record.updatedAt) ? (record.updatedAt as number) : 0,
   }
+  if (isNumber(record.version)) session.version = record.version as number
   if (fits(record.tokens, TOKENS)) session.tokens = record.tokens as TokenSet
   if (fits(record.pending, PENDING)) session.pending = record.pending as PendingAuthorization
   return session

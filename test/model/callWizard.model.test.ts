@@ -217,9 +217,9 @@ function failableStore(store: SessionStore): SessionStore & { failWrites: boolea
   const wrapped = {
     ...store,
     failWrites: false,
-    async set(session: Parameters<SessionStore['set']>[0]) {
+    async set(session: Parameters<SessionStore['set']>[0], expected: number | undefined) {
       if (wrapped.failWrites) throw new Error('the store is unavailable')
-      return store.set(session)
+      return store.set(session, expected)
     },
   }
   return wrapped

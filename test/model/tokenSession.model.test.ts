@@ -77,9 +77,9 @@ function failableStore(store: SessionStore) {
     ...store,
     failWrites: false,
     failReads: false,
-    async set(session: Session) {
+    async set(session: Session, expected: number | undefined) {
       if (wrapped.failWrites) throw new Error('the store is unavailable')
-      return store.set(session)
+      return store.set(session, expected)
     },
     async get(key: string) {
       if (wrapped.failReads) throw new Error('the store is unavailable')
@@ -125,6 +125,11 @@ function createSut(holder: Holder) {
     const { url, pending } = await startAuthorization({ as, client, scopes: ['read:vat'], now: world.clock.now() })
     return exchangeCode({ as, client, doors, fixes: [] }, validateCallback({ as, client }, await world.kit.authorize(url), pending), pending)
   }
+  // Written over whatever the store holds, as another instance would (its version next).
+  const overwrite = async (change: Partial<Session>) => {
+    const version = (await store.get(key))?.version
+    await store.set({ ...storedSession(), ...change, version: (version ?? 0) + 1 }, version)
+  }
   const storedSession = (): Session => ({
     ...emptySession({ api: call.api, environment: 'sandbox', apiUser: holder === 'person' ? { kind: 'company', id: 'acme-ltd' } : { kind: 'application', id: 'application' } }, 0),
     key,
@@ -140,13 +145,13 @@ function createSut(holder: Holder) {
     async storeTokens(refresh: boolean) {
       const tokens = await grantTokens()
       if (!refresh) delete tokens.refreshToken
-      await store.set({ ...storedSession(), tokens })
+      await overwrite({ tokens })
     },
     async storePending() {
       const as = await authorizationServer()
       const { url, pending } = await startAuthorization({ as, client, scopes: ['read:vat'], now: world.clock.now() })
       storedAuthorizationUrl = url
-      await store.set({ ...storedSession(), pending })
+      await overwrite({ pending })
     },
     authorizationUrl: () => session.getSnapshot().context.authorizationUrl ?? storedAuthorizationUrl!,
   }

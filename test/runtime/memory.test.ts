@@ -30,12 +30,17 @@ function databaseStore(now: () => number): SessionStore {
     async get(key) {
       return sessionOf(key)
     },
-    async set() {},
+    async set() {
+      return { written: true }
+    },
     async delete() {},
     async list() {
       return []
     },
     async findByState() {
+      return undefined
+    },
+    async take() {
       return undefined
     },
   }

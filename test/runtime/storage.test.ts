@@ -14,7 +14,7 @@ function failingStore(mode: { writes?: string; reads?: string }): SessionStore {
   return {
     ...store,
     get: async (key) => (fail(mode.reads), store.get(key)),
-    set: async (session) => (fail(mode.writes), store.set(session)),
+    set: async (session, expected) => (fail(mode.writes), store.set(session, expected)),
     list: async (user) => (fail(mode.reads), store.list(user)),
   }
 }
@@ -34,9 +34,9 @@ describe('a session store that fails', () => {
     const inner = createMemoryStore()
     const quoting: SessionStore = {
       ...inner,
-      async set(session) {
+      async set(session, expected) {
         if (session.tokens) throw new Error(`duplicate key value violates unique constraint: ${JSON.stringify(session)}`)
-        return inner.set(session)
+        return inner.set(session, expected)
       },
     }
     // The tokens the provider issues, as they cross the wire.

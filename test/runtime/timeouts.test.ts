@@ -71,7 +71,7 @@ async function localRuntime(options: Pick<GrantflowOptions<never>, 'apiTimeoutMs
   const api = defineApi({ id: 'local-api', name: 'Local API', provider, endpoints })
   const store = createMemoryStore()
   const session = emptySession({ api: 'local-api', environment: 'local', apiUser: { kind: 'user', id: 'me' } }, Date.now())
-  await store.set({ ...session, tokens: { accessToken: 'valid-token', tokenType: 'bearer', scopes: [], expiresAt: Date.now() + 3600_000 } })
+  await store.set({ ...session, tokens: { accessToken: 'valid-token', tokenType: 'bearer', scopes: [], expiresAt: Date.now() + 3600_000 } }, undefined)
   const grantflow = createGrantflow({
     apis: { api },
     clients: { local: defineClient({ clientId: 'local-app', redirectUri: `${base}/cb` }) },

@@ -20,7 +20,7 @@ describe('memory store', () => {
   it('returns copies, so a caller cannot change a stored session by accident', async () => {
     const store = createMemoryStore()
     const session = sessionWithTokens()
-    await store.set(session)
+    await store.set(session, undefined)
     const read = await store.get(session.key)
     read!.tokens!.accessToken = 'changed'
     expect((await store.get(session.key))!.tokens!.accessToken).toBe('at-1')
@@ -29,8 +29,8 @@ describe('memory store', () => {
   it('lists sessions by API user and finds one by its pending state', async () => {
     const store = createMemoryStore()
     const session = { ...sessionWithTokens(), pending: { state: 's-1', codeVerifier: 'v', scopes: [], createdAt: 0 } }
-    await store.set(session)
-    await store.set(emptySession({ api: 'vat', environment: 'sandbox', apiUser: { kind: 'company', id: 'other' } }, 0))
+    await store.set(session, undefined)
+    await store.set(emptySession({ api: 'vat', environment: 'sandbox', apiUser: { kind: 'company', id: 'other' } }, 0), undefined)
     expect((await store.list(company)).map((s) => s.key)).toEqual([session.key])
     expect((await store.findByState('s-1'))?.key).toBe(session.key)
     expect(await store.findByState('nope')).toBeUndefined()
@@ -41,7 +41,7 @@ describe('browser store', () => {
   it('keeps the pending authorization in sessionStorage so it survives the redirect', async () => {
     const pendingStorage = fakeStorage()
     const session = { ...emptySession({ api: 'vat', environment: 'sandbox', apiUser: company }, 0), pending: { state: 's-1', codeVerifier: 'v', scopes: ['read:vat'], createdAt: 0 } }
-    await createBrowserStore({ pendingStorage }).set(session)
+    await createBrowserStore({ pendingStorage }).set(session, undefined)
     // A new page (a new store over the same storage) still finds it.
     const afterRedirect = createBrowserStore({ pendingStorage })
     const found = await afterRedirect.findByState('s-1')
@@ -52,14 +52,14 @@ describe('browser store', () => {
 
   it('keeps tokens in memory only, by default', async () => {
     const pendingStorage = fakeStorage()
-    await createBrowserStore({ pendingStorage }).set(sessionWithTokens())
+    await createBrowserStore({ pendingStorage }).set(sessionWithTokens(), undefined)
     expect(JSON.stringify(dump(pendingStorage))).not.toContain('at-1')
   })
 
   it('never writes the refresh token to Web Storage unless the app opts in', async () => {
     const tokenStorage = fakeStorage()
     const session = sessionWithTokens()
-    await createBrowserStore({ pendingStorage: fakeStorage(), tokenStorage }).set(session)
+    await createBrowserStore({ pendingStorage: fakeStorage(), tokenStorage }).set(session, undefined)
     expect(JSON.stringify(dump(tokenStorage))).toContain('at-1')
     expect(JSON.stringify(dump(tokenStorage))).not.toContain('rt-1')
     const reloaded = await createBrowserStore({ pendingStorage: fakeStorage(), tokenStorage }).get(session.key)
@@ -67,7 +67,7 @@ describe('browser store', () => {
     expect(reloaded?.tokens?.refreshToken).toBeUndefined()
 
     const optedIn = fakeStorage()
-    await createBrowserStore({ pendingStorage: fakeStorage(), tokenStorage: optedIn, persistRefreshTokens: true }).set(session)
+    await createBrowserStore({ pendingStorage: fakeStorage(), tokenStorage: optedIn, persistRefreshTokens: true }).set(session, undefined)
     expect(JSON.stringify(dump(optedIn))).toContain('rt-1')
   })
 

@@ -1,0 +1,32 @@
+import type { ClientRegistration } from '../model/client.js'
+
+/**
+ * Where clients registered at run time (RFC 7591 dynamic registration) are kept, one per
+ * provider environment, so a restart or a reload reuses the registration instead of making a
+ * new client each time. Implementations return copies. Nothing in the runtime uses it yet: the
+ * registration itself comes with the provider bindings.
+ */
+export interface ClientRegistrationStore {
+  get(provider: string, environment: string): Promise<ClientRegistration | undefined>
+  set(provider: string, environment: string, client: ClientRegistration): Promise<void>
+}
+
+/**
+ * Registered clients in this process's memory.
+ *
+ * @example
+ * const registrations = createMemoryClientRegistrationStore()
+ */
+export function createMemoryClientRegistrationStore(): ClientRegistrationStore {
+  const clients = new Map<string, ClientRegistration>()
+  const keyOf = (provider: string, environment: string) => JSON.stringify([provider, environment])
+  return {
+    async get(provider, environment) {
+      const client = clients.get(keyOf(provider, environment))
+      return client && structuredClone(client)
+    },
+    async set(provider, environment, client) {
+      clients.set(keyOf(provider, environment), structuredClone(client))
+    },
+  }
+}
