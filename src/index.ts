@@ -3,7 +3,7 @@
 export { defineProvider, environmentOf } from './model/provider.js'
 export type { Provider, Environment, AuthorizationServerConfig, ApiRequest } from './model/provider.js'
 export { defineClient, isConfidential } from './model/client.js'
-export type { ClientRegistration, ClientAuthentication } from './model/client.js'
+export type { ClientRegistration, ClientAuthentication, ClientSource, ClientRequest } from './model/client.js'
 export { defineApi, defineEndpoint, shape } from './model/api.js'
 export type { Api, Endpoint, EndpointOptions, ApiUserKind, HttpMethod, Parser, PathParamNames, EndpointParams } from './model/api.js'
 export { isTokenFresh, hasScopes, unionScopes, EXPIRY_LEEWAY_MS } from './model/tokens.js'
@@ -43,7 +43,19 @@ export { sendApiRequest } from './call/sendRequest.js'
 export type { CallOutcome } from './call/sendRequest.js'
 
 export { createGrantflow } from './runtime/createGrantflow.js'
-export type { GrantflowOptions, Grantflow, CallableApi, EndpointFunction, WizardActor, CompletedAuthorization } from './runtime/createGrantflow.js'
+export type {
+  GrantflowOptions,
+  Grantflow,
+  ScopedGrantflow,
+  GrantflowSessions,
+  ScopedSessions,
+  PersonKind,
+  TokenSessionActors,
+  CallableApi,
+  EndpointFunction,
+  WizardActor,
+  CompletedAuthorization,
+} from './runtime/createGrantflow.js'
 export type { RefreshMode } from './runtime/attempt.js'
 export { createInProcessLock, createWebLock } from './runtime/lock.js'
 export type { SessionLock, WebLocks } from './runtime/lock.js'
