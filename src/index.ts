@@ -3,7 +3,7 @@
 export { defineProvider, environmentOf } from './model/provider.js'
 export type { Provider, ProviderGrants, Environment, AuthorizationServerConfig, ApiRequest } from './model/provider.js'
 export { defineClient, isConfidential } from './model/client.js'
-export type { ClientRegistration, ClientAuthentication } from './model/client.js'
+export type { ClientRegistration, ClientAuthentication, ClientSource, ClientRequest } from './model/client.js'
 export { defineApi, defineEndpoint, shape } from './model/api.js'
 export type { Api, Endpoint, EndpointOptions, ApiUserKind, HttpMethod, Parser, PathParamNames, EndpointParams } from './model/api.js'
 export { isTokenFresh, hasScopes, unionScopes, EXPIRY_LEEWAY_MS } from './model/tokens.js'
@@ -52,7 +52,19 @@ export { createOAuth1Signer } from './call/oauth1.js'
 export type { OAuth1SignerOptions, OAuth1TokenSet } from './call/oauth1.js'
 
 export { createGrantflow } from './runtime/createGrantflow.js'
-export type { GrantflowOptions, Grantflow, CallableApi, EndpointFunction, WizardActor, CompletedAuthorization } from './runtime/createGrantflow.js'
+export type {
+  GrantflowOptions,
+  Grantflow,
+  ScopedGrantflow,
+  GrantflowSessions,
+  ScopedSessions,
+  PersonKind,
+  TokenSessionActors,
+  CallableApi,
+  EndpointFunction,
+  WizardActor,
+  CompletedAuthorization,
+} from './runtime/createGrantflow.js'
 export type { RefreshMode } from './runtime/attempt.js'
 export { createInProcessLock, createWebLock } from './runtime/lock.js'
 export type { HeldLock, LockOptions, SessionLock, WebLocks } from './runtime/lock.js'

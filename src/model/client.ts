@@ -1,5 +1,6 @@
-import type { CryptoKey } from 'oauth4webapi'
+import type { AuthorizationServer, CryptoKey } from 'oauth4webapi'
 import { ConfigurationError } from '../errors.js'
+import type { Provider } from './provider.js'
 import { parseUrl } from './secureUrl.js'
 
 /** How the client proves who it is at the token endpoint. */
@@ -19,6 +20,25 @@ export interface ClientRegistration {
   /** Resource indicator (RFC 8707) to send on token requests. */
   resource?: string
 }
+
+/** What a function obtaining the client at runtime is told: the provider environment it is for and its authorization server. */
+export interface ClientRequest {
+  provider: Provider
+  /** The environment's name ("sandbox", "production"). */
+  environment: string
+  /** The authorization server's metadata: an RFC 7591 `registration_endpoint`, where it has one. */
+  authorizationServer: AuthorizationServer
+}
+
+/**
+ * A client as createGrantflow takes it: a registration, or a function obtaining one when the
+ * provider is first needed (RFC 7591 dynamic registration, a secret manager). Its answer is
+ * checked like a literal's, and kept for the runtime's `bindingTtlMs`.
+ *
+ * @example
+ * clients: { hmrc: async ({ environment }) => defineClient(await secrets.client('hmrc', environment)) }
+ */
+export type ClientSource = ClientRegistration | ((request: ClientRequest) => Promise<ClientRegistration>)
 
 /**
  * Declares a client registration. A client without `authentication` is public (PKCE only).

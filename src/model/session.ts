@@ -16,6 +16,11 @@ export interface PendingCall {
   endpoint: string
   params: Record<string, unknown>
   body?: unknown
+  /**
+   * Whose call it is, resolved when it was made (from its context): the wizard, the refresh, the
+   * consent and the replay after the callback use this user, whatever the resolver says later.
+   */
+  apiUser?: ApiUser
 }
 
 /** What must survive the trip to the provider and back. */

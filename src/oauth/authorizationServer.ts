@@ -7,8 +7,11 @@ import { assertSecureEndpoints } from './secureEndpoints.js'
 import { requireIssWhereShared } from './mixUp.js'
 import { idempotentFailure, retryStep } from './retry.js'
 
-/** Discovered metadata, kept per issuer for the life of the runtime. */
-export type DiscoveryCache = Map<string, Promise<oauth.AuthorizationServer>>
+/** Discovered metadata per issuer, and until when (epoch ms) it is used before it is discovered again. */
+export type DiscoveryCache = Map<string, { metadata: Promise<oauth.AuthorizationServer>; expiresAt: number }>
+
+/** How long discovered metadata is used by default before it is discovered again: 1 hour. */
+export const DISCOVERY_TTL_MS = 60 * 60_000
 
 /**
  * The authorization server's metadata: discovered from its issuer, or built from explicit
@@ -20,6 +23,8 @@ export async function resolveAuthorizationServer(
   cache: DiscoveryCache = new Map(),
   /** Discovered issuers that must promise `iss` (they share a redirect URI: see validateOptions). */
   mustSendIss?: ReadonlySet<string>,
+  /** How long discovered metadata is kept: a provider's rotated endpoints are picked up after it. */
+  ttlMs: number = DISCOVERY_TTL_MS,
 ): Promise<oauth.AuthorizationServer> {
   if (!('discovery' in config)) {
     return {
@@ -31,15 +36,18 @@ export async function resolveAuthorizationServer(
       ...(config.issParameterSupported && { authorization_response_iss_parameter_supported: true }),
     }
   }
+  const now = doors.now()
   const cached = cache.get(config.issuer)
-  if (cached) return cached
+  // Concurrent first calls share one discovery: the promise is kept from the start.
+  if (cached && now < cached.expiresAt) return cached.metadata
   // A GET: a failure that may pass (network, timeout, 503...) is tried again.
   const discovered = retryStep(doors, idempotentFailure, () => discover(config.issuer, config.discovery, doors)).then((as) =>
     requireIssWhereShared(as, mustSendIss),
   )
-  cache.set(config.issuer, discovered)
+  const entry = { metadata: discovered, expiresAt: now + ttlMs }
+  cache.set(config.issuer, entry)
   // A failed discovery is not cached: the next call tries again.
-  discovered.catch(() => cache.delete(config.issuer))
+  discovered.catch(() => cache.get(config.issuer) === entry && cache.delete(config.issuer))
   return discovered
 }
 

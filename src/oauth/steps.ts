@@ -2,6 +2,7 @@
 // token needs none of them, so the happy path stays small and fast. Each grant's steps live in
 // its folder under src/grants/; what is not a grant (discovery, revocation, challenges) here.
 export { resolveAuthorizationServer } from './authorizationServer.js'
+export { createBindingResolver } from '../runtime/binding.js'
 export { startAuthorization } from '../grants/authorizationCode/authorize.js'
 export { validateCallback } from '../grants/authorizationCode/callback.js'
 export { exchangeCode } from '../grants/authorizationCode/codeExchange.js'

@@ -88,7 +88,7 @@ export async function attemptCall(deps: WizardDeps, call: PendingCall): Promise<
     if (target.holder === 'application') throw new InsufficientScopeError(outcome.challenge.scopes, { description: outcome.challenge.description })
     return consentNeeded(target, 'insufficient_scope', tokens.scopes, outcome.challenge.scopes)
   }
-  if (target.holder === 'application' || (tokens && snapshot.hasTag('renewable'))) {
+  if (target.grant.renewal === 'reacquire' || (tokens && snapshot.hasTag('renewable'))) {
     // Stale before it was sent: nothing reached the API, so renewing costs the API nothing.
     return renewalNeeded(deps, target, tokens?.scopes ?? [], 'refresh_failed', snapshot.matches('valid'))
   }

@@ -1,11 +1,10 @@
-import { createActor, waitFor, type ActorOptions, type ActorRefFrom, type AnyActorLogic, type Snapshot } from 'xstate'
+import { createActor, waitFor, type ActorOptions, type ActorRefFrom, type AnyActorLogic, type PromiseActorLogic, type Snapshot } from 'xstate'
+import type { ConsentRequest } from '../../machines/tokenSession.js'
 import type { Interaction } from '../../machines/callWizard.js'
-import { CancelledError, ConfigurationError, ConsentRequiredError, type GrantflowError } from '../errors.js'
-import type { Api, Endpoint } from '../model/api.js'
-import { PENDING_AUTHORIZATION_TTL_MS, type ApiUser, type PendingCall, type Session } from '../model/session.js'
-import type { DiscoveryCache } from '../oauth/authorizationServer.js'
-import { loadSteps } from '../oauth/loadSteps.js'
-import type { OAuthContext } from '../oauth/context.js'
+import { CancelledError, ConfigurationError, type GrantflowError } from '../errors.js'
+import type { Api, ApiUserKind, Endpoint } from '../model/api.js'
+import { PENDING_AUTHORIZATION_TTL_MS, type ApiUser, type PendingAuthorization, type PendingCall, type Session } from '../model/session.js'
+import type { TokenSet } from '../model/tokens.js'
 import { defaultDoors, type HttpDoors } from '../oauth/doors.js'
 import type { RetryOptions } from '../oauth/retry.js'
 import { createMemoryStore } from '../session/memoryStore.js'
@@ -13,26 +12,36 @@ import type { SessionStore } from '../session/store.js'
 import { guardedStore } from '../session/guardedStore.js'
 import { createInProcessLock, type SessionLock } from './lock.js'
 import type { ConsentNavigator } from './navigation.js'
-import { createTargetResolver, sessionTarget, type ApiUserResolvers, type ClientsConfig, type SessionTarget } from './targets.js'
-import { createTokenSessions, settled, type TokenSessions } from './tokenSessions.js'
+import { createTargetResolver, resolveApiUser, type ApiUserResolvers, type ClientsConfig, type SessionTarget } from './targets.js'
+import { createTokenSessions, type TokenSessionActor } from './tokenSessions.js'
+import type { ProviderBinding } from './binding.js'
+import { loadSteps } from '../oauth/loadSteps.js'
 import { validateOptions } from './validateOptions.js'
 import { attemptCall, type RefreshMode, type WizardDeps } from './attempt.js'
 import { redactedInspector } from './inspection.js'
 import type { AttemptOutcome } from '../../machines/callWizard.js'
 import type { WizardActors, WizardMachine } from './wizardActors.js'
 import type { CallbackBinding } from './callbacks.js'
+import type { SessionActions } from './sessionActions.js'
 
-export interface GrantflowOptions<Apis extends Record<string, Api>> {
+export interface GrantflowOptions<Apis extends Record<string, Api>, Context = undefined> {
   /** The APIs the app calls, by the name it will call them with. */
   apis: Apis
-  /** The app's client registration at each provider (by provider id), or per environment. */
+  /**
+   * The app's client at each provider (by provider id), or per environment: a registration, or
+   * an async function obtaining one when the provider is first needed (kept for `bindingTtlMs`).
+   */
   clients: ClientsConfig
   /** Which environment to use: one for every API, or per API id. */
   environment: string | Record<string, string>
   /** Where sessions live (default: memory). */
   store?: SessionStore
-  /** Who the current user, company and employee are; by default one person ("me"). */
-  apiUser?: ApiUserResolvers
+  /**
+   * Who the current user, company and employee are, from the context a call is made with
+   * (`withContext(request)` on a server; `undefined` through `grantflow.apis`). By default one
+   * user ("me").
+   */
+  apiUser?: ApiUserResolvers<Context>
   /**
    * How consent is obtained: `automatic` (go to the provider at once), `guided` (the wizard waits
    * in `unauthorized` for the user to accept) or `none` (calls fail with ConsentRequiredError
@@ -66,6 +75,11 @@ export interface GrantflowOptions<Apis extends Record<string, Api>> {
    * many users it ever served.
    */
   maxLiveSessions?: number
+  /**
+   * How long discovered authorization server metadata and clients obtained at runtime are kept
+   * before they are fetched again (default 1 hour). A failure is not kept.
+   */
+  bindingTtlMs?: number
   /** Timeout of token, discovery and revocation requests (default 30 s). */
   timeoutMs?: number
   /**
@@ -102,7 +116,22 @@ export interface GrantflowOptions<Apis extends Record<string, Api>> {
 }
 
 export type { WizardActors }
-export type TokenSessionActors = ReturnType<TokenSessions['actorsFor']>
+
+/** The I/O actors of a token session's machine, which `actors.tokenSession` may replace or decorate. */
+export interface TokenSessionActors {
+  /** Reads the session from the store (dropping a pending authorization past its lifetime). */
+  loadSession: PromiseActorLogic<Session | undefined, { key: string }>
+  /** Renews the tokens with the refresh token, once across tabs and instances (the lock). */
+  refreshTokens: PromiseActorLogic<TokenSet, { key: string; tokens: TokenSet }>
+  /** Obtains the application's token (client credentials). */
+  requestToken: PromiseActorLogic<TokenSet, { key: string; tokens: TokenSet | undefined }>
+  /** Builds the authorization URL and keeps the pending authorization in the store. */
+  prepareConsent: PromiseActorLogic<{ url: string; pending: PendingAuthorization }, { key: string; request: ConsentRequest; granted: string[] }>
+  /** Validates the callback and exchanges its code, once. */
+  exchangeCode: PromiseActorLogic<TokenSet, { key: string; callback: URLSearchParams; pending: PendingAuthorization }>
+  /** Revokes the tokens at the provider (where it can) and forgets them. */
+  revokeTokens: PromiseActorLogic<boolean, { key: string; tokens: TokenSet | undefined }>
+}
 
 type ParamsOf<E> = E extends Endpoint<infer P, unknown, unknown> ? P : never
 type BodyOf<E> = E extends Endpoint<unknown, infer B, unknown> ? B : never
@@ -124,6 +153,89 @@ export interface CompletedAuthorization {
   call?: PendingCall
 }
 
+/** The kinds of API user a person's call can be for (the application's is the app itself). */
+export type PersonKind = Exclude<ApiUserKind, 'application'>
+
+/** A runtime's stored sessions. */
+export interface GrantflowSessions {
+  /** Every stored session of an API user. */
+  list(apiUser: ApiUser): Promise<Session[]>
+  get(key: string): Promise<Session | undefined>
+  /**
+   * Revokes the session at the provider (where it can) and forgets its tokens, always. Says
+   * whether the provider revoked the grant: `revoked: false` with no error when it has no
+   * revocation endpoint (HMRC), with the error when it could not be told (the tokens may then
+   * stay valid there until they expire).
+   */
+  disconnect(key: string): Promise<{ revoked: boolean; error?: GrantflowError }>
+  /** Renews a stale token now (for `refresh: 'raise'`, after TokenExpiredError), through the same single flight. */
+  refresh(key: string): Promise<void>
+}
+
+/**
+ * The sessions of one context's API users: a key of anyone else's session is not found, so a
+ * server's request handler cannot reach another user's session by its key.
+ */
+export interface ScopedSessions extends Omit<GrantflowSessions, 'list'> {
+  /** The stored sessions of this context's API user of a kind (`user`, `company`, `employee`). */
+  list(kind: PersonKind): Promise<Session[]>
+}
+
+/**
+ * The runtime seen from one context (a server's request): its calls are made for the API users
+ * the `apiUser` resolvers find in that context.
+ *
+ * @example
+ * const { vat } = grantflow.withContext(request).apis
+ * await vat.submitReturn({ vrn }, vatReturn)
+ */
+export interface ScopedGrantflow<Apis extends Record<string, Api> = Record<string, Api>> {
+  apis: { [K in keyof Apis]: CallableApi<Apis[K]> }
+  /** Calls an endpoint for this context's API user; consent, refresh and the retry happen underneath. */
+  call(pending: PendingCall): Promise<unknown>
+  sessions: ScopedSessions
+}
+
+/**
+ * The runtime an app calls its APIs through (see createGrantflow). `apis`, `call` and `sessions`
+ * use the resolvers without a context (a single-page app's one user); a server calls through
+ * `withContext(request)`.
+ */
+export interface Grantflow<Apis extends Record<string, Api> = Record<string, Api>, Context = undefined> {
+  /** Each declared API's endpoints as functions: `grantflow.apis.vat.obligations(params)`. */
+  apis: { [K in keyof Apis]: CallableApi<Apis[K]> }
+  /** The same runtime for calls made in a context (a server's request): `withContext(request).apis.vat…`. */
+  withContext(context: Context): ScopedGrantflow<Apis>
+  /** The navigation door in use (React calls `prepare()` on a popup navigator from the click). */
+  navigator: ConsentNavigator | undefined
+  /** Calls an endpoint; consent, refresh and the retry happen underneath. A call that names its `apiUser` is made for that user. */
+  call(pending: PendingCall): Promise<unknown>
+  /** Starts a wizard for a call (React binds to it; the promise API awaits it). */
+  startWizard(call?: PendingCall, options?: { interaction?: Interaction }): Promise<WizardActor>
+  /** Restores a wizard saved before a redirect, to deliver it the callback and replay its call. */
+  resumeWizard(persisted: Snapshot<unknown>): Promise<WizardActor>
+  /**
+   * Finishes an authorization from the provider's redirect: finds the session whose pending
+   * authorization has the callback's `state`, checks who brings it, validates it (state, iss,
+   * provider errors) and exchanges the code. Once: a second completion of the same callback is
+   * refused (`code_already_used`), so a replayed callback never hands the pending call back again.
+   *
+   * A runtime without a navigator (a server) serves many browsers, so it must be told who brings
+   * the callback: the `binding` the ConsentRequiredError carried (kept in that browser's HttpOnly
+   * cookie), or the API user of the request. A mismatch is refused (`binding_mismatch`).
+   */
+  completeAuthorization(callbackUrl: string | URL, expected?: CallbackBinding): Promise<CompletedAuthorization>
+  /** Ends a consent (its waiting calls fail with `error`); resolves once the store forgot it too. */
+  abandonConsent(sessionKey: string, error?: GrantflowError): Promise<void>
+  /** The live token session actor of a session key, if one was started. */
+  tokenSession(key: string): TokenSessionActor | undefined
+  /** The token session a call would use, started (and loaded from the store) if need be. */
+  tokenSessionFor(pending: PendingCall): TokenSessionActor
+  sessions: GrantflowSessions
+  /** Stops every live actor (tests, hot reload). */
+  dispose(): void
+}
+
 /**
  * Creates the runtime an app calls its APIs through.
  *
@@ -136,8 +248,13 @@ export interface CompletedAuthorization {
  * })
  * const { vat } = grantflow.apis
  * await vat.submitReturn({ vrn }, vatReturn)
+ *
+ * @example
+ * // A server: who the call is for comes from the request.
+ * const grantflow = createGrantflow({ apis: { vat }, clients, environment: 'production', store, apiUser: { company: (request: AppRequest) => request.companyId } })
+ * await grantflow.withContext(request).apis.vat.submitReturn({ vrn }, vatReturn)
  */
-export function createGrantflow<const Apis extends Record<string, Api>>(options: GrantflowOptions<Apis>) {
+export function createGrantflow<const Apis extends Record<string, Api>, Context = undefined>(options: GrantflowOptions<Apis, Context>): Grantflow<Apis, Context> {
   const doors: HttpDoors = defaultDoors(options)
   // Its failures become StorageError, so every failure the runtime ends with is typed.
   const store = guardedStore(options.store ?? createMemoryStore())
@@ -147,17 +264,16 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     if (apisById[api.id] && apisById[api.id] !== api) throw new ConfigurationError(`two APIs share the id "${api.id}"`)
     apisById[api.id] = api
   }
-  const config = { apis: apisById, clients: options.clients, environment: options.environment, apiUser: options.apiUser }
-  const mustSendIss = validateOptions(config, options)
+  const resolvers = options.apiUser
+  const config = { apis: apisById, clients: options.clients, environment: options.environment, apiUser: resolvers as ApiUserResolvers<never> | undefined }
+  const redirects = validateOptions(config, options)
   const interaction: Interaction = options.interaction ?? (options.navigator ? 'automatic' : 'none')
-  const discovery: DiscoveryCache = new Map()
 
-  const oauthContext = async (target: SessionTarget): Promise<OAuthContext> => ({
-    as: await (await loadSteps()).resolveAuthorizationServer(target.environment.authorizationServer, doors, discovery, mustSendIss),
-    client: target.client,
-    doors,
-    fixes: target.provider.fixes,
-  })
+  // The provider binding (authorization server, client), loaded with the protocol steps: a call
+  // with a valid token needs only the session's identity.
+  let binder: Promise<(target: SessionTarget) => Promise<ProviderBinding>> | undefined
+  const oauthContext = async (target: SessionTarget): Promise<ProviderBinding> =>
+    (await (binder ??= loadSteps().then((steps) => steps.createBindingResolver({ clients: options.clients, doors, redirects, ttlMs: options.bindingTtlMs }))))(target)
 
   const pendingTtlMs = options.pendingAuthorizationTtlMs ?? PENDING_AUTHORIZATION_TTL_MS
   // Wizards and token sessions show the app's inspector redacted events only: it may be another origin's.
@@ -254,8 +370,15 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     return actor.start()
   }
 
+  /** The call with its API user recorded: the one it names, else the resolvers' answer in `context`. */
+  const withApiUser = (pending: PendingCall, context?: Context): PendingCall => {
+    const kind = pending.apiUser ? undefined : config.apis[pending.api]?.endpoints[pending.endpoint]?.apiUser
+    return kind ? { ...pending, apiUser: resolveApiUser(resolvers, kind, context as Context) } : pending
+  }
+
   /** Calls an endpoint; consent, refresh and the retry happen underneath. */
-  const call = async (pending: PendingCall): Promise<unknown> => {
+  const call = async (made: PendingCall, context?: Context): Promise<unknown> => {
+    const pending = withApiUser(made, context)
     // Happy path: a fresh token means one snapshot read and one request, no wizard.
     const first = await attemptCall(deps, pending)
     if (first.kind === 'succeeded') return first.value
@@ -267,74 +390,59 @@ export function createGrantflow<const Apis extends Record<string, Api>>(options:
     throw done.context.error
   }
 
-  const apis = Object.fromEntries(
-    Object.entries(options.apis).map(([apiName, api]) => [
-      apiName,
-      Object.fromEntries(
-        Object.keys(api.endpoints).map((endpoint) => [
-          endpoint,
-          (params: Record<string, unknown> = {}, body?: unknown) => call({ api: api.id, endpoint, params, ...(body !== undefined && { body }) }),
-        ]),
-      ),
-    ]),
-  ) as unknown as { [K in keyof Apis]: CallableApi<Apis[K]> }
+  /** Each API's endpoints as functions, their calls made in `context`. */
+  const callablesIn = (context?: Context) =>
+    Object.fromEntries(
+      Object.entries(options.apis).map(([apiName, api]) => [
+        apiName,
+        Object.fromEntries(
+          Object.keys(api.endpoints).map((endpoint) => [
+            endpoint,
+            (params: Record<string, unknown> = {}, body?: unknown) => call({ api: api.id, endpoint, params, ...(body !== undefined && { body }) }, context),
+          ]),
+        ),
+      ]),
+    ) as unknown as { [K in keyof Apis]: CallableApi<Apis[K]> }
 
-  const targetOfKey = async (key: string): Promise<SessionTarget | undefined> => {
-    const live = sessions.byKey(key)
-    if (live) return live.target
-    const stored = await store.get(key)
-    const api = stored && config.apis[stored.api]
-    return stored && api ? sessionTarget(config, api, stored.apiUser) : undefined
+  // Loaded on first use (see sessionActions.ts).
+  let actionsModule: Promise<SessionActions> | undefined
+  const actions = () => (actionsModule ??= import('./sessionActions.js').then((m) => m.createSessionActions({ sessions, store, config, doors })))
+
+  const sessionsView: GrantflowSessions = {
+    list: (apiUser) => store.list(apiUser),
+    get: (key) => store.get(key),
+    disconnect: async (key) => (await actions()).disconnect(key),
+    refresh: async (key) => (await actions()).refresh(key),
+  }
+
+  const withContext = (context: Context): ScopedGrantflow<Apis> => {
+    const userOf = (kind: ApiUserKind) => resolveApiUser(resolvers, kind, context)
+    return {
+      apis: callablesIn(context),
+      call: (pending) => call(pending, context),
+      sessions: {
+        list: async (kind) => store.list(userOf(kind)),
+        get: async (key) => (await actions()).own(key, userOf),
+        disconnect: async (key) => (await actions()).ownDisconnect(key, userOf),
+        refresh: async (key) => (await actions()).ownRefresh(key, userOf),
+      },
+    }
   }
 
   options.navigator?.connect?.({ completeAuthorization, abandonConsent })
 
   return {
-    apis,
-    /** The navigation door in use (React calls `prepare()` on a popup navigator from the click). */
+    apis: callablesIn(),
+    withContext,
     navigator: options.navigator,
-    call,
+    call: (pending) => call(pending),
     startWizard,
     resumeWizard,
     completeAuthorization,
     abandonConsent,
-    /** The live token session actor of a session key, if one was started. */
-    tokenSession: (key: string) => sessions.byKey(key)?.actor,
-    /** The token session a call would use, started (and loaded from the store) if need be. */
-    tokenSessionFor: (pending: PendingCall) => sessions.for(deps.target(pending)),
-    sessions: {
-      /** Every stored session of an API user. */
-      list: (apiUser: ApiUser) => store.list(apiUser),
-      get: (key: string) => store.get(key),
-      /**
-       * Revokes the session at the provider (where it can) and forgets its tokens, always. Says
-       * whether the provider revoked the grant: `revoked: false` with no error when it has no
-       * revocation endpoint (HMRC), with the error when it could not be told (the tokens may then
-       * stay valid there until they expire).
-       */
-      async disconnect(key: string): Promise<{ revoked: boolean; error?: GrantflowError }> {
-        const target = await targetOfKey(key)
-        if (!target) return { revoked: false }
-        const actor = sessions.for(target)
-        await settled(actor)
-        actor.send({ type: 'REVOKE' })
-        const { context } = await waitFor(actor, (s) => s.matches('revoked'), { timeout: Infinity })
-        return { revoked: context.revokedAtProvider === true, ...(context.error && { error: context.error }) }
-      },
-      /** Renews a stale token now (for `refresh: 'raise'`, after TokenExpiredError), through the same single flight. */
-      async refresh(key: string): Promise<void> {
-        const target = await targetOfKey(key)
-        if (!target) throw new ConfigurationError(`no session "${key}"`)
-        const actor = sessions.for(target)
-        await settled(actor)
-        actor.send({ type: 'ACCESS_NEEDED', now: doors.now() })
-        const after = await settled(actor)
-        if (!after.matches('valid')) throw after.context.error ?? new ConsentRequiredError({ provider: target.provider, api: target.api, scopes: [...target.scopes], reason: 'refresh_failed', sessionKey: key })
-      },
-    },
-    /** Stops every live actor (tests, hot reload). */
+    tokenSession: (key) => sessions.byKey(key)?.actor,
+    tokenSessionFor: (pending) => sessions.for(deps.target(pending)),
+    sessions: sessionsView,
     dispose: () => sessions.stopAll(),
   }
 }
-
-export type Grantflow<Apis extends Record<string, Api> = Record<string, Api>> = ReturnType<typeof createGrantflow<Apis>>

@@ -1,25 +1,37 @@
 import { ConfigurationError } from '../errors.js'
+import { grantFor } from '../grants/grantFor.js'
+import type { GrantDescriptor } from '../grants/types.js'
 import type { Api, ApiUserKind, Endpoint } from '../model/api.js'
-import type { ClientRegistration } from '../model/client.js'
+import type { ClientSource } from '../model/client.js'
 import { environmentOf, type Environment, type Provider } from '../model/provider.js'
 import { APPLICATION_USER, sessionKey, type ApiUser, type PendingCall } from '../model/session.js'
 
-/** A client per provider id: one registration, or one per environment name. */
-export type ClientsConfig = Record<string, ClientRegistration | Partial<Record<string, ClientRegistration>>>
+/** A client per provider id: one registration (or a function obtaining one), or one per environment name. */
+export type ClientsConfig = Record<string, ClientSource | Partial<Record<string, ClientSource>>>
 
-/** How the app says who the current user, company or employee is (the seed's session "get"). */
-export type ApiUserResolvers = Partial<Record<Exclude<ApiUserKind, 'application'>, () => string | undefined>>
+/**
+ * How the app says who the current user, company or employee is. Each resolver receives the
+ * context the call was made with (`grantflow.withContext(request)`: a server's request), or
+ * `undefined` for calls made without one (a single-page app's `grantflow.apis`).
+ */
+export type ApiUserResolvers<Context = undefined> = Partial<Record<Exclude<ApiUserKind, 'application'>, (context: Context) => string | undefined>>
 
-/** Whose session, at which provider environment, as which client. */
+/**
+ * Who and what a session is for, resolved synchronously from static config: the identity. How
+ * to reach its provider (authorization server, client, fixes, grant) is its binding, resolved
+ * asynchronously (see binding.ts), and not needed while its token is valid.
+ */
 export interface SessionTarget {
   key: string
   api: Api
   provider: Provider
   environmentName: string
+  /** The declared environment: the API's base URL, where its authorization server is found. */
   environment: Environment
-  client: ClientRegistration
   apiUser: ApiUser
   holder: 'person' | 'application'
+  /** The grant the provider declares for this kind of API user: how its tokens are obtained and renewed. */
+  grant: GrantDescriptor
   /** The scopes the application's token is requested for (client credentials). */
   scopes: readonly string[]
 }
@@ -34,12 +46,14 @@ export interface TargetConfig {
   apis: Record<string, Api>
   clients: ClientsConfig
   environment: string | Record<string, string>
-  apiUser?: ApiUserResolvers
+  // Resolvers of any context: the runtime passes each the context its call was made with.
+  apiUser?: ApiUserResolvers<never> | undefined
 }
 
-export function clientFor(clients: ClientsConfig, provider: Provider, environment: string): ClientRegistration {
+/** The client source configured for a provider environment: a registration, or a function obtaining one. */
+export function clientFor(clients: ClientsConfig, provider: Provider, environment: string): ClientSource {
   const entry = clients[provider.id]
-  const client = entry && ('clientId' in entry ? (entry as ClientRegistration) : (entry as Record<string, ClientRegistration>)[environment])
+  const client = entry && (typeof entry === 'function' || 'clientId' in entry ? (entry as ClientSource) : (entry as Record<string, ClientSource>)[environment])
   if (!client) throw new ConfigurationError(`no client registered for ${provider.name} (${provider.id}) in environment "${environment}"`)
   return client
 }
@@ -50,13 +64,16 @@ export function environmentNameFor(config: TargetConfig, apiId: string): string 
   return name
 }
 
-/** Resolves a pending call to its API, endpoint, environment, client and session. */
+/**
+ * Resolves a pending call to its API, endpoint, environment and session: as the API user the
+ * call recorded when it was made, else as the app's resolver answers now (without a context).
+ */
 export function resolveTarget(config: TargetConfig, call: PendingCall): CallTarget {
   const api = config.apis[call.api]
   if (!api) throw new ConfigurationError(`unknown API "${call.api}"`)
   const endpoint = api.endpoints[call.endpoint]
   if (!endpoint) throw new ConfigurationError(`API "${call.api}" has no endpoint "${call.endpoint}"`)
-  const apiUser = resolveApiUser(config.apiUser, endpoint.apiUser)
+  const apiUser = apiUserOfCall(config, call, endpoint)
   return { ...sessionTarget(config, api, apiUser, endpoint.scopes), endpoint, endpointName: call.endpoint }
 }
 
@@ -65,19 +82,19 @@ const MAX_CACHED_TARGETS = 1000
 
 /**
  * resolveTarget with its results kept: the happy path resolves the same few targets on every
- * call. The app's resolver still runs each time (the current user may change); what it returns
- * is part of the key.
+ * call. The API user (recorded on the call, or the app's resolver, which runs each time: the
+ * current user may change) is part of the key.
  */
 export function createTargetResolver(config: TargetConfig): (call: PendingCall) => CallTarget {
   const cache = new Map<string, CallTarget>()
   return (call) => {
     const endpoint = config.apis[call.api]?.endpoints[call.endpoint]
     if (!endpoint) return resolveTarget(config, call)
-    const apiUser = resolveApiUser(config.apiUser, endpoint.apiUser)
+    const apiUser = apiUserOfCall(config, call, endpoint)
     const key = `${call.api}\u0000${call.endpoint}\u0000${apiUser.kind}\u0000${apiUser.id}`
     let target = cache.get(key)
     if (!target) {
-      target = resolveTarget(config, call)
+      target = { ...sessionTarget(config, config.apis[call.api]!, apiUser, endpoint.scopes), endpoint, endpointName: call.endpoint }
       cache.set(key, target)
       // Bounded: a server calls for many users; the oldest are resolved again when they return.
       if (cache.size > MAX_CACHED_TARGETS) cache.delete(cache.keys().next().value!)
@@ -95,18 +112,33 @@ export function sessionTarget(config: TargetConfig, api: Api, apiUser: ApiUser, 
     provider: api.provider,
     environmentName,
     environment: environmentOf(api.provider, environmentName),
-    client: clientFor(config.clients, api.provider, environmentName),
     apiUser,
     holder: apiUser.kind === 'application' ? 'application' : 'person',
+    grant: grantFor(api.provider, apiUser.kind),
     scopes,
   }
 }
 
-function resolveApiUser(resolvers: ApiUserResolvers | undefined, kind: ApiUserKind): ApiUser {
+/** The call's recorded API user, which must be of the endpoint's kind; else the resolver's answer without a context. */
+function apiUserOfCall(config: TargetConfig, call: PendingCall, endpoint: Endpoint): ApiUser {
+  if (!call.apiUser) return resolveApiUser(config.apiUser, endpoint.apiUser, undefined as never)
+  if (call.apiUser.kind !== endpoint.apiUser) throw new ConfigurationError(`${call.endpoint} is not called as a ${call.apiUser.kind}`)
+  return call.apiUser
+}
+
+/**
+ * Who a call of this kind is for, in this context: the app's resolver answers (a single-page
+ * app with none has one person, "me"). Nothing, or a resolver that throws, is a ConfigurationError.
+ */
+export function resolveApiUser<Context>(resolvers: ApiUserResolvers<Context> | undefined, kind: ApiUserKind, context: Context): ApiUser {
   if (kind === 'application') return APPLICATION_USER
   const resolve = resolvers?.[kind]
-  // An app with one person per runtime (a single-page app) need not say who: there is only "me".
-  const id = resolve ? resolve() : 'me'
+  let id: string | undefined
+  try {
+    id = resolve ? resolve(context) : 'me'
+  } catch (error) {
+    throw new ConfigurationError(`the apiUser.${kind} resolver failed`, { cause: error })
+  }
   if (!id) throw new ConfigurationError(`no current ${kind}: the apiUser.${kind} resolver returned nothing`)
   return { kind, id }
 }

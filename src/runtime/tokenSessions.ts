@@ -263,7 +263,7 @@ export function createTokenSessions(deps: TokenSessionDeps) {
         const defaults = actorsFor(target)
         const provided = { ...defaults, ...deps.decorate?.(defaults, target) }
         const actor = createActor(tokenSessionMachine.provide({ actors: provided }), {
-          input: { key: target.key, renewal: target.holder === 'application' ? 'reacquire' : 'refresh' },
+          input: { key: target.key, renewal: target.grant.renewal },
           ...(deps.inspect && { inspect: deps.inspect }),
         })
         entry = { actor, target }

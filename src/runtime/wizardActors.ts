@@ -22,7 +22,7 @@ export async function renewToken(deps: WizardDeps, call: PendingCall): Promise<A
     // Renewed, and stale already: renewing again would loop (expires_in 0, an absolute expiry
     // from a provider whose clock is ahead). The call is kept; the wizard can try again.
     throw new TokenEndpointError({
-      grant: target.holder === 'application' ? 'client_credentials' : 'refresh_token',
+      grant: target.grant.renewal === 'reacquire' ? target.grant.type : 'refresh_token',
       error: 'invalid_response',
       description: 'the provider issued an access token that had expired on arrival',
     })

@@ -1,0 +1,71 @@
+import { waitFor } from 'xstate'
+import { ConfigurationError, ConsentRequiredError, type GrantflowError } from '../errors.js'
+import type { ApiUser, Session } from '../model/session.js'
+import type { HttpDoors } from '../oauth/doors.js'
+import type { SessionStore } from '../session/store.js'
+import { sessionTarget, type SessionTarget, type TargetConfig } from './targets.js'
+import { settled, type TokenSessions } from './tokenSessions.js'
+
+// What an app does to a stored session by its key: disconnect it, renew it now, and, seen from
+// one context (a server's request), find only that context's own. Loaded on first use: a page
+// that only calls never loads it.
+
+export interface SessionActionsDeps {
+  sessions: TokenSessions
+  store: SessionStore
+  config: TargetConfig
+  doors: HttpDoors
+}
+
+export function createSessionActions({ sessions, store, config, doors }: SessionActionsDeps) {
+  const targetOfKey = async (key: string): Promise<SessionTarget | undefined> => {
+    const live = sessions.byKey(key)
+    if (live) return live.target
+    const stored = await store.get(key)
+    const api = stored && config.apis[stored.api]
+    return stored && api ? sessionTarget(config, api, stored.apiUser) : undefined
+  }
+
+  const disconnect = async (key: string): Promise<{ revoked: boolean; error?: GrantflowError }> => {
+    const target = await targetOfKey(key)
+    if (!target) return { revoked: false }
+    const actor = sessions.for(target)
+    await settled(actor)
+    actor.send({ type: 'REVOKE' })
+    const { context } = await waitFor(actor, (s) => s.matches('revoked'), { timeout: Infinity })
+    return { revoked: context.revokedAtProvider === true, ...(context.error && { error: context.error }) }
+  }
+
+  const refresh = async (key: string): Promise<void> => {
+    const target = await targetOfKey(key)
+    if (!target) throw new ConfigurationError(`no session "${key}"`)
+    const actor = sessions.for(target)
+    await settled(actor)
+    actor.send({ type: 'ACCESS_NEEDED', now: doors.now() })
+    const after = await settled(actor)
+    if (!after.matches('valid')) throw after.context.error ?? new ConsentRequiredError({ provider: target.provider, api: target.api, scopes: [...target.scopes], reason: 'refresh_failed', sessionKey: key })
+  }
+
+  /**
+   * The stored session of a key if it is one of the context's API users (never the
+   * application's): another user's key finds nothing, as a key that does not exist.
+   */
+  const own = async (key: string, userOf: (kind: Exclude<ApiUser['kind'], 'application'>) => ApiUser): Promise<Session | undefined> => {
+    const session = await store.get(key)
+    const user = session?.apiUser
+    return user && user.kind !== 'application' && userOf(user.kind).id === user.id ? session : undefined
+  }
+
+  return {
+    disconnect,
+    refresh,
+    own,
+    ownDisconnect: async (key: string, userOf: Parameters<typeof own>[1]) => ((await own(key, userOf)) ? disconnect(key) : { revoked: false }),
+    async ownRefresh(key: string, userOf: Parameters<typeof own>[1]): Promise<void> {
+      if (!(await own(key, userOf))) throw new ConfigurationError(`no session "${key}"`)
+      return refresh(key)
+    },
+  }
+}
+
+export type SessionActions = ReturnType<typeof createSessionActions>
