@@ -7,7 +7,12 @@ const vat = defineApi({
   name: 'VAT',
   provider: hmrc,
   endpoints: {
-    obligations: defineEndpoint({ method: 'GET', path: '/organisations/vat/{vrn}/obligations', scopes: ['read:vat'], result: shape<{ obligations: unknown[] }>() }),
+    obligations: defineEndpoint({
+      method: 'GET',
+      path: '/organisations/vat/{vrn}/obligations',
+      scopes: ['read:vat'],
+      result: shape<{ obligations: unknown[] }>(),
+    }),
   },
 })
 

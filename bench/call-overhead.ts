@@ -45,7 +45,10 @@ const BODY = '{"obligations":[{"periodKey":"#001","status":"O"}]}'
 const memoryFetch = async (..._args: Parameters<typeof fetch>) => new Response(BODY, { headers: { 'content-type': 'application/json' } })
 const inMemory = createGrantflow({ apis: { api }, clients, environment: 'local', store, fetch: memoryFetch })
 
-const plainInMemory = async () => (await memoryFetch(`${base}/obligations/123456789`, { headers: { accept: 'application/json', authorization: 'Bearer valid-token' } })).json() as Promise<unknown>
+const plainInMemory = async () =>
+  (
+    await memoryFetch(`${base}/obligations/123456789`, { headers: { accept: 'application/json', authorization: 'Bearer valid-token' } })
+  ).json() as Promise<unknown>
 const inMemoryCall = () => inMemory.apis.api.obligations({ vrn: '123456789' })
 
 const plain = async () => {

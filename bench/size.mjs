@@ -46,11 +46,15 @@ const kb = (n) => `${(n / 1024).toFixed(1)} kB`
 
 const app = await bundle(file('bench/app.ts'))
 const eagerSize = gzip(app.eager)
-console.log(`core bundle, loaded with the page: ${kb(eagerSize)} gzip of ${kb(BUDGET)} budget (${((eagerSize / BUDGET) * 100).toFixed(0)}%, ${BUDGET - eagerSize} bytes left)`)
+console.log(
+  `core bundle, loaded with the page: ${kb(eagerSize)} gzip of ${kb(BUDGET)} budget (${((eagerSize / BUDGET) * 100).toFixed(0)}%, ${BUDGET - eagerSize} bytes left)`,
+)
 console.log(`protocol steps, loaded on first need: ${kb(gzip(app.lazy))} gzip; everything: ${kb(gzip(app.all))} gzip`)
 
 const surface = await bundle({ index: file('src/index.ts'), machines: file('machines/index.ts') })
-console.log(`for scale, not budgeted: every export of grantflow + grantflow/machines: ${kb(gzip(surface.eager))} gzip loaded with the page, ${kb(gzip(surface.all))} gzip in all`)
+console.log(
+  `for scale, not budgeted: every export of grantflow + grantflow/machines: ${kb(gzip(surface.eager))} gzip loaded with the page, ${kb(gzip(surface.all))} gzip in all`,
+)
 
 if (eagerSize > BUDGET) {
   console.error(`the core bundle is over budget by ${kb(eagerSize - BUDGET)}`)

@@ -36,8 +36,15 @@ const grantflow = createGrantflow({
 
 const vatReturn: VatReturn = {
   periodKey: '#001',
-  vatDueSales: 1000, vatDueAcquisitions: 0, totalVatDue: 1000, vatReclaimedCurrPeriod: 250, netVatDue: 750,
-  totalValueSalesExVAT: 5000, totalValuePurchasesExVAT: 1250, totalValueGoodsSuppliedExVAT: 0, totalAcquisitionsExVAT: 0,
+  vatDueSales: 1000,
+  vatDueAcquisitions: 0,
+  totalVatDue: 1000,
+  vatReclaimedCurrPeriod: 250,
+  netVatDue: 750,
+  totalValueSalesExVAT: 5000,
+  totalValuePurchasesExVAT: 1250,
+  totalValueGoodsSuppliedExVAT: 0,
+  totalAcquisitionsExVAT: 0,
   finalised: true,
 }
 

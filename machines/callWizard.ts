@@ -239,7 +239,11 @@ export const callWizardMachine = callWizardSetup.createMachine({
       // An attempt already made is judged as this one's outcome: the invoke below never starts.
       always: [
         ...judgeAttempt(({ context }) => context.firstAttempt, 'forgetFirstAttempt'),
-        { guard: 'hasFirstAttempt', target: 'unauthorized', actions: [{ type: 'rememberConsentNeed', params: ({ context }) => context.firstAttempt }, 'forgetFirstAttempt'] },
+        {
+          guard: 'hasFirstAttempt',
+          target: 'unauthorized',
+          actions: [{ type: 'rememberConsentNeed', params: ({ context }) => context.firstAttempt }, 'forgetFirstAttempt'],
+        },
       ],
       invoke: {
         id: 'attemptCall',
@@ -323,7 +327,11 @@ export const callWizardMachine = callWizardSetup.createMachine({
         src: 'attemptCall',
         input: ({ context }) => ({ call: context.call! }),
         onDone: [
-          { guard: { type: 'attemptSucceeded', params: ({ event }) => event.output }, target: 'succeeded', actions: { type: 'rememberResult', params: ({ event }) => event.output } },
+          {
+            guard: { type: 'attemptSucceeded', params: ({ event }) => event.output },
+            target: 'succeeded',
+            actions: { type: 'rememberResult', params: ({ event }) => event.output },
+          },
           // The new token ran out before the replay was sent or answered (refused, so not
           // processed): renew it, then make the replay.
           { guard: { type: 'tokenStale', params: ({ event }) => event.output }, target: 'refreshing' },

@@ -72,10 +72,7 @@ export type TokenSessionEvent =
   | { type: 'REVOKE' }
 
 /** What a token session tells those listening with `actor.on(type, ...)`. */
-export type TokenSessionEmitted =
-  | { type: 'exchangeStarted' }
-  | { type: 'authorized' }
-  | { type: 'consentFailed'; error: GrantflowError | undefined }
+export type TokenSessionEmitted = { type: 'exchangeStarted' } | { type: 'authorized' } | { type: 'consentFailed'; error: GrantflowError | undefined }
 
 /** The default for each I/O actor: a clear error until the runtime provides the real one. */
 function notProvided<Output, Input>(name: string): PromiseActorLogic<Output, Input> {
@@ -217,9 +214,7 @@ export const tokenSessionMachine = tokenSessionSetup.createMachine({
       tags: ['settled', 'resting', 'renewable'],
       entry: 'announceAuthorized',
       on: {
-        ACCESS_NEEDED: [
-          { guard: { type: 'tokenIsStale', params: ({ event }) => event.now }, target: 'renewing' },
-        ],
+        ACCESS_NEEDED: [{ guard: { type: 'tokenIsStale', params: ({ event }) => event.now }, target: 'renewing' }],
         TOKEN_REJECTED: [{ guard: { type: 'rejectedTokenIsCurrent', params: ({ event }) => event.accessToken }, target: 'renewing' }],
         // Step-up: the token lacks a scope a call needs.
         CONSENT_REQUESTED: requestConsent,
@@ -227,11 +222,7 @@ export const tokenSessionMachine = tokenSessionSetup.createMachine({
     },
     /** Picks how a stale or rejected token is replaced, as the session's `renewal` says. */
     renewing: {
-      always: [
-        { guard: 'renewsByReacquiring', target: 'requestingToken' },
-        { guard: 'canRefresh', target: 'refreshing' },
-        { target: 'expired' },
-      ],
+      always: [{ guard: 'renewsByReacquiring', target: 'requestingToken' }, { guard: 'canRefresh', target: 'refreshing' }, { target: 'expired' }],
     },
     refreshing: {
       invoke: {

@@ -4,7 +4,8 @@
 import * as grantflow from '../dist/index.js'
 
 const examples = {
-  ConsentRequiredError: () => new grantflow.ConsentRequiredError({ provider: { id: 'p', name: 'P' }, api: { id: 'a', name: 'A' }, scopes: [], reason: 'no_session', sessionKey: 'k' }),
+  ConsentRequiredError: () =>
+    new grantflow.ConsentRequiredError({ provider: { id: 'p', name: 'P' }, api: { id: 'a', name: 'A' }, scopes: [], reason: 'no_session', sessionKey: 'k' }),
   ConsentDeniedError: () => new grantflow.ConsentDeniedError(),
   AuthorizationError: () => new grantflow.AuthorizationError({ error: 'invalid_request' }),
   InvalidCallbackError: () => new grantflow.InvalidCallbackError('state_mismatch'),

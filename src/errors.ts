@@ -149,10 +149,7 @@ export class TokenEndpointError extends GrantflowError {
   readonly status?: number
   readonly grant: 'authorization_code' | 'refresh_token' | 'client_credentials' | 'revocation' | 'discovery'
   constructor(init: ErrorDetails & { grant: TokenEndpointError['grant']; status?: number; error: string }) {
-    super(
-      `${init.grant} request failed: ${init.error}${init.status ? ` (HTTP ${init.status})` : ''}${init.description ? `: ${init.description}` : ''}`,
-      init,
-    )
+    super(`${init.grant} request failed: ${init.error}${init.status ? ` (HTTP ${init.status})` : ''}${init.description ? `: ${init.description}` : ''}`, init)
     this.grant = init.grant
     if (init.status !== undefined) this.status = init.status
   }

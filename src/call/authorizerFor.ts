@@ -12,5 +12,7 @@ export function authorizerFor(tokens: TokenSet): RequestAuthorizer {
   const type = tokens.tokenType
   if (type === 'bearer' || type.toLowerCase() === 'bearer') return bearer
   const dpop = type.toLowerCase() === 'dpop'
-  throw new ConfigurationError(`the provider issued a "${type.slice(0, 32)}" access token: ${dpop ? 'DPoP is not configured for its API' : 'grantflow cannot send it'}`)
+  throw new ConfigurationError(
+    `the provider issued a "${type.slice(0, 32)}" access token: ${dpop ? 'DPoP is not configured for its API' : 'grantflow cannot send it'}`,
+  )
 }

@@ -94,7 +94,13 @@ function timeOut(inFlight: InFlight, url: string, reject: (error: unknown) => vo
 
 function ignore(): void {}
 
-async function exchange<Result>(request: ApiRequest, doors: HttpDoors, endpoint: SentEndpoint<Result>, url: string, inFlight: InFlight): Promise<CallOutcome<Result>> {
+async function exchange<Result>(
+  request: ApiRequest,
+  doors: HttpDoors,
+  endpoint: SentEndpoint<Result>,
+  url: string,
+  inFlight: InFlight,
+): Promise<CallOutcome<Result>> {
   try {
     const response = (inFlight.answer = await fetchOrUnreachable(doors, url, {
       method: request.method,

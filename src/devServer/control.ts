@@ -60,7 +60,10 @@ export function createEmbeddedControl(options: EmbeddedControlOptions) {
         }
         const fault = parseFault(await readText(req))
         if (!fault) {
-          return sendJson(res, 400, { code: 'INVALID_FAULT', message: `expected {"fault": one of ${EMBEDDED_FAULTS.join(', ')}, "delayMs"?: 0..${MAX_DELAY_MS}, "grant"?: "authorization_code" | "refresh_token"}` })
+          return sendJson(res, 400, {
+            code: 'INVALID_FAULT',
+            message: `expected {"fault": one of ${EMBEDDED_FAULTS.join(', ')}, "delayMs"?: 0..${MAX_DELAY_MS}, "grant"?: "authorization_code" | "refresh_token"}`,
+          })
         }
         await faults.inject(fault)
         res.writeHead(204, { 'cache-control': 'no-store' }).end()

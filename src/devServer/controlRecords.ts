@@ -22,7 +22,15 @@ export interface ControlRecordsOptions {
 export type ControlRecords = ReturnType<typeof createControlRecords>
 
 export function createControlRecords(options: ControlRecordsOptions) {
-  const counters: EmbeddedRecords['counters'] = { authorizations: 0, consents: 0, denials: 0, codeExchanges: 0, refreshes: 0, clientCredentials: 0, apiCalls: 0 }
+  const counters: EmbeddedRecords['counters'] = {
+    authorizations: 0,
+    consents: 0,
+    denials: 0,
+    codeExchanges: 0,
+    refreshes: 0,
+    clientCredentials: 0,
+    apiCalls: 0,
+  }
   const log: EmbeddedLogLine[] = []
   let seq = 0
 
@@ -67,7 +75,12 @@ export function createControlRecords(options: ControlRecordsOptions) {
       return {
         issuer: options.issuer,
         counters: { ...counters },
-        submissions: options.vat.submissions.map((s) => ({ receiptId: s.receiptId, periodKey: s.periodKey, netVatDue: s.body.netVatDue, processingDate: s.processingDate })),
+        submissions: options.vat.submissions.map((s) => ({
+          receiptId: s.receiptId,
+          periodKey: s.periodKey,
+          netVatDue: s.body.netVatDue,
+          processingDate: s.processingDate,
+        })),
         duplicates: options.vat.duplicates.length,
         log: log.filter((line) => line.seq > since),
         lastSeq: seq,

@@ -42,7 +42,10 @@ export interface ErrorPageModel extends PageFrame {
  */
 export function loginPage(model: LoginPageModel): string {
   const { demoAccount } = model
-  return layout(model, `Sign in – ${model.providerName}`, `
+  return layout(
+    model,
+    `Sign in – ${model.providerName}`,
+    `
     <h1>Sign in</h1>
     <p class="lead"><strong>${escape(model.clientName)}</strong> wants to connect to your VAT account.</p>
     <aside class="demo" aria-label="Demo account">
@@ -57,7 +60,8 @@ export function loginPage(model: LoginPageModel): string {
     </form>
     <form method="post" action="${escape(model.abortAction)}">
       <button type="submit" class="link">Cancel and go back to ${escape(model.clientName)}</button>
-    </form>`)
+    </form>`,
+  )
 }
 
 /**
@@ -68,7 +72,10 @@ export function loginPage(model: LoginPageModel): string {
  */
 export function consentPage(model: ConsentPageModel): string {
   const items = model.scopes.map(({ scope, words }) => `<li><span>${escape(words)}</span> <code>${escape(scope)}</code></li>`).join('')
-  return layout(model, `Allow access – ${model.providerName}`, `
+  return layout(
+    model,
+    `Allow access – ${model.providerName}`,
+    `
     <h1>Allow ${escape(model.clientName)} access?</h1>
     <p class="lead">Signed in as <strong>${escape(model.accountName)}</strong>. ${escape(model.clientName)} will be able to:</p>
     <ul class="scopes">${items}</ul>
@@ -76,14 +83,19 @@ export function consentPage(model: ConsentPageModel): string {
     <div class="actions">
       <form method="post" action="${escape(model.confirmAction)}"><button type="submit" class="primary">Allow</button></form>
       <form method="post" action="${escape(model.abortAction)}"><button type="submit">Cancel</button></form>
-    </div>`)
+    </div>`,
+  )
 }
 
 /** A page saying what went wrong, and what to do. */
 export function errorPage(model: ErrorPageModel): string {
-  return layout(model, `${model.title} – ${model.providerName}`, `
+  return layout(
+    model,
+    `${model.title} – ${model.providerName}`,
+    `
     <h1>${escape(model.title)}</h1>
-    <p class="lead">${escape(model.message)}</p>`)
+    <p class="lead">${escape(model.message)}</p>`,
+  )
 }
 
 function layout(frame: PageFrame, title: string, body: string): string {

@@ -55,31 +55,40 @@ export function createInteractionRoutes(provider: Provider, options: Interaction
 
   async function showLogin(res: ServerResponse, details: InteractionDetails, failed?: { login: string; error: string }) {
     const [demo] = options.accounts
-    sendHtml(res, 200, loginPage({
-      ...frame,
-      ...actions(details.uid),
-      clientName: await clientName(details.params.client_id),
-      demoAccount: { login: demo?.login ?? '', password: demo?.password ?? '' },
-      ...failed,
-    }))
+    sendHtml(
+      res,
+      200,
+      loginPage({
+        ...frame,
+        ...actions(details.uid),
+        clientName: await clientName(details.params.client_id),
+        demoAccount: { login: demo?.login ?? '', password: demo?.password ?? '' },
+        ...failed,
+      }),
+    )
   }
 
   async function showConsent(res: ServerResponse, details: InteractionDetails) {
     const { missingOIDCScope = [], missingResourceScopes = {} } = details.prompt.details
     const asked = [...new Set([...missingOIDCScope, ...Object.values(missingResourceScopes).flat()])]
     const accountId = details.session?.accountId ?? ''
-    sendHtml(res, 200, consentPage({
-      ...frame,
-      ...actions(details.uid),
-      clientName: await clientName(details.params.client_id),
-      accountName: options.accounts.find((account) => account.login === accountId)?.name ?? accountId,
-      scopes: asked.map((scope) => ({ scope, words: words[scope] ?? scope })),
-    }))
+    sendHtml(
+      res,
+      200,
+      consentPage({
+        ...frame,
+        ...actions(details.uid),
+        clientName: await clientName(details.params.client_id),
+        accountName: options.accounts.find((account) => account.login === accountId)?.name ?? accountId,
+        scopes: asked.map((scope) => ({ scope, words: words[scope] ?? scope })),
+      }),
+    )
   }
 
   /** Adds what the consent prompt found missing to the client's grant (a new one on first consent). */
   async function grantAsked(details: InteractionDetails): Promise<string> {
-    const grant = (details.grantId && (await provider.Grant.find(details.grantId))) ||
+    const grant =
+      (details.grantId && (await provider.Grant.find(details.grantId))) ||
       new provider.Grant({ accountId: details.session?.accountId ?? '', clientId: details.params.client_id })
     const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = details.prompt.details
     if (missingOIDCScope?.length) grant.addOIDCScope(missingOIDCScope.join(' '))
@@ -93,11 +102,15 @@ export function createInteractionRoutes(provider: Provider, options: Interaction
     const details = await provider.interactionDetails(req, res).catch(() => undefined)
     // The cookie names the interaction this browser is in: a URL for another one is stale.
     if (!details || details.uid !== decodeURIComponent(uid)) {
-      return sendHtml(res, 400, errorPage({
-        ...frame,
-        title: 'This sign-in has expired',
-        message: 'It took too long, or it was opened in another tab. Go back to the app and start again.',
-      }))
+      return sendHtml(
+        res,
+        400,
+        errorPage({
+          ...frame,
+          title: 'This sign-in has expired',
+          message: 'It took too long, or it was opened in another tab. Go back to the app and start again.',
+        }),
+      )
     }
     const prompt = details.prompt.name
     if (req.method === 'GET' && action === '') {
@@ -111,7 +124,8 @@ export function createInteractionRoutes(provider: Provider, options: Interaction
       if (!account) return showLogin(res, details, { login, error: 'The user ID or password is not right.' })
       return provider.interactionFinished(req, res, { login: { accountId: account.login } }, { mergeWithLastSubmission: false })
     }
-    const refuse = () => provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'End-User aborted interaction' }, { mergeWithLastSubmission: false })
+    const refuse = () =>
+      provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'End-User aborted interaction' }, { mergeWithLastSubmission: false })
     if (req.method === 'POST' && action === 'confirm' && prompt === 'consent') {
       if ((options.onConsentAnswer?.('allow') ?? 'allow') === 'deny') return refuse()
       const grantId = await grantAsked(details)
@@ -129,7 +143,8 @@ export function createInteractionRoutes(provider: Provider, options: Interaction
       await route(req, res)
     } catch (error) {
       if (res.headersSent) res.destroy()
-      else if (error instanceof RequestBodyTooLargeError) sendHtml(res, 413, errorPage({ ...frame, title: 'This form was too large', message: 'Go back to the app and start again.' }))
+      else if (error instanceof RequestBodyTooLargeError)
+        sendHtml(res, 413, errorPage({ ...frame, title: 'This form was too large', message: 'Go back to the app and start again.' }))
       else sendHtml(res, 500, errorPage({ ...frame, title: 'Something went wrong', message: 'Go back to the app and try again.' }))
     }
   }

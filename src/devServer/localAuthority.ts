@@ -73,16 +73,18 @@ export function createLocalAuthority(origin: string, settings: LocalAuthoritySet
           scope: SCOPES.join(' '),
         },
         ...(applicationClient
-          ? [{
-              client_id: applicationClient.clientId,
-              client_secret: applicationClient.clientSecret,
-              client_name: `${publicClient.clientName} (server)`,
-              token_endpoint_auth_method: 'client_secret_basic',
-              grant_types: ['client_credentials'],
-              response_types: [],
-              redirect_uris: [],
-              scope: RESOURCE_SCOPES.join(' '),
-            }]
+          ? [
+              {
+                client_id: applicationClient.clientId,
+                client_secret: applicationClient.clientSecret,
+                client_name: `${publicClient.clientName} (server)`,
+                token_endpoint_auth_method: 'client_secret_basic',
+                grant_types: ['client_credentials'],
+                response_types: [],
+                redirect_uris: [],
+                scope: RESOURCE_SCOPES.join(' '),
+              },
+            ]
           : []),
       ],
       signingKeys: [shared.signingKey],

@@ -64,7 +64,12 @@ export function decideLocalRequest(req: LocalRequest, policy: LocalRequestPolicy
   const origin = host === undefined ? undefined : originFor(host, scheme, port, policy.configuredOrigin)
   if (origin === undefined) {
     const known = port === undefined ? [] : LOOPBACK_NAMES.map((name) => `${scheme}://${name}:${port}`)
-    return { accepted: false, status: 421, code: 'MISDIRECTED_REQUEST', message: `The embedded provider answers at ${[...known, ...(policy.configuredOrigin ? [policy.configuredOrigin] : [])].join(', ')} only` }
+    return {
+      accepted: false,
+      status: 421,
+      code: 'MISDIRECTED_REQUEST',
+      message: `The embedded provider answers at ${[...known, ...(policy.configuredOrigin ? [policy.configuredOrigin] : [])].join(', ')} only`,
+    }
   }
   if (policy.sameOriginOnly) {
     const from = req.headers.origin

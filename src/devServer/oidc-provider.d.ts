@@ -45,10 +45,7 @@ declare module 'oidc-provider' {
   }
 
   /** What the user did: signed in, consented, or an OAuth error for the client. */
-  export type InteractionResult =
-    | { login: { accountId: string } }
-    | { consent: { grantId: string } }
-    | { error: string; error_description?: string }
+  export type InteractionResult = { login: { accountId: string } } | { consent: { grantId: string } } | { error: string; error_description?: string }
 
   /** The rights a user gave a client, which consent adds to. */
   export interface Grant {

@@ -112,9 +112,13 @@ export function createResourceApi(options: ResourceApiOptions): ResourceApi {
       claims = await oauth.validateJwtAccessToken(as, request, options.url, validation)
     } catch {
       entry.error = 'invalid_token'
-      return answer(401, { code: 'INVALID_CREDENTIALS', message: 'Invalid Authentication information provided' }, {
-        'www-authenticate': `Bearer ${realm}, error="invalid_token"`,
-      })
+      return answer(
+        401,
+        { code: 'INVALID_CREDENTIALS', message: 'Invalid Authentication information provided' },
+        {
+          'www-authenticate': `Bearer ${realm}, error="invalid_token"`,
+        },
+      )
     }
     const scopes = claims.scope?.split(' ').filter(Boolean) ?? []
     // Whose token it is, even when refused below: the log tells the application's calls apart.
@@ -122,9 +126,13 @@ export function createResourceApi(options: ResourceApiOptions): ResourceApi {
     const refusal = options.refuseToken?.(claims)
     if (refusal) {
       entry.error = 'invalid_token'
-      return answer(401, { code: 'INVALID_CREDENTIALS', message: 'Invalid Authentication information provided' }, {
-        'www-authenticate': `Bearer ${realm}, error="invalid_token", error_description="${refusal}"`,
-      })
+      return answer(
+        401,
+        { code: 'INVALID_CREDENTIALS', message: 'Invalid Authentication information provided' },
+        {
+          'www-authenticate': `Bearer ${realm}, error="invalid_token", error_description="${refusal}"`,
+        },
+      )
     }
 
     // A client credentials token is the client's own: its subject is the client.
@@ -139,9 +147,13 @@ export function createResourceApi(options: ResourceApiOptions): ResourceApi {
     const needed = route.scopes ?? []
     if (!needed.every((scope) => scopes.includes(scope))) {
       entry.error = 'insufficient_scope'
-      return answer(403, { code: 'INVALID_SCOPE', message: `The access token lacks a required scope (needs: ${needed.join(' ')})` }, {
-        'www-authenticate': `Bearer ${realm}, error="insufficient_scope", scope="${needed.join(' ')}"`,
-      })
+      return answer(
+        403,
+        { code: 'INVALID_SCOPE', message: `The access token lacks a required scope (needs: ${needed.join(' ')})` },
+        {
+          'www-authenticate': `Bearer ${realm}, error="insufficient_scope", scope="${needed.join(' ')}"`,
+        },
+      )
     }
 
     const fault = application ? undefined : await options.fault?.()

@@ -15,7 +15,11 @@ export interface VatRegisteredCompany {
 export const VAT_REGISTER: readonly VatRegisteredCompany[] = [
   { name: 'Acme Trading Ltd', vatNumber: '123456789', address: { line1: '1 Market Street', line2: 'Leeds', postcode: 'LS1 6AB', countryCode: 'GB' } },
   { name: 'Bramble & Sons Ltd', vatNumber: '987654321', address: { line1: '14 Orchard Lane', line2: 'Bristol', postcode: 'BS1 4DJ', countryCode: 'GB' } },
-  { name: 'Northwind Logistics plc', vatNumber: '555666777', address: { line1: 'Unit 7, Dockside', line2: 'Southampton', postcode: 'SO14 3GG', countryCode: 'GB' } },
+  {
+    name: 'Northwind Logistics plc',
+    vatNumber: '555666777',
+    address: { line1: 'Unit 7, Dockside', line2: 'Southampton', postcode: 'SO14 3GG', countryCode: 'GB' },
+  },
 ]
 
 /** HMRC's lookup path; `{targetVrn}` is the VAT number looked up. */
@@ -32,7 +36,8 @@ export function vatCheckRoute(register: readonly VatRegisteredCompany[] = VAT_RE
     applicationOnly: true,
     respond: ({ params, now }) => {
       const vrn = params.targetVrn ?? ''
-      if (!/^\d{9}$/.test(vrn)) return Response.json({ code: 'INVALID_REQUEST', message: 'Invalid targetVrn - Vrn parameters should be 9 or 12 digits' }, { status: 400 })
+      if (!/^\d{9}$/.test(vrn))
+        return Response.json({ code: 'INVALID_REQUEST', message: 'Invalid targetVrn - Vrn parameters should be 9 or 12 digits' }, { status: 400 })
       const target = register.find((company) => company.vatNumber === vrn)
       if (!target) return Response.json({ code: 'NOT_FOUND', message: 'targetVrn does not match a registered company' }, { status: 404 })
       return { target, processingDate: new Date(now).toISOString() }

@@ -7,9 +7,7 @@ export type ApiUserKind = 'user' | 'company' | 'employee' | 'application'
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
 /** `'/vat/{vrn}/returns/{periodKey}'` → `'vrn' | 'periodKey'` */
-export type PathParamNames<Path extends string> = Path extends `${string}{${infer Name}}${infer Rest}`
-  ? Name | PathParamNames<Rest>
-  : never
+export type PathParamNames<Path extends string> = Path extends `${string}{${infer Name}}${infer Rest}` ? Name | PathParamNames<Rest> : never
 
 /** Path parameters are required strings; any other key is sent as a query parameter. */
 export type EndpointParams<Path extends string, Query> = { [K in PathParamNames<Path>]: string } & Query

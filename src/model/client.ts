@@ -46,9 +46,7 @@ export type ClientSource = ClientRegistration | ((request: ClientRequest) => Pro
  * @example
  * const client = defineClient({ clientId: 'abc', redirectUri: 'https://app.example/callback' })
  */
-export function defineClient(
-  client: Omit<ClientRegistration, 'authentication'> & { authentication?: ClientAuthentication },
-): ClientRegistration {
+export function defineClient(client: Omit<ClientRegistration, 'authentication'> & { authentication?: ClientAuthentication }): ClientRegistration {
   const registration = { ...client, authentication: client.authentication ?? { method: 'none' as const } }
   checkClient(registration)
   return registration
@@ -65,7 +63,12 @@ export function checkClient(client: ClientRegistration): void {
   if (!client.clientId) fail('clientId is required')
   if (client.redirectUri !== undefined && parseUrl(client.redirectUri, 'redirect URI').hash) fail('a redirect URI must not have a fragment')
   const auth = (client.authentication ?? {}) as Record<string, unknown>
-  const needs: Record<string, string | undefined> = { none: '', client_secret_basic: 'clientSecret', client_secret_post: 'clientSecret', private_key_jwt: 'privateKey' }
+  const needs: Record<string, string | undefined> = {
+    none: '',
+    client_secret_basic: 'clientSecret',
+    client_secret_post: 'clientSecret',
+    private_key_jwt: 'privateKey',
+  }
   const method = String(auth.method)
   const key = Object.hasOwn(needs, method) ? needs[method] : fail(`unknown authentication method ${method}`)
   if (key && !auth[key]) fail(`${method} needs ${key}`)

@@ -72,9 +72,7 @@ export interface Provider<Env extends string = string> {
  *   },
  * })
  */
-export function defineProvider<Env extends string>(
-  provider: Omit<Provider<Env>, 'fixes'> & { fixes?: readonly ComplianceFix[] },
-): Provider<Env> {
+export function defineProvider<Env extends string>(provider: Omit<Provider<Env>, 'fixes'> & { fixes?: readonly ComplianceFix[] }): Provider<Env> {
   if (!provider.id) throw new ConfigurationError('defineProvider: id is required')
   const names = Object.keys(provider.environments)
   if (names.length === 0) throw new ConfigurationError(`defineProvider(${provider.id}): at least one environment is required`)
@@ -98,9 +96,7 @@ export function checkEnvironment(providerId: string, name: string, env: Environm
 export function environmentOf(provider: Provider, name: string): Environment {
   const env = provider.environments[name]
   if (!env) {
-    throw new ConfigurationError(
-      `provider ${provider.id} has no environment "${name}" (it has: ${Object.keys(provider.environments).join(', ')})`,
-    )
+    throw new ConfigurationError(`provider ${provider.id} has no environment "${name}" (it has: ${Object.keys(provider.environments).join(', ')})`)
   }
   return env
 }

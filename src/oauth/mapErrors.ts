@@ -3,7 +3,13 @@ import { AuthorizationError, ConsentDeniedError, GrantflowError, TokenEndpointEr
 
 type Step = TokenEndpointError['grant']
 
-const OAUTH_ERRORS = [oauth.OperationProcessingError, oauth.UnsupportedOperationError, oauth.ResponseBodyError, oauth.AuthorizationResponseError, oauth.WWWAuthenticateChallengeError]
+const OAUTH_ERRORS = [
+  oauth.OperationProcessingError,
+  oauth.UnsupportedOperationError,
+  oauth.ResponseBodyError,
+  oauth.AuthorizationResponseError,
+  oauth.WWWAuthenticateChallengeError,
+]
 
 /**
  * What a grantflow error keeps of the error it replaces, as its `cause`: the name, the `code` and,
@@ -71,7 +77,10 @@ export function toGrantflowError(error: unknown, step: Step): GrantflowError {
 export async function toGrantflowErrorReadingBody(error: unknown, step: Step): Promise<GrantflowError> {
   const response = error instanceof oauth.OperationProcessingError && error.code === oauth.RESPONSE_IS_NOT_CONFORM ? error.cause : undefined
   if (response instanceof Response && response.status >= 500 && !response.bodyUsed) {
-    const body = (await response.clone().json().catch(() => undefined)) as { error?: unknown; error_description?: unknown } | undefined
+    const body = (await response
+      .clone()
+      .json()
+      .catch(() => undefined)) as { error?: unknown; error_description?: unknown } | undefined
     if (body && typeof body.error === 'string' && /^[\x20-\x7e]{1,100}$/.test(body.error)) {
       return new TokenEndpointError({
         grant: step,

@@ -40,8 +40,7 @@ function statusOf(error: unknown): number | undefined {
 }
 
 /** An idempotent request: any network failure or timeout, or a transient status, may be retried. */
-export const idempotentFailure: TransientTest = (error) =>
-  error instanceof ProviderUnreachableError || TRANSIENT_STATUSES.includes(statusOf(error) ?? 0)
+export const idempotentFailure: TransientTest = (error) => error instanceof ProviderUnreachableError || TRANSIENT_STATUSES.includes(statusOf(error) ?? 0)
 
 /**
  * A refresh is not idempotent: a provider that rotates refresh tokens spends the old one when it

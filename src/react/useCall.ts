@@ -63,7 +63,11 @@ export function useCall(api: Api | string, endpoint: string, options: UseCallOpt
   // A wizard belongs to the component that started it: replaced or unmounted, it stops.
   useEffect(() => () => wizard?.stop(), [wizard])
 
-  const state = useSelector(wizard, (s) => s?.value ?? 'idle', (a, b) => statePath(a) === statePath(b))
+  const state = useSelector(
+    wizard,
+    (s) => s?.value ?? 'idle',
+    (a, b) => statePath(a) === statePath(b),
+  )
   const result = useSelector(wizard, (s) => s?.context.result)
   const error = useSelector(wizard, (s) => s?.context.error)
   const consent = useSelector(wizard, (s) => s?.context.consent)

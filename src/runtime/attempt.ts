@@ -107,4 +107,3 @@ function renewalNeeded(deps: WizardDeps, target: CallTarget, granted: readonly s
   if (deps.refresh === 'raise' && target.holder === 'person') throw new TokenExpiredError(target.key)
   return consentNeeded(target, reason, granted, [], stale ? 'tokenStale' : 'renewalNeeded')
 }
-

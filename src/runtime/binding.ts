@@ -54,7 +54,12 @@ export function createBindingResolver(deps: BindingDeps): (target: SessionTarget
   const clients = new Map<string, Kept<ClientRegistration>>()
 
   /** The client a provider environment's function gives, kept for `ttlMs`. */
-  const obtainClient = (source: ClientFunction, target: SessionTarget, server: AuthorizationServerConfig, as: oauth.AuthorizationServer): Promise<ClientRegistration> => {
+  const obtainClient = (
+    source: ClientFunction,
+    target: SessionTarget,
+    server: AuthorizationServerConfig,
+    as: oauth.AuthorizationServer,
+  ): Promise<ClientRegistration> => {
     const key = `${target.provider.id}\u0000${target.environmentName}`
     const now = doors.now()
     const kept = clients.get(key)

@@ -254,7 +254,9 @@ export interface Grantflow<Apis extends Record<string, Api> = Record<string, Api
  * const grantflow = createGrantflow({ apis: { vat }, clients, environment: 'production', store, apiUser: { company: (request: AppRequest) => request.companyId } })
  * await grantflow.withContext(request).apis.vat.submitReturn({ vrn }, vatReturn)
  */
-export function createGrantflow<const Apis extends Record<string, Api>, Context = undefined>(options: GrantflowOptions<Apis, Context>): Grantflow<Apis, Context> {
+export function createGrantflow<const Apis extends Record<string, Api>, Context = undefined>(
+  options: GrantflowOptions<Apis, Context>,
+): Grantflow<Apis, Context> {
   const doors: HttpDoors = defaultDoors(options)
   // Its failures become StorageError, so every failure the runtime ends with is typed.
   const store = guardedStore(options.store ?? createMemoryStore())
@@ -273,7 +275,9 @@ export function createGrantflow<const Apis extends Record<string, Api>, Context 
   // with a valid token needs only the session's identity.
   let binder: Promise<(target: SessionTarget) => Promise<ProviderBinding>> | undefined
   const oauthContext = async (target: SessionTarget): Promise<ProviderBinding> =>
-    (await (binder ??= loadSteps().then((steps) => steps.createBindingResolver({ clients: options.clients, doors, redirects, ttlMs: options.bindingTtlMs }))))(target)
+    (await (binder ??= loadSteps().then((steps) => steps.createBindingResolver({ clients: options.clients, doors, redirects, ttlMs: options.bindingTtlMs }))))(
+      target,
+    )
 
   const pendingTtlMs = options.pendingAuthorizationTtlMs ?? PENDING_AUTHORIZATION_TTL_MS
   // Wizards and token sessions show the app's inspector redacted events only: it may be another origin's.

@@ -68,8 +68,7 @@ function isActorRef(value: object): value is AnyActorRef {
 export function createInspectionRedactor(): (event: InspectionEvent) => InspectionEvent {
   const redacted = new WeakMap<object, unknown>()
 
-  const redactField = (name: string, value: unknown): unknown =>
-    typeof value === 'string' && isSecretField(name, value) ? redactSecret(value) : redact(value)
+  const redactField = (name: string, value: unknown): unknown => (typeof value === 'string' && isSecretField(name, value) ? redactSecret(value) : redact(value))
 
   const redactEntries = <T extends object>(from: Iterable<[string, string]>, to: T, add: (to: T, name: string, value: string) => void): T => {
     for (const [name, value] of from) add(to, name, isSecretField(name, value) ? redactSecret(value) : redactString(value))

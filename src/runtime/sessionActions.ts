@@ -43,7 +43,11 @@ export function createSessionActions({ sessions, store, config, doors }: Session
     await settled(actor)
     actor.send({ type: 'ACCESS_NEEDED', now: doors.now() })
     const after = await settled(actor)
-    if (!after.matches('valid')) throw after.context.error ?? new ConsentRequiredError({ provider: target.provider, api: target.api, scopes: [...target.scopes], reason: 'refresh_failed', sessionKey: key })
+    if (!after.matches('valid'))
+      throw (
+        after.context.error ??
+        new ConsentRequiredError({ provider: target.provider, api: target.api, scopes: [...target.scopes], reason: 'refresh_failed', sessionKey: key })
+      )
   }
 
   /**

@@ -176,78 +176,80 @@ export function createTokenSessions(deps: TokenSessionDeps) {
   }
 
   const actorsFor = (target: SessionTarget) => ({
-        loadSession: fromPromise<Session | undefined, { key: string }>(async () => {
-          const session = await store.get(target.key)
-          if (!session?.pending || !isPendingExpired(session.pending, doors.now(), deps.pendingTtlMs)) return session
-          // An authorization its user walked away from (before a restart, a reload): forgotten.
-          const { pending: _expired, ...rest } = session
-          return (await store.take(session.pending.state).catch(() => undefined))?.session ?? rest
-        }),
-        refreshTokens: fromPromise<TokenSet, { key: string; tokens: TokenSet }>(async ({ input }) =>
-          deps.lock
-            .runExclusive(target.key, async ({ signal }) => {
-              // Another tab or instance may have refreshed while we waited for the lock: a rotated
-              // refresh token must never be sent twice, so adopt theirs.
-              const stored = (await store.get(target.key))?.tokens
-              if (stored && stored.refreshToken !== input.tokens.refreshToken && isTokenFresh(stored, doors.now())) return stored
-              const { refreshTokens } = await loadSteps()
-              return saveTokens(target, await refreshTokens(await leasedContext(target, signal), input.tokens), input)
-            })
-            .catch((error) => recordError(target, 'refresh', error)),
-        ),
-        requestToken: fromPromise<TokenSet, { key: string; tokens: TokenSet | undefined }>(async ({ input }) =>
-          deps.lock
-            .runExclusive(target.key, async ({ signal }) => {
-              // Adopt a token another instance obtained meanwhile, unless it is the one just refused.
-              const stored = (await store.get(target.key))?.tokens
-              if (stored && stored.accessToken !== input.tokens?.accessToken && isTokenFresh(stored, doors.now())) return stored
-              const { requestClientCredentials } = await loadSteps()
-              return saveTokens(target, await requestClientCredentials(await leasedContext(target, signal), target.scopes), input)
-            })
-            .catch((error) => recordError(target, 'client_credentials', error)),
-        ),
-        prepareConsent: fromPromise<{ url: string; pending: PendingAuthorization }, { key: string; request: ConsentRequest; granted: string[] }>(async ({ input }) => {
-          try {
-            const [context, { startAuthorization }] = await Promise.all([deps.oauthContext(target), loadSteps()])
-            const prepared = await startAuthorization({
-              as: context.as,
-              client: context.client,
-              scopes: input.request.scopes,
-              now: doors.now(),
-              returnTo: input.request.returnTo,
-              call: input.request.call,
-            })
-            await save(target, (s) => ({ ...s, pending: prepared.pending }))
-            return prepared
-          } catch (error) {
-            return recordError(target, 'authorize', error)
-          }
-        }),
-        exchangeCode: fromPromise<TokenSet, { key: string; callback: URLSearchParams; pending: PendingAuthorization }>(async ({ input }) => {
-          const [context, { validateCallback, exchangeCode }] = await Promise.all([deps.oauthContext(target), loadSteps()])
-          try {
-            // Taken out of the store before the exchange, by one taker of all the runtimes that
-            // share it: a reload, a second tab or instance brought the same callback finds
-            // nothing to exchange, so a code is used once.
-            const taken = await store.take(input.pending.state)
-            if (!taken) throw new InvalidCallbackError('code_already_used')
-            const callback = validateCallback(context, input.callback, taken.pending)
-            return await saveTokens(target, await exchangeCode(context, callback, taken.pending))
-          } catch (error) {
-            return recordError(target, 'exchange', error)
-          }
-        }),
-        revokeTokens: fromPromise<boolean, { key: string; tokens: TokenSet | undefined }>(async ({ input }) => {
-          try {
-            return input.tokens ? await (await loadSteps()).revokeTokens(await deps.oauthContext(target), input.tokens) : false
-          } catch (error) {
-            await recordError(target, 'revoke', error).catch(() => undefined)
-            throw error
-          } finally {
-            await save(target, (s) => ({ ...s, tokens: undefined, pending: undefined }))
-          }
-        }),
-      })
+    loadSession: fromPromise<Session | undefined, { key: string }>(async () => {
+      const session = await store.get(target.key)
+      if (!session?.pending || !isPendingExpired(session.pending, doors.now(), deps.pendingTtlMs)) return session
+      // An authorization its user walked away from (before a restart, a reload): forgotten.
+      const { pending: _expired, ...rest } = session
+      return (await store.take(session.pending.state).catch(() => undefined))?.session ?? rest
+    }),
+    refreshTokens: fromPromise<TokenSet, { key: string; tokens: TokenSet }>(async ({ input }) =>
+      deps.lock
+        .runExclusive(target.key, async ({ signal }) => {
+          // Another tab or instance may have refreshed while we waited for the lock: a rotated
+          // refresh token must never be sent twice, so adopt theirs.
+          const stored = (await store.get(target.key))?.tokens
+          if (stored && stored.refreshToken !== input.tokens.refreshToken && isTokenFresh(stored, doors.now())) return stored
+          const { refreshTokens } = await loadSteps()
+          return saveTokens(target, await refreshTokens(await leasedContext(target, signal), input.tokens), input)
+        })
+        .catch((error) => recordError(target, 'refresh', error)),
+    ),
+    requestToken: fromPromise<TokenSet, { key: string; tokens: TokenSet | undefined }>(async ({ input }) =>
+      deps.lock
+        .runExclusive(target.key, async ({ signal }) => {
+          // Adopt a token another instance obtained meanwhile, unless it is the one just refused.
+          const stored = (await store.get(target.key))?.tokens
+          if (stored && stored.accessToken !== input.tokens?.accessToken && isTokenFresh(stored, doors.now())) return stored
+          const { requestClientCredentials } = await loadSteps()
+          return saveTokens(target, await requestClientCredentials(await leasedContext(target, signal), target.scopes), input)
+        })
+        .catch((error) => recordError(target, 'client_credentials', error)),
+    ),
+    prepareConsent: fromPromise<{ url: string; pending: PendingAuthorization }, { key: string; request: ConsentRequest; granted: string[] }>(
+      async ({ input }) => {
+        try {
+          const [context, { startAuthorization }] = await Promise.all([deps.oauthContext(target), loadSteps()])
+          const prepared = await startAuthorization({
+            as: context.as,
+            client: context.client,
+            scopes: input.request.scopes,
+            now: doors.now(),
+            returnTo: input.request.returnTo,
+            call: input.request.call,
+          })
+          await save(target, (s) => ({ ...s, pending: prepared.pending }))
+          return prepared
+        } catch (error) {
+          return recordError(target, 'authorize', error)
+        }
+      },
+    ),
+    exchangeCode: fromPromise<TokenSet, { key: string; callback: URLSearchParams; pending: PendingAuthorization }>(async ({ input }) => {
+      const [context, { validateCallback, exchangeCode }] = await Promise.all([deps.oauthContext(target), loadSteps()])
+      try {
+        // Taken out of the store before the exchange, by one taker of all the runtimes that
+        // share it: a reload, a second tab or instance brought the same callback finds
+        // nothing to exchange, so a code is used once.
+        const taken = await store.take(input.pending.state)
+        if (!taken) throw new InvalidCallbackError('code_already_used')
+        const callback = validateCallback(context, input.callback, taken.pending)
+        return await saveTokens(target, await exchangeCode(context, callback, taken.pending))
+      } catch (error) {
+        return recordError(target, 'exchange', error)
+      }
+    }),
+    revokeTokens: fromPromise<boolean, { key: string; tokens: TokenSet | undefined }>(async ({ input }) => {
+      try {
+        return input.tokens ? await (await loadSteps()).revokeTokens(await deps.oauthContext(target), input.tokens) : false
+      } catch (error) {
+        await recordError(target, 'revoke', error).catch(() => undefined)
+        throw error
+      } finally {
+        await save(target, (s) => ({ ...s, tokens: undefined, pending: undefined }))
+      }
+    }),
+  })
 
   return {
     /** The I/O actors of one session's machine (the model-based tests wrap them). */

@@ -33,10 +33,7 @@ export async function renewToken(deps: WizardDeps, call: PendingCall): Promise<A
 }
 
 /** Prepares the session's consent, or joins the one already under way for the same scopes. */
-export async function beginConsent(
-  deps: WizardDeps,
-  input: { call: PendingCall; consent: ConsentNeed; wizardId: string },
-): Promise<ConsentOpening> {
+export async function beginConsent(deps: WizardDeps, input: { call: PendingCall; consent: ConsentNeed; wizardId: string }): Promise<ConsentOpening> {
   const target = deps.target(input.call)
   const session = deps.sessions.for(target)
   const current = session.getSnapshot()
@@ -78,25 +75,27 @@ export async function completeConsent(deps: WizardDeps, input: { call: PendingCa
 /** The call wizard's actors, implemented over the runtime's token sessions. */
 export function wizardActorsFor(deps: WizardDeps) {
   return {
-      attemptCall: fromPromise<AttemptOutcome, { call: PendingCall }>(({ input }) => attemptCall(deps, input.call)),
-      renewToken: fromPromise<AttemptOutcome, { call: PendingCall }>(({ input }) => renewToken(deps, input.call)),
-      beginConsent: fromPromise<ConsentOpening, { call: PendingCall; consent: ConsentNeed; wizardId: string; interaction: Interaction }>(({ input }) => beginConsent(deps, input)),
-      completeConsent: fromPromise<void, { call: PendingCall; callbackUrl: string | undefined }>(({ input }) => completeConsent(deps, input)),
-      watchSession: fromCallback<EventObject, { call: PendingCall }>(({ sendBack, input }) => {
-        const session = deps.sessions.for(deps.target(input.call))
-        // Where the session is already (it may have moved on since the consent was prepared);
-        // from here on, it says what happens.
-        const now = session.getSnapshot()
-        if (now.matches('exchangingCode')) sendBack({ type: 'CODE_EXCHANGE_STARTED' })
-        else if (now.matches('valid')) sendBack({ type: 'SESSION_AUTHORIZED' })
-        else if (now.matches('consentFailed')) sendBack({ type: 'CONSENT_FAILED', error: now.context.error })
-        const listening = [
-          session.on('exchangeStarted', () => sendBack({ type: 'CODE_EXCHANGE_STARTED' })),
-          session.on('authorized', () => sendBack({ type: 'SESSION_AUTHORIZED' })),
-          session.on('consentFailed', ({ error }) => sendBack({ type: 'CONSENT_FAILED', error })),
-        ]
-        return () => listening.forEach((subscription) => subscription.unsubscribe())
-      }),
+    attemptCall: fromPromise<AttemptOutcome, { call: PendingCall }>(({ input }) => attemptCall(deps, input.call)),
+    renewToken: fromPromise<AttemptOutcome, { call: PendingCall }>(({ input }) => renewToken(deps, input.call)),
+    beginConsent: fromPromise<ConsentOpening, { call: PendingCall; consent: ConsentNeed; wizardId: string; interaction: Interaction }>(({ input }) =>
+      beginConsent(deps, input),
+    ),
+    completeConsent: fromPromise<void, { call: PendingCall; callbackUrl: string | undefined }>(({ input }) => completeConsent(deps, input)),
+    watchSession: fromCallback<EventObject, { call: PendingCall }>(({ sendBack, input }) => {
+      const session = deps.sessions.for(deps.target(input.call))
+      // Where the session is already (it may have moved on since the consent was prepared);
+      // from here on, it says what happens.
+      const now = session.getSnapshot()
+      if (now.matches('exchangingCode')) sendBack({ type: 'CODE_EXCHANGE_STARTED' })
+      else if (now.matches('valid')) sendBack({ type: 'SESSION_AUTHORIZED' })
+      else if (now.matches('consentFailed')) sendBack({ type: 'CONSENT_FAILED', error: now.context.error })
+      const listening = [
+        session.on('exchangeStarted', () => sendBack({ type: 'CODE_EXCHANGE_STARTED' })),
+        session.on('authorized', () => sendBack({ type: 'SESSION_AUTHORIZED' })),
+        session.on('consentFailed', ({ error }) => sendBack({ type: 'CONSENT_FAILED', error })),
+      ]
+      return () => listening.forEach((subscription) => subscription.unsubscribe())
+    }),
   }
 }
 

@@ -140,7 +140,14 @@ export function createBrowserStore(options: BrowserStoreOptions = {}): SessionSt
     async take(state) {
       // Loaded on a callback only. From the module's arrival to the removal, nothing is awaited.
       const { takePending } = await import('./browserTake.js')
-      return takePending(state, keysOf(pendingStorage), (key) => raw(pendingStorage, key), (key) => raw(tokenStorage, key), merge, write)
+      return takePending(
+        state,
+        keysOf(pendingStorage),
+        (key) => raw(pendingStorage, key),
+        (key) => raw(tokenStorage, key),
+        merge,
+        write,
+      )
     },
     async list(apiUser: ApiUser) {
       const keys = new Set([...keysOf(pendingStorage), ...keysOf(tokenStorage), ...memory.keys()])

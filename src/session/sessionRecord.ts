@@ -12,7 +12,10 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 const isString: Check = (value) => typeof value === 'string'
 const isNumber: Check = (value) => typeof value === 'number' && Number.isFinite(value)
 const isStrings: Check = (value) => Array.isArray(value) && value.every(isString)
-const optional = (check: Check): Check => (value) => value === undefined || check(value)
+const optional =
+  (check: Check): Check =>
+  (value) =>
+    value === undefined || check(value)
 
 /** Whether every field named has a value passing its check. */
 function fits(value: unknown, shape: Record<string, Check>): boolean {

@@ -33,8 +33,9 @@ async function faultAt(ctx: KitContext): Promise<Response | undefined> {
  */
 export function answerAuthorizationRequest(ctx: KitContext, request: Request): Response {
   const params = new URL(request.url).searchParams
-  const repeated = ['client_id', 'redirect_uri', 'response_type', 'state', 'scope', 'code_challenge', 'code_challenge_method']
-    .filter((name) => params.getAll(name).length > 1)
+  const repeated = ['client_id', 'redirect_uri', 'response_type', 'state', 'scope', 'code_challenge', 'code_challenge_method'].filter(
+    (name) => params.getAll(name).length > 1,
+  )
 
   if (params.getAll('client_id').length > 1) return errorPage('client_id was sent more than once')
   const client = findClient(ctx.clients, params.get('client_id'))
@@ -77,13 +78,7 @@ export function answerAuthorizationRequest(ctx: KitContext, request: Request): R
 }
 
 /** A 302 back to the client with the answer, `state` echoed and `iss` when the kit sends it (RFC 9207). */
-function redirectTo(
-  ctx: KitContext,
-  request: Request,
-  redirectUri: string,
-  state: string | null,
-  answer: Record<string, string>,
-): Response {
+function redirectTo(ctx: KitContext, request: Request, redirectUri: string, state: string | null, answer: Record<string, string>): Response {
   const callback = new URL(redirectUri)
   for (const [name, value] of Object.entries(answer)) callback.searchParams.set(name, value)
   if (state !== null) callback.searchParams.set('state', state)

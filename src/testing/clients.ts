@@ -14,9 +14,7 @@ export function isConfidentialClient(client: KitClient): boolean {
 /** The grants a client may use: its declared list, or what its kind of client can use. */
 export function allowedGrantTypes(client: KitClient): string[] {
   if (client.grantTypes) return client.grantTypes
-  return isConfidentialClient(client)
-    ? ['authorization_code', 'refresh_token', 'client_credentials']
-    : ['authorization_code', 'refresh_token']
+  return isConfidentialClient(client) ? ['authorization_code', 'refresh_token', 'client_credentials'] : ['authorization_code', 'refresh_token']
 }
 
 /**
@@ -40,23 +38,17 @@ export function resolveRedirectUri(client: KitClient, requested: string | null):
 }
 
 export type ClientAuthentication =
-  | { ok: true; client: KitClient }
-  | { ok: false; error: 'invalid_client' | 'invalid_request'; description: string; triedBasic: boolean }
+  { ok: true; client: KitClient } | { ok: false; error: 'invalid_client' | 'invalid_request'; description: string; triedBasic: boolean }
 
 /**
  * Authenticates the client of a token or revocation request by its registered method
  * (RFC 6749 §2.3): HTTP Basic, `client_secret` in the body, or none (public client, `client_id`
  * in the body). Using a method other than the registered one fails, as does using two at once.
  */
-export function authenticateClient(
-  request: Request,
-  form: URLSearchParams,
-  clients: readonly KitClient[],
-): ClientAuthentication {
+export function authenticateClient(request: Request, form: URLSearchParams, clients: readonly KitClient[]): ClientAuthentication {
   const header = request.headers.get('authorization')
   const triedBasic = header !== null && /^basic\s/i.test(header)
-  const fail = (description: string, error: 'invalid_client' | 'invalid_request' = 'invalid_client') =>
-    ({ ok: false, error, description, triedBasic }) as const
+  const fail = (description: string, error: 'invalid_client' | 'invalid_request' = 'invalid_client') => ({ ok: false, error, description, triedBasic }) as const
 
   let basic: { clientId: string; secret: string } | undefined
   if (triedBasic) {

@@ -48,8 +48,7 @@ export function resolveEndpoints(environment: Environment): KitEndpoints {
 export function wellKnownUrl(issuer: string, kind: 'oidc' | 'oauth2'): string {
   const url = new URL(issuer)
   const path = url.pathname.replace(/\/+$/, '')
-  url.pathname =
-    kind === 'oidc' ? `${path}/.well-known/openid-configuration` : `/.well-known/oauth-authorization-server${path}`
+  url.pathname = kind === 'oidc' ? `${path}/.well-known/openid-configuration` : `/.well-known/oauth-authorization-server${path}`
   url.search = ''
   return url.href
 }

@@ -22,9 +22,7 @@ export function addFault(queue: FaultQueue, fault: KitFault): void {
  * Faults are met in the order they were added.
  */
 export function takeFault(queue: FaultQueue, endpoint: KitFault['endpoint'], grant?: string | null): KitFault | undefined {
-  const index = queue.findIndex(
-    ({ fault }) => fault.endpoint === endpoint && (fault.grant === undefined || fault.grant === grant),
-  )
+  const index = queue.findIndex(({ fault }) => fault.endpoint === endpoint && (fault.grant === undefined || fault.grant === grant))
   const entry = queue[index]
   if (!entry) return undefined
   entry.remaining -= 1

@@ -185,9 +185,7 @@ function listObligations(all: VatObligation[], query: URLSearchParams): Response
     const days = (Date.parse(to) - Date.parse(from)) / 86_400_000
     if (days < 0 || days > 366) return hmrcError(400, 'INVALID_DATE_RANGE', 'Invalid date range')
   }
-  const found = all.filter(
-    (o) => (status === null || o.status === status) && (from === null || o.end >= from) && (to === null || o.start <= to),
-  )
+  const found = all.filter((o) => (status === null || o.status === status) && (from === null || o.end >= from) && (to === null || o.start <= to))
   if (found.length === 0) return hmrcError(404, 'NOT_FOUND', 'The requested resource could not be found')
   return { obligations: found.map((o) => ({ ...o })) }
 }

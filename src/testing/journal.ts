@@ -23,11 +23,7 @@ export function isKitGrantType(value: string | null | undefined): value is KitGr
 }
 
 /** Logs an answered request and returns its response. The URL is logged without its fragment. */
-export function recordRequest(
-  journal: Journal,
-  entry: Omit<KitRequestRecord, 'status'>,
-  response: Response,
-): Response {
+export function recordRequest(journal: Journal, entry: Omit<KitRequestRecord, 'status'>, response: Response): Response {
   const url = new URL(entry.url)
   url.hash = ''
   journal.requests.push({ ...entry, url: url.href, status: response.type === 'error' ? 0 : response.status })

@@ -23,7 +23,8 @@ const DEFAULT_ARTICLES: Record<string, LegifranceArticle> = {
   LEGIARTI000006419280: {
     id: 'LEGIARTI000006419280',
     num: '1',
-    texte: "Les lois et, lorsqu'ils sont publiés au Journal officiel de la République française, les actes administratifs entrent en vigueur à la date qu'ils fixent ou, à défaut, le lendemain de leur publication.",
+    texte:
+      "Les lois et, lorsqu'ils sont publiés au Journal officiel de la République française, les actes administratifs entrent en vigueur à la date qu'ils fixent ou, à défaut, le lendemain de leur publication.",
     etat: 'VIGUEUR',
     dateDebut: 1_086_048_000_000, // 2004-06-01
   },

@@ -27,11 +27,7 @@ export function protectedApiHandler(ctx: KitContext): HttpHandler | undefined {
   })
 }
 
-async function answerApiRequest(
-  ctx: KitContext,
-  request: Request,
-  match: { route: KitRoute; params: Record<string, string> },
-): Promise<Response> {
+async function answerApiRequest(ctx: KitContext, request: Request, match: { route: KitRoute; params: Record<string, string> }): Promise<Response> {
   const realm = `realm="${ctx.provider.id}"`
   const bearer = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i.exec(request.headers.get('authorization') ?? '')?.[1]
   if (!bearer) {

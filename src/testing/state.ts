@@ -74,12 +74,7 @@ export function createGrant(state: ServerState, grant: Omit<Grant, 'revoked'>): 
   return id
 }
 
-export function issueAccessToken(
-  state: ServerState,
-  grantId: string,
-  scopes: string[],
-  expiresAt: number,
-): string {
+export function issueAccessToken(state: ServerState, grantId: string, scopes: string[], expiresAt: number): string {
   const grant = mustGetGrant(state, grantId)
   const value = randomToken('at')
   state.accessTokens.set(value, { grantId, clientId: grant.clientId, scopes, expiresAt, forcedExpired: false, revoked: false })
@@ -110,9 +105,7 @@ export function expireAllAccessTokens(state: ServerState): void {
   for (const token of state.accessTokens.values()) token.forcedExpired = true
 }
 
-export type AccessTokenCheck =
-  | { valid: true; token: AccessTokenRecord; grant: Grant }
-  | { valid: false; reason: string }
+export type AccessTokenCheck = { valid: true; token: AccessTokenRecord; grant: Grant } | { valid: false; reason: string }
 
 /** Whether a bearer token may be used now, and why not. */
 export function checkAccessToken(state: ServerState, value: string, now: number): AccessTokenCheck {

@@ -19,11 +19,7 @@ export function tokenEndpointHandler(ctx: KitContext): HttpHandler {
 
     const fault = takeFault(ctx.faults, 'token', grantType)
     const response = (fault && (await faultResponse(fault))) ?? (await answerTokenRequest(ctx, request, form))
-    return recordRequest(
-      ctx.journal,
-      { endpoint: 'token', method: 'POST', url: request.url, ...(grantType !== undefined && { grantType }) },
-      response,
-    )
+    return recordRequest(ctx.journal, { endpoint: 'token', method: 'POST', url: request.url, ...(grantType !== undefined && { grantType }) }, response)
   })
 }
 
@@ -57,7 +53,5 @@ async function answerTokenRequest(ctx: KitContext, request: Request, form: URLSe
       outcome = issueApplicationToken(ctx, auth.client, form)
       break
   }
-  return outcome.ok
-    ? tokenSuccessResponse(outcome.tokens, ctx.quirks, ctx.now())
-    : error(outcome.error, outcome.description)
+  return outcome.ok ? tokenSuccessResponse(outcome.tokens, ctx.quirks, ctx.now()) : error(outcome.error, outcome.description)
 }

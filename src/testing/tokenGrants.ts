@@ -1,13 +1,7 @@
 import { isConfidentialClient } from './clients.js'
 import type { KitContext } from './context.js'
 import { CODE_VERIFIER_PATTERN, s256 } from './crypto.js'
-import {
-  createGrant,
-  grantIsLive,
-  issueAccessToken,
-  issueRefreshToken,
-  revokeGrant,
-} from './state.js'
+import { createGrant, grantIsLive, issueAccessToken, issueRefreshToken, revokeGrant } from './state.js'
 import type { IssuedTokens } from './tokenResponse.js'
 import type { KitClient } from './types.js'
 

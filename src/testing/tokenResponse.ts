@@ -36,12 +36,7 @@ export function tokenSuccessResponse(tokens: IssuedTokens, quirks: Quirks, now: 
 }
 
 /** A token error (RFC 6749 §5.2): 400, or 401 with a challenge for a failed client authentication. */
-export function tokenErrorResponse(
-  error: string,
-  description: string,
-  quirks: Quirks,
-  options: { status?: number; basicChallenge?: boolean } = {},
-): Response {
+export function tokenErrorResponse(error: string, description: string, quirks: Quirks, options: { status?: number; basicChallenge?: boolean } = {}): Response {
   const status = quirks.errorWithStatus200 ? 200 : (options.status ?? 400)
   const headers = options.basicChallenge ? { 'www-authenticate': 'Basic realm="token"' } : undefined
   return encode({ error, error_description: description }, status, quirks, headers)

@@ -9,13 +9,7 @@ export type KitEndpoint = 'authorize' | 'token' | 'api' | 'revoke' | 'discovery'
 
 /** Departures from RFC 6749 that real providers make in their token responses. */
 export type KitQuirk =
-  | 'expiresInAsString'
-  | 'accessTokenValidity'
-  | 'tokenTypeLowercase'
-  | 'tokenTypeMissing'
-  | 'commaSeparatedScope'
-  | 'errorWithStatus200'
-  | 'formEncoded'
+  'expiresInAsString' | 'accessTokenValidity' | 'tokenTypeLowercase' | 'tokenTypeMissing' | 'commaSeparatedScope' | 'errorWithStatus200' | 'formEncoded'
 
 /** A client registered at the fake authorization server. */
 export interface KitClient {
@@ -60,14 +54,7 @@ export interface KitRoute {
   respond: (ctx: KitRouteContext) => Response | unknown | Promise<Response | unknown>
 }
 
-export type KitFaultKind =
-  | 'server_error'
-  | 'unavailable'
-  | 'network'
-  | 'malformed_json'
-  | 'invalid_grant'
-  | 'slow'
-  | 'rate_limited'
+export type KitFaultKind = 'server_error' | 'unavailable' | 'network' | 'malformed_json' | 'invalid_grant' | 'slow' | 'rate_limited'
 
 /** A fault the next matching request(s) meet instead of (or, for `slow`, before) the normal answer. */
 export interface KitFault {

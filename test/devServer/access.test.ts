@@ -65,7 +65,11 @@ describe('a peer on another machine (the dev server run with --host)', () => {
       expect(answer, path).toMatchObject(refused)
       expect(answer.headers['access-control-allow-origin'], path).toBeUndefined()
     }
-    const posted = await rawRequest(`${origin}/__embedded/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"fault":"revoke-grants"}' })
+    const posted = await rawRequest(`${origin}/__embedded/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"fault":"revoke-grants"}',
+    })
     expect(posted).toMatchObject(refused)
     const preflight = await rawRequest(`${origin}/__embedded/faults`, {
       method: 'OPTIONS',
@@ -112,7 +116,8 @@ describe('a plugin answering on many ports', () => {
     for (const { port, host } of targets) {
       const answer = await rawRequest(`http://127.0.0.1:${port}/oidc/.well-known/openid-configuration`, { headers: { host } })
       statuses.push(answer.status)
-      if (answer.status === 503) expect(answer.body).toEqual({ code: 'TOO_MANY_ORIGINS', message: `The embedded provider answers ${MAX_ORIGINS} origins at most` })
+      if (answer.status === 503)
+        expect(answer.body).toEqual({ code: 'TOO_MANY_ORIGINS', message: `The embedded provider answers ${MAX_ORIGINS} origins at most` })
     }
     expect(statuses).toEqual([...Array<number>(MAX_ORIGINS).fill(200), 503])
     expect(dev.plugin.api.origins()).toHaveLength(MAX_ORIGINS)
@@ -125,7 +130,10 @@ describe('a configured origin (a tunnel’s, its agent on this machine)', () => 
   it('is answered as its own issuer; other names still are not', async () => {
     const { origin } = server()
     const discovery = `${origin}/oidc/.well-known/openid-configuration`
-    await expect(rawRequest(discovery, { headers: { host: 'ledgerline.example' } })).resolves.toMatchObject({ status: 200, body: { issuer: 'https://ledgerline.example/oidc' } })
+    await expect(rawRequest(discovery, { headers: { host: 'ledgerline.example' } })).resolves.toMatchObject({
+      status: 200,
+      body: { issuer: 'https://ledgerline.example/oidc' },
+    })
     await expect(rawRequest(discovery, { headers: { host: 'other.example' } })).resolves.toMatchObject({ status: 421 })
   })
 })
@@ -144,7 +152,11 @@ describe('the control and server routes and pages of another origin', () => {
         ['GET', '/api/app/session', {}],
         ['OPTIONS', '/api/app/vat-check/987654321', { 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-requested-with' }],
       ] as const) {
-        const answer = await rawRequest(`${origin}${path}`, { method, headers: { origin: from, ...headers }, ...(method === 'POST' && { body: '{"fault":"revoke-grants"}' }) })
+        const answer = await rawRequest(`${origin}${path}`, {
+          method,
+          headers: { origin: from, ...headers },
+          ...(method === 'POST' && { body: '{"fault":"revoke-grants"}' }),
+        })
         expect(answer, `${method} ${path} from ${from}`).toMatchObject({ status: 403, body: { code: 'CROSS_ORIGIN' } })
         expect(answer.headers['access-control-allow-origin'], `${method} ${path} from ${from}`).toBeUndefined()
       }
@@ -153,9 +165,16 @@ describe('the control and server routes and pages of another origin', () => {
 
   it('refuse a cross-site request that sends no Origin (a GET by an image or a link), and answer the page’s own origin', async () => {
     const { origin } = server()
-    await expect(rawRequest(`${origin}/__embedded/records`, { headers: { 'sec-fetch-site': 'cross-site' } })).resolves.toMatchObject({ status: 403, body: { code: 'CROSS_ORIGIN' } })
+    await expect(rawRequest(`${origin}/__embedded/records`, { headers: { 'sec-fetch-site': 'cross-site' } })).resolves.toMatchObject({
+      status: 403,
+      body: { code: 'CROSS_ORIGIN' },
+    })
     await expect(rawRequest(`${origin}/__embedded/records`, { headers: { origin, 'sec-fetch-site': 'same-origin' } })).resolves.toMatchObject({ status: 200 })
-    const injected = await rawRequest(`${origin}/__embedded/faults`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: '{"fault":"revoke-grants"}' })
+    const injected = await rawRequest(`${origin}/__embedded/faults`, {
+      method: 'POST',
+      headers: { origin, 'content-type': 'application/json' },
+      body: '{"fault":"revoke-grants"}',
+    })
     expect(injected.status).toBe(204)
     await expect(rawRequest(`${origin}/api/app/session`, { headers: { origin } })).resolves.toMatchObject({ status: 200, body: { connected: false } })
   })

@@ -49,7 +49,11 @@ describe('request bodies the embedded provider reads', () => {
     expect(new URL(page).pathname).toMatch(/^\/oidc\/interaction\/[^/]+$/)
 
     const form = new URLSearchParams({ login: 'demo', password: 'demo', pad: 'x'.repeat(100 * KB) }).toString()
-    const answer = await rawRequest(`${page}/login`, { method: 'POST', headers: { cookie: cookies.header(page)!, 'content-type': 'application/x-www-form-urlencoded' }, body: form })
+    const answer = await rawRequest(`${page}/login`, {
+      method: 'POST',
+      headers: { cookie: cookies.header(page)!, 'content-type': 'application/x-www-form-urlencoded' },
+      body: form,
+    })
     expect(answer.status).toBe(413)
     expect(textOf(answer.body as string)).toContain('This form was too large')
   })
@@ -60,7 +64,9 @@ describe('a token request read while a refresh fault waits', () => {
 
   it('is refused with 413 invalid_request past oidc-provider’s own 56 kB', async () => {
     const { origin, issuer } = server()
-    await expect(rawRequest(`${origin}/__embedded/faults`, { method: 'POST', headers: json, body: '{"fault":"fail-next-refresh"}' })).resolves.toMatchObject({ status: 204 })
+    await expect(rawRequest(`${origin}/__embedded/faults`, { method: 'POST', headers: json, body: '{"fault":"fail-next-refresh"}' })).resolves.toMatchObject({
+      status: 204,
+    })
     const form = new URLSearchParams({ grant_type: 'refresh_token', client_id: 'ledgerline-web', refresh_token: 'x'.repeat(60 * KB) }).toString()
     const answer = await rawRequest(`${issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form })
     expect(answer).toMatchObject({ status: 413, body: { error: 'invalid_request', error_description: 'The request body is larger than 57344 bytes' } })

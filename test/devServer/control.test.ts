@@ -112,7 +112,12 @@ describe('the embedded provider’s control route', () => {
     const after = await records(dev)
     expect(after.counters.refreshes - before.counters.refreshes).toBe(1)
     expect(after.counters.authorizations - before.counters.authorizations).toBe(0)
-    expect(after.log.filter((line) => line.what === 'POST /oidc/token (refresh_token)').map((line) => line.status).slice(-2)).toEqual([503, 200])
+    expect(
+      after.log
+        .filter((line) => line.what === 'POST /oidc/token (refresh_token)')
+        .map((line) => line.status)
+        .slice(-2),
+    ).toEqual([503, 200])
   })
 
   it('keeps a refresh fault waiting through a code exchange and the application’s token, for the page’s next refresh', async () => {

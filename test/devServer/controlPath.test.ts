@@ -30,7 +30,10 @@ describe('the control route on a dev server that lets any host in (a tunnel, all
     await expect(withHost(`127.0.0.1:${port}`)).resolves.toMatchObject({ status: 200, body: { issuer: `${origin}/oidc` } })
     await expect(withHost(`[::1]:${port}`)).resolves.toMatchObject({ status: 200, body: { issuer: `http://[::1]:${port}/oidc` } })
     for (const host of [`attacker.example:${port}`, `127.0.0.1.nip.io:${port}`, `localhost:${Number(port) + 1}`, 'localhost']) {
-      await expect(withHost(host)).resolves.toMatchObject({ status: 421, body: { code: 'MISDIRECTED_REQUEST', message: expect.stringContaining(`http://127.0.0.1:${port}, http://localhost:${port}`) } })
+      await expect(withHost(host)).resolves.toMatchObject({
+        status: 421,
+        body: { code: 'MISDIRECTED_REQUEST', message: expect.stringContaining(`http://127.0.0.1:${port}, http://localhost:${port}`) },
+      })
     }
   })
 })
@@ -41,7 +44,11 @@ describe('the control route turned off', () => {
   it('is not mounted, while the provider still answers', async () => {
     const { origin, issuer } = server()
     expect((await fetch(`${origin}/__embedded/records`)).status).toBe(404)
-    const faults = await fetch(`${origin}/__embedded/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"fault":"revoke-grants"}' })
+    const faults = await fetch(`${origin}/__embedded/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"fault":"revoke-grants"}',
+    })
     expect(faults.status).toBe(404)
     expect((await fetch(`${issuer}/.well-known/openid-configuration`)).status).toBe(200)
   })

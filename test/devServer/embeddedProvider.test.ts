@@ -41,7 +41,10 @@ describe('the embedded provider in the Vite dev server', () => {
 
     const authorize = await fetch((error as ConsentRequiredError).authorizationUrl!, { redirect: 'manual' })
     const loginUrl = new URL(authorize.headers.get('location')!, dev.origin).href
-    const cookie = authorize.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ')
+    const cookie = authorize.headers
+      .getSetCookie()
+      .map((line) => line.split(';')[0])
+      .join('; ')
     const page = await fetch(loginUrl, { headers: { cookie } })
     const html = await page.text()
 
@@ -71,7 +74,11 @@ describe('the embedded provider in the Vite dev server', () => {
     expect(obligations.filter((o) => o.status === 'O').map((o) => o.periodKey)).toEqual(['25A3', '#001'])
 
     const receipt = await grantflow.apis.vat.submitReturn({ vrn: VRN }, nineBoxes('25A3'))
-    expect(receipt).toMatchObject({ formBundleNumber: expect.stringMatching(/^\d{12}$/), chargeRefNumber: expect.stringMatching(/^XM00\d{10}$/), paymentIndicator: 'DD' })
+    expect(receipt).toMatchObject({
+      formBundleNumber: expect.stringMatching(/^\d{12}$/),
+      chargeRefNumber: expect.stringMatching(/^XM00\d{10}$/),
+      paymentIndicator: 'DD',
+    })
 
     const duplicate = await grantflow.apis.vat.submitReturn({ vrn: VRN }, nineBoxes('25A3')).catch((e: unknown) => e)
     expect(duplicate).toBeInstanceOf(ApiError)
@@ -126,7 +133,10 @@ describe('the embedded provider in the Vite dev server', () => {
     const [userSession] = await grantflow.sessions.list(COMPANY)
     const applicationToken = await fetch(`${issuer}/token`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`ledgerline-server:${APPLICATION_SECRET}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`ledgerline-server:${APPLICATION_SECRET}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: new URLSearchParams({ grant_type: 'client_credentials', resource: apiUrl, scope: 'read:vat' }).toString(),
     }).then(async (response) => ((await response.json()) as { access_token: string }).access_token)
     const call = (path: string, token?: string) =>

@@ -29,7 +29,12 @@ describe('decideLocalRequest', () => {
     for (const address of [...REMOTE, undefined]) {
       for (const policy of [provider, controlRoute]) {
         const decision = decideLocalRequest(requestFrom(address, { 'x-forwarded-for': '127.0.0.1', origin: `http://127.0.0.1:${PORT}` }), policy)
-        expect(decision, String(address)).toEqual({ accepted: false, status: 403, code: 'NOT_LOOPBACK', message: 'The embedded provider answers requests from this machine only' })
+        expect(decision, String(address)).toEqual({
+          accepted: false,
+          status: 403,
+          code: 'NOT_LOOPBACK',
+          message: 'The embedded provider answers requests from this machine only',
+        })
       }
     }
   })
@@ -48,7 +53,15 @@ describe('decideLocalRequest', () => {
   })
 
   it('refuses a Host that names another machine, another port or none (421), so no issuer is made for it', () => {
-    for (const host of ['attacker.example', `attacker.example:${PORT}`, `127.0.0.1.nip.io:${PORT}`, `127.0.0.1:${PORT + 1}`, `localhost:${PORT}.attacker.example`, '127.0.0.1', '']) {
+    for (const host of [
+      'attacker.example',
+      `attacker.example:${PORT}`,
+      `127.0.0.1.nip.io:${PORT}`,
+      `127.0.0.1:${PORT + 1}`,
+      `localhost:${PORT}.attacker.example`,
+      '127.0.0.1',
+      '',
+    ]) {
       expect(decideLocalRequest(requestFrom('127.0.0.1', { host }), provider), host).toEqual({
         accepted: false,
         status: 421,
@@ -60,8 +73,15 @@ describe('decideLocalRequest', () => {
 
   it('answers the configured origin’s host too (a tunnel’s agent on this machine), as that origin', () => {
     const tunnel = { ...provider, configuredOrigin: 'https://ledgerline.example' }
-    expect(decideLocalRequest(requestFrom('127.0.0.1', { host: 'ledgerline.example' }), tunnel)).toEqual({ accepted: true, origin: 'https://ledgerline.example' })
-    expect(decideLocalRequest(requestFrom('127.0.0.1', { host: 'other.example' }), tunnel)).toMatchObject({ accepted: false, status: 421, message: expect.stringContaining('https://ledgerline.example') })
+    expect(decideLocalRequest(requestFrom('127.0.0.1', { host: 'ledgerline.example' }), tunnel)).toEqual({
+      accepted: true,
+      origin: 'https://ledgerline.example',
+    })
+    expect(decideLocalRequest(requestFrom('127.0.0.1', { host: 'other.example' }), tunnel)).toMatchObject({
+      accepted: false,
+      status: 421,
+      message: expect.stringContaining('https://ledgerline.example'),
+    })
     // Still this machine's peers only: the tunnel's name is no way in from elsewhere.
     expect(decideLocalRequest(requestFrom('203.0.113.7', { host: 'ledgerline.example' }), tunnel)).toMatchObject({ accepted: false, status: 403 })
   })
@@ -95,7 +115,13 @@ describe('parseConfiguredOrigin', () => {
   it('takes a bare http(s) origin and refuses anything more or else', () => {
     expect(parseConfiguredOrigin('https://Ledgerline.example/')).toBe('https://ledgerline.example')
     expect(parseConfiguredOrigin('http://ledgerline.example:8080')).toBe('http://ledgerline.example:8080')
-    for (const value of ['ledgerline.example', 'https://ledgerline.example/app', 'https://ledgerline.example?x=1', 'https://user@ledgerline.example', 'ftp://ledgerline.example']) {
+    for (const value of [
+      'ledgerline.example',
+      'https://ledgerline.example/app',
+      'https://ledgerline.example?x=1',
+      'https://user@ledgerline.example',
+      'ftp://ledgerline.example',
+    ]) {
       expect(() => parseConfiguredOrigin(value), value).toThrow(TypeError)
     }
   })

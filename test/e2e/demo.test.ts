@@ -1,6 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { countDialogs, dialogsSeen, embeddedFault, embeddedRecords, glimpse, openDemo, startDemo, submitReturn, watchErrors, type DemoBrowser } from './demoBrowser.js'
+import {
+  countDialogs,
+  dialogsSeen,
+  embeddedFault,
+  embeddedRecords,
+  glimpse,
+  openDemo,
+  startDemo,
+  submitReturn,
+  watchErrors,
+  type DemoBrowser,
+} from './demoBrowser.js'
 
 // The demo in a real browser as `npm run dev` serves it: grantflow against the embedded
 // oidc-provider (real redirects, its own sign-in and consent pages, JWT access tokens checked by
@@ -30,7 +41,6 @@ async function recorded(periodKey: string) {
   }
 }
 
-
 /** Leaves for the provider from the wizard's dialog. */
 async function continueToProvider(page: Page) {
   await page.getByRole('dialog', { name: CONNECT }).waitFor()
@@ -53,7 +63,6 @@ async function signInAndAnswer(page: Page, answer: 'Allow' | 'Cancel', shot?: (n
   await shot?.('03b-provider-consent')
   await page.getByRole('button', { name: answer, exact: true }).click()
 }
-
 
 describe('the demo against the embedded oidc-provider, in chromium', () => {
   it('submits a return with no session: sign-in and consent at the provider, then the return is sent exactly once', async () => {
@@ -239,7 +248,11 @@ describe('the demo against the embedded oidc-provider, in chromium', () => {
     await odoo.getByText('Connected').waitFor()
     // access_token_validity (an absolute date) became a one-hour lifetime through the fix.
     await expect(odoo.textContent()).resolves.toMatch(/Token expires(in 60 min|in 59 min)/)
-    await page.getByRole('listitem').filter({ hasText: 'Check a UK VAT number' }).getByText(/token request/).waitFor()
+    await page
+      .getByRole('listitem')
+      .filter({ hasText: 'Check a UK VAT number' })
+      .getByText(/token request/)
+      .waitFor()
     await shot('14-connections')
     expect(errors).toEqual([])
     await close()

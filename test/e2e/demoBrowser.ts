@@ -12,7 +12,15 @@ const root = fileURLToPath(new URL('../..', import.meta.url))
 export const SCREENSHOTS = join(root, 'test-results/screenshots')
 
 const CHROMIUM = '/usr/bin/chromium'
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
 
 export interface DemoBrowser {
   origin: string
@@ -113,7 +121,11 @@ export async function embeddedRecords(demo: DemoBrowser): Promise<EmbeddedRecord
 
 /** Breaks the embedded provider once, as the fault panel does. */
 export async function embeddedFault(demo: DemoBrowser, fault: EmbeddedFault): Promise<void> {
-  const response = await fetch(`${demo.origin}/__embedded/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) })
+  const response = await fetch(`${demo.origin}/__embedded/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(fault),
+  })
   if (!response.ok) throw new Error(`fault ${JSON.stringify(fault)}: ${response.status} ${await response.text()}`)
 }
 

@@ -33,19 +33,17 @@ function hmrc(page: Page) {
 
 /** Holds the fake HMRC's next answers back, so the states in between can be seen. */
 function slowDown(page: Page, faults: Array<{ endpoint: 'api' | 'token'; grant?: 'authorization_code' | 'refresh_token' }>, delayMs = 1500) {
-  return page.evaluate(
-    ([list, ms]) => list.forEach((fault) => window.__grantflowDemo!.world.hmrc.sandbox.kit.fail({ ...fault, kind: 'slow', delayMs: ms })),
-    [faults, delayMs] as const,
-  )
+  return page.evaluate(([list, ms]) => list.forEach((fault) => window.__grantflowDemo!.world.hmrc.sandbox.kit.fail({ ...fault, kind: 'slow', delayMs: ms })), [
+    faults,
+    delayMs,
+  ] as const)
 }
-
 
 async function consentAtHmrc(page: Page) {
   await page.getByRole('dialog', { name: 'Connect Ledgerline to VAT (Making Tax Digital)' }).waitFor()
   await page.getByRole('button', { name: 'Continue to HM Revenue & Customs' }).click()
   await page.getByRole('heading', { name: 'Grant authority' }).waitFor()
 }
-
 
 describe('the demo with simulated providers (npm run dev:mock), in chromium', () => {
   it('submits a return with no session: consent at HMRC, then the return is sent exactly once', async () => {

@@ -40,12 +40,18 @@ export const records = defineApi({
   provider: idp,
   endpoints: {
     list: defineEndpoint({ method: 'GET', path: '/records', scopes: ['read'], apiUser: 'company', result: shape<{ records: string[] }>() }),
-    add: defineEndpoint({ method: 'POST', path: '/records', scopes: ['write'], apiUser: 'company', body: shape<{ text: string }>(), result: shape<{ id: number }>() }),
+    add: defineEndpoint({
+      method: 'POST',
+      path: '/records',
+      scopes: ['write'],
+      apiUser: 'company',
+      body: shape<{ text: string }>(),
+      result: shape<{ id: number }>(),
+    }),
     /** The same records, for an app that also wants to know who signed in (OpenID: an id_token). */
     listSignedIn: defineEndpoint({ method: 'GET', path: '/records', scopes: ['openid', 'read'], apiUser: 'company', result: shape<{ records: string[] }>() }),
   },
 })
-
 
 export const PISTE_SECRET = 'piste-secret'
 
@@ -122,7 +128,13 @@ export function attackWorld(options: AttackWorldOptions) {
     let answer = (await response.json()) as Record<string, unknown>
     const nonce = nonces.get(form.get('code') ?? '')
     if (request.url === `${ISSUER}/token` && String(answer.scope).split(' ').includes('openid')) {
-      const claims = { iss: ISSUER, aud: CLIENT_ID, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 3600, ...world.idTokenClaims(nonce) }
+      const claims = {
+        iss: ISSUER,
+        aud: CLIENT_ID,
+        iat: Math.floor(Date.now() / 1000),
+        exp: Math.floor(Date.now() / 1000) + 3600,
+        ...world.idTokenClaims(nonce),
+      }
       answer.id_token = idToken(claims)
     }
     if (world.tamperTokenAnswer) answer = world.tamperTokenAnswer(answer)
@@ -220,7 +232,8 @@ export function attackWorld(options: AttackWorldOptions) {
     const storedErrors = []
     for (const id of ['victim-ltd', 'attacker-ltd']) for (const session of await grantflow.sessions.list(company(id))) storedErrors.push(session.errors)
     const contents = (storage: typeof pendingStorage) => Array.from({ length: storage.length }, (_, i) => storage.getItem(storage.key(i)!))
-    const isActorRef = (value: object) => typeof (value as { sessionId?: unknown }).sessionId === 'string' && typeof (value as { send?: unknown }).send === 'function'
+    const isActorRef = (value: object) =>
+      typeof (value as { sessionId?: unknown }).sessionId === 'string' && typeof (value as { send?: unknown }).send === 'function'
     return [
       ...findSecrets(authorizationUrls, all).map((p) => `authorization URL ${p}`),
       ...findSecrets(errors, all).map((p) => `error ${p}`),

@@ -83,7 +83,12 @@ describe('attacks', () => {
     const victimsOwn = await world.consentNeeded('victim-ltd', (g) => g.call(post('mine')))
     const codesBefore = authorizationCodeRequests(world)
     // The victim's browser brings no binding, its own, its own API user, or both.
-    for (const options of [undefined, { binding: victimsOwn.binding }, { apiUser: company('victim-ltd') }, { binding: victimsOwn.binding, apiUser: company('victim-ltd') }]) {
+    for (const options of [
+      undefined,
+      { binding: victimsOwn.binding },
+      { apiUser: company('victim-ltd') },
+      { binding: victimsOwn.binding, apiUser: company('victim-ltd') },
+    ]) {
       const error = await world.failure(world.grantflow.completeAuthorization(victimsCallback, options))
       expect(error).toBeInstanceOf(InvalidCallbackError)
       expect(error).toMatchObject({ reason: 'binding_mismatch' })
@@ -242,11 +247,7 @@ describe('attacks', () => {
 
   attack('PKCE downgrade', async ({ world }) => {
     const methods = (listed: string[] | undefined) =>
-      server.use(
-        http.get(`${ISSUER}/.well-known/openid-configuration`, () =>
-          HttpResponse.json({ ...metadata, code_challenge_methods_supported: listed }),
-        ),
-      )
+      server.use(http.get(`${ISSUER}/.well-known/openid-configuration`, () => HttpResponse.json({ ...metadata, code_challenge_methods_supported: listed })))
     const metadata = await discoveredMetadata()
     // A provider (or whoever answers for its metadata) that offers only plain: no authorization URL at all.
     const downgraded = attackWorld({ server })
@@ -331,25 +332,29 @@ describe('attacks', () => {
     expect(await fresh.leaks()).toEqual([])
   })
 
-  attack('popup message from another window', async ({ world, legitimate }) => {
-    const popupCall = world.grantflow.apis.records.list({})
-    await until(() => popupTab.popups.length > 0 && popupTab.popups[0]!.location.href.startsWith(ISSUER))
-    const popup = popupTab.popups[0]!
-    const state = new URL(popup.location.href).searchParams.get('state')!
-    const requests = world.tokenRequests().length
-    // Another window of the app's origin (another tab, an iframe) posts a callback with the attacker's code.
-    const forged = `${REDIRECT_URI}?code=attackers-code&state=${state}&iss=${encodeURIComponent(ISSUER)}`
-    popupTab.post({ type: 'grantflow:callback', url: forged }, APP_ORIGIN, { postMessage: () => undefined })
-    popupTab.post({ type: 'grantflow:callback', url: forged }, 'https://evil.example', popup)
-    await new Promise((resolve) => setTimeout(resolve, 0))
-    expect(world.tokenRequests()).toHaveLength(requests)
-    expect(popup.closed).toBe(false)
-    // The popup's own callback completes the call.
-    popupTab.post({ type: 'grantflow:callback', url: await world.authorize(popup.location.href) }, APP_ORIGIN, popup)
-    await expect(popupCall).resolves.toEqual({ records: ['r1'] })
-    await legitimate()
-    expect(world.tokenRequests()).toHaveLength(requests + 1)
-  }, popupWorld())
+  attack(
+    'popup message from another window',
+    async ({ world, legitimate }) => {
+      const popupCall = world.grantflow.apis.records.list({})
+      await until(() => popupTab.popups.length > 0 && popupTab.popups[0]!.location.href.startsWith(ISSUER))
+      const popup = popupTab.popups[0]!
+      const state = new URL(popup.location.href).searchParams.get('state')!
+      const requests = world.tokenRequests().length
+      // Another window of the app's origin (another tab, an iframe) posts a callback with the attacker's code.
+      const forged = `${REDIRECT_URI}?code=attackers-code&state=${state}&iss=${encodeURIComponent(ISSUER)}`
+      popupTab.post({ type: 'grantflow:callback', url: forged }, APP_ORIGIN, { postMessage: () => undefined })
+      popupTab.post({ type: 'grantflow:callback', url: forged }, 'https://evil.example', popup)
+      await new Promise((resolve) => setTimeout(resolve, 0))
+      expect(world.tokenRequests()).toHaveLength(requests)
+      expect(popup.closed).toBe(false)
+      // The popup's own callback completes the call.
+      popupTab.post({ type: 'grantflow:callback', url: await world.authorize(popup.location.href) }, APP_ORIGIN, popup)
+      await expect(popupCall).resolves.toEqual({ records: ['r1'] })
+      await legitimate()
+      expect(world.tokenRequests()).toHaveLength(requests + 1)
+    },
+    popupWorld(),
+  )
 
   attack('expired pending authorization', async ({ world }) => {
     const victims = await world.consentNeeded('victim-ltd', (g) => g.call(post('mine')))

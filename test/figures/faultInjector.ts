@@ -16,16 +16,7 @@ export interface SeenRequest {
 
 /** Faults that change how one HTTP request is answered. */
 export type HttpFault =
-  | 'network'
-  | 'timeout'
-  | 'http500'
-  | 'http503'
-  | 'malformedJson'
-  | 'htmlPage'
-  | 'noAccessToken'
-  | 'invalidGrant'
-  | 'invalidClient'
-  | 'slow'
+  'network' | 'timeout' | 'http500' | 'http503' | 'malformedJson' | 'htmlPage' | 'noAccessToken' | 'invalidGrant' | 'invalidClient' | 'slow'
 
 /** Retry-After of the 503 fault: one second, the shortest a server can ask for. */
 export const RETRY_AFTER_SECONDS = 1

@@ -5,16 +5,7 @@ export type Fault = HttpFault | 'skewAhead' | 'skewBehind' | 'storageFull' | 'st
 
 /** Every step of a consent, a call and a disconnect that a fault can meet. */
 export type Step =
-  | 'discovery'
-  | 'authorization'
-  | 'callback'
-  | 'codeExchange'
-  | 'refresh'
-  | 'clientCredentials'
-  | 'apiGet'
-  | 'apiPost'
-  | 'retryAfterConsent'
-  | 'revocation'
+  'discovery' | 'authorization' | 'callback' | 'codeExchange' | 'refresh' | 'clientCredentials' | 'apiGet' | 'apiPost' | 'retryAfterConsent' | 'revocation'
 
 export const FAULTS: Fault[] = [
   'network',
@@ -34,7 +25,18 @@ export const FAULTS: Fault[] = [
   'tabClosed',
 ]
 
-export const STEPS: Step[] = ['discovery', 'authorization', 'callback', 'codeExchange', 'refresh', 'clientCredentials', 'apiGet', 'apiPost', 'retryAfterConsent', 'revocation']
+export const STEPS: Step[] = [
+  'discovery',
+  'authorization',
+  'callback',
+  'codeExchange',
+  'refresh',
+  'clientCredentials',
+  'apiGet',
+  'apiPost',
+  'retryAfterConsent',
+  'revocation',
+]
 
 /** How a fault is named on the summary line. */
 export const FAULT_LABELS: Record<Fault, string> = {
@@ -86,7 +88,8 @@ export const NOT_APPLICABLE: Record<string, string> = {
       'the callback is the provider redirecting the browser to the app: the runtime sends no request at that step (the code exchange after it is its own step)',
     ]),
   ),
-  'malformedJson|authorization': "the authorization endpoint answers the user's browser with a redirect or a page, never JSON (its error page is the HTML pair)",
+  'malformedJson|authorization':
+    "the authorization endpoint answers the user's browser with a redirect or a page, never JSON (its error page is the HTML pair)",
   ...Object.fromEntries(
     TOKEN_ANSWERS.flatMap((fault) =>
       NOT_TOKEN_ENDPOINT.map((step) => [`${fault}|${step}`, 'a token response (or a refusal of a grant or a client) comes only from the token endpoint']),
@@ -106,7 +109,8 @@ export const NOT_APPLICABLE: Record<string, string> = {
   ),
   'storageFull|discovery': 'discovered metadata is cached in memory, never in the store',
   'storageUnavailable|discovery': 'discovered metadata is cached in memory, never in the store',
-  'storageFull|callback': 'the callback reads the pending authorization and removes it: a full storage refuses only writes (the tokens saved after it are codeExchange)',
+  'storageFull|callback':
+    'the callback reads the pending authorization and removes it: a full storage refuses only writes (the tokens saved after it are codeExchange)',
   'storageFull|apiGet': 'a call with a valid token writes nothing',
   'storageFull|apiPost': 'a call with a valid token writes nothing',
   'storageUnavailable|apiPost': 'a POST reads the session as a GET does (apiGet)',

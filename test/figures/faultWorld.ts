@@ -1,5 +1,15 @@
 import { waitFor, type Snapshot } from 'xstate'
-import { createBrowserStore, createGrantflow, defineApi, defineClient, defineEndpoint, defineProvider, shape, type ConsentNavigator, type NavigatorRuntime } from '../../src/index.js'
+import {
+  createBrowserStore,
+  createGrantflow,
+  defineApi,
+  defineClient,
+  defineEndpoint,
+  defineProvider,
+  shape,
+  type ConsentNavigator,
+  type NavigatorRuntime,
+} from '../../src/index.js'
 import type { PendingCall } from '../../src/model/session.js'
 import { createProviderKit } from '../../src/testing/index.js'
 import { REDIRECT_URI, testClock, type useMsw } from '../support/vatWorld.js'

@@ -23,7 +23,9 @@ describe('the application as API user (client credentials with a resource indica
       }),
     ])
     // The resource server accepted it: the application's own token (its subject is the client).
-    expect(recorded.served()).toEqual([expect.objectContaining({ path: '/vat-rates', status: 200, sub: 'vat-batch', clientId: 'vat-batch', scopes: ['read:vat'] })])
+    expect(recorded.served()).toEqual([
+      expect.objectContaining({ path: '/vat-rates', status: 200, sub: 'vat-batch', clientId: 'vat-batch', scopes: ['read:vat'] }),
+    ])
     const [session] = await grantflow.sessions.list(APPLICATION_USER)
     expect(session?.tokens?.refreshToken).toBeUndefined()
   })
@@ -54,7 +56,9 @@ describe('the application as API user (client credentials with a resource indica
     const { accessToken } = await requestClientCredentials(context, ['read:vat'])
     const recorded = server().recordFromNow()
     const [header, payload, signature] = accessToken.split('.') as [string, string, string]
-    const widened = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')), scope: 'read:vat write:vat' })).toString('base64url')
+    const widened = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')), scope: 'read:vat write:vat' })).toString(
+      'base64url',
+    )
 
     const narrow = await callResource(server(), accessToken, `/organisations/vat/${VRN}/returns`, { method: 'POST', body: vatReturn() })
     const forged = await callResource(server(), `${header}.${widened}.${signature}`, `/organisations/vat/${VRN}/returns`, { method: 'POST', body: vatReturn() })

@@ -45,9 +45,7 @@ describe('a callback that was tampered with is refused', () => {
     const { grantflow, tampered, sessionKey, recorded } = await consentedCallback()
     const pending = (await grantflow.sessions.get(sessionKey))!.pending!
     const context = await oauthContext(server(), server().clients.public)
-    expect(() => validateCallback(context, tampered('state', 'forged-state-value'), pending)).toThrow(
-      expect.objectContaining({ reason: 'state_mismatch' }),
-    )
+    expect(() => validateCallback(context, tampered('state', 'forged-state-value'), pending)).toThrow(expect.objectContaining({ reason: 'state_mismatch' }))
     expect(recorded.requestsTo('token')).toEqual([])
   })
 

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { createGrantflow, defineApi, defineEndpoint, exchangeCode, shape, startAuthorization, validateCallback, type ConsentNavigator } from '../../src/index.js'
+import {
+  createGrantflow,
+  defineApi,
+  defineEndpoint,
+  exchangeCode,
+  shape,
+  startAuthorization,
+  validateCallback,
+  type ConsentNavigator,
+} from '../../src/index.js'
 import { CookieJar, createBrowser, loginAndConsent } from '../support/interact.js'
 import { OBLIGATIONS } from '../support/resourceServer.js'
 import { COMPANY, localProvider, oauthContext, useOidcServer, VRN } from './localWorld.js'
@@ -67,7 +76,13 @@ describe('offline_access at a provider that follows OpenID Connect Core §11', (
         await grantflow.completeAuthorization(await browser.loginAndConsent(url)).catch(() => undefined)
       },
     }
-    const grantflow = createGrantflow({ apis: { vat: api }, clients: { local: server().clients.public }, environment: 'local', apiUser: { company: () => COMPANY.id }, navigator })
+    const grantflow = createGrantflow({
+      apis: { vat: api },
+      clients: { local: server().clients.public },
+      environment: 'local',
+      apiUser: { company: () => COMPANY.id },
+      navigator,
+    })
     const recorded = server().recordFromNow()
 
     await expect(grantflow.apis.vat.obligations({ vrn: VRN })).resolves.toEqual({ obligations: OBLIGATIONS })

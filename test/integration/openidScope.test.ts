@@ -25,4 +25,3 @@ describe('an endpoint that also asks who signed in (the openid scope)', () => {
     expect(recorded.requestsTo('token')).toHaveLength(1)
   })
 })
-

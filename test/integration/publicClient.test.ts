@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { ConsentRequiredError, defaultDoors, exchangeCode, resolveAuthorizationServer, startAuthorization, TokenEndpointError, validateCallback } from '../../src/index.js'
+import {
+  ConsentRequiredError,
+  defaultDoors,
+  exchangeCode,
+  resolveAuthorizationServer,
+  startAuthorization,
+  TokenEndpointError,
+  validateCallback,
+} from '../../src/index.js'
 import { loginAndConsent } from '../support/interact.js'
 import { OBLIGATIONS } from '../support/resourceServer.js'
 import { COMPANY, localWorld, oauthContext, useOidcServer, VRN } from './localWorld.js'
@@ -31,9 +39,7 @@ describe('a public client at a real authorization server (oidc-provider)', () =>
       expect.objectContaining({ grantType: 'authorization_code', clientId: 'vat-spa', authMethod: 'none', status: 200 }),
     ])
     // What the resource server served: one call, with alice's token for the public client.
-    expect(recorded.served()).toEqual([
-      expect.objectContaining({ method: 'GET', status: 200, sub: 'alice', clientId: 'vat-spa', scopes: ['read:vat'] }),
-    ])
+    expect(recorded.served()).toEqual([expect.objectContaining({ method: 'GET', status: 200, sub: 'alice', clientId: 'vat-spa', scopes: ['read:vat'] })])
   })
 
   it('receives iss on the callback (RFC 9207), as the provider promises in its metadata', async () => {
@@ -111,6 +117,8 @@ describe('a public client at a real authorization server (oidc-provider)', () =>
     const error = await exchangeCode(context, callback, { ...pending, codeVerifier: `${pending.codeVerifier.slice(0, -4)}AAAA` }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(TokenEndpointError)
     expect(error).toMatchObject({ grant: 'authorization_code', error: 'invalid_grant', status: 400 })
-    expect(recorded.requestsTo('token')).toEqual([expect.objectContaining({ grantType: 'authorization_code', clientId: 'vat-spa', status: 400, error: 'invalid_grant' })])
+    expect(recorded.requestsTo('token')).toEqual([
+      expect.objectContaining({ grantType: 'authorization_code', clientId: 'vat-spa', status: 400, error: 'invalid_grant' }),
+    ])
   })
 })

@@ -75,9 +75,7 @@ describe('disconnecting revokes at the provider', () => {
     expect(await introspect(refreshToken)).toMatchObject({ active: true, client_id: 'vat-signed', sub: 'alice' })
 
     await grantflow.sessions.disconnect(session!.key)
-    expect(recorded.requestsTo('revocation')).toEqual([
-      expect.objectContaining({ clientId: 'vat-signed', authMethod: 'private_key_jwt', status: 200 }),
-    ])
+    expect(recorded.requestsTo('revocation')).toEqual([expect.objectContaining({ clientId: 'vat-signed', authMethod: 'private_key_jwt', status: 200 })])
     expect(await introspect(refreshToken)).toEqual({ active: false })
   })
 

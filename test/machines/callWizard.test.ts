@@ -88,7 +88,12 @@ describe('call wizard (scripted steps)', () => {
   })
 
   it('refreshes once, then asks for consent if the new token is refused too', async () => {
-    const { machine } = scripted({ attempts: [{ ...consentNeeded, kind: 'renewalNeeded' }, { ...consentNeeded, kind: 'renewalNeeded' }] })
+    const { machine } = scripted({
+      attempts: [
+        { ...consentNeeded, kind: 'renewalNeeded' },
+        { ...consentNeeded, kind: 'renewalNeeded' },
+      ],
+    })
     const actor = createActor(machine, { input: { interaction: 'guided', call } }).start()
     const unauthorized = await waitFor(actor, (s) => s.matches('unauthorized'))
     expect(unauthorized.context.renewed).toBe(true)

@@ -8,7 +8,15 @@ const stale: TokenSet = { accessToken: 'at', tokenType: 'bearer', refreshToken: 
 function sessionRefusedWith(error: string) {
   const machine = tokenSessionMachine.provide({
     actors: {
-      loadSession: fromPromise<Session | undefined, { key: string }>(async () => ({ key: 'k', api: 'a', environment: 'e', apiUser: { kind: 'user', id: 'me' }, tokens: stale, errors: [], updatedAt: 0 })),
+      loadSession: fromPromise<Session | undefined, { key: string }>(async () => ({
+        key: 'k',
+        api: 'a',
+        environment: 'e',
+        apiUser: { kind: 'user', id: 'me' },
+        tokens: stale,
+        errors: [],
+        updatedAt: 0,
+      })),
       refreshTokens: fromPromise<TokenSet, { key: string; tokens: TokenSet }>(async () => {
         throw new TokenEndpointError({ grant: 'refresh_token', error })
       }),
@@ -39,7 +47,15 @@ describe('how a session renews its token', () => {
   it("asks for consent when its renewal is 'none', whatever refresh token it holds", async () => {
     const machine = tokenSessionMachine.provide({
       actors: {
-        loadSession: fromPromise<Session | undefined, { key: string }>(async () => ({ key: 'k', api: 'a', environment: 'e', apiUser: { kind: 'user', id: 'me' }, tokens: stale, errors: [], updatedAt: 0 })),
+        loadSession: fromPromise<Session | undefined, { key: string }>(async () => ({
+          key: 'k',
+          api: 'a',
+          environment: 'e',
+          apiUser: { kind: 'user', id: 'me' },
+          tokens: stale,
+          errors: [],
+          updatedAt: 0,
+        })),
       },
     })
     const session = createActor(machine, { input: { key: 'k', renewal: 'none' } }).start()

@@ -45,7 +45,8 @@ function eventsIn(snapshot: ReturnType<typeof callWizardMachine.getInitialSnapsh
       doneEvent('attemptCall', consentNeeded),
       errorEvent('attemptCall'),
     ]
-  if (at('refreshing')) return [doneEvent('renewToken', { kind: 'succeeded', value: undefined }), doneEvent('renewToken', consentNeeded), errorEvent('renewToken')]
+  if (at('refreshing'))
+    return [doneEvent('renewToken', { kind: 'succeeded', value: undefined }), doneEvent('renewToken', consentNeeded), errorEvent('renewToken')]
   if (at('unauthorized')) return [{ type: 'CONSENT_ACCEPTED' }, { type: 'CANCEL' }]
   if (at({ awaitingConsent: 'openingProvider' }))
     return [doneEvent('beginConsent', { authorizationUrl: 'url', opensProvider: true }), errorEvent('beginConsent'), { type: 'CANCEL' }]
@@ -60,7 +61,12 @@ function eventsIn(snapshot: ReturnType<typeof callWizardMachine.getInitialSnapsh
     ]
   if (at('exchangingCode')) return [doneEvent('completeConsent'), errorEvent('completeConsent')]
   if (at('retrying'))
-    return [doneEvent('attemptCall', { kind: 'succeeded', value: {} }), doneEvent('attemptCall', tokenStale), doneEvent('attemptCall', renewalNeeded), errorEvent('attemptCall')]
+    return [
+      doneEvent('attemptCall', { kind: 'succeeded', value: {} }),
+      doneEvent('attemptCall', tokenStale),
+      doneEvent('attemptCall', renewalNeeded),
+      errorEvent('attemptCall'),
+    ]
   if (at('failed') || at('consentRequired')) return [{ type: 'RETRY' }, { type: 'CANCEL' }]
   return []
 }
@@ -118,7 +124,8 @@ type Sut = Awaited<ReturnType<typeof createSut>>
 async function arrangeAhead(sut: Sut, event: EventObject | undefined): Promise<void> {
   if (!event) return
   const kind = (event as { output?: { kind?: string } }).output?.kind
-  if (event.type === 'xstate.done.actor.renewToken' && kind === 'consentNeeded') sut.world.kit.fail({ endpoint: 'token', kind: 'invalid_grant', grant: 'refresh_token' })
+  if (event.type === 'xstate.done.actor.renewToken' && kind === 'consentNeeded')
+    sut.world.kit.fail({ endpoint: 'token', kind: 'invalid_grant', grant: 'refresh_token' })
   // Down for both the refresh the API's 401 starts and the one the wizard's renewal retries.
   if (event.type === 'xstate.error.actor.renewToken') sut.world.kit.fail({ endpoint: 'token', kind: 'unavailable', grant: 'refresh_token', times: 2 })
 }
@@ -129,13 +136,19 @@ async function perform(sut: Sut, event: EventObject, next: EventObject | undefin
   const kind = (event as { output?: { kind?: string } }).output?.kind
   const id = /^xstate\.(?:done|error)\.actor\.(\w+)$/.exec(event.type)?.[1]
   if (id) {
-    await until(() => gates.isWaiting(id), () => `the ${id} gate`)
+    await until(
+      () => gates.isWaiting(id),
+      () => `the ${id} gate`,
+    )
     const isError = event.type.startsWith('xstate.error')
     if (id === 'attemptCall') {
       if (kind === 'consentNeeded') {
         if (sut.session()?.getSnapshot().context.tokens) {
           sut.session()!.send({ type: 'REVOKE' })
-          await until(() => sut.session()!.getSnapshot().matches('revoked'), () => 'revocation')
+          await until(
+            () => sut.session()!.getSnapshot().matches('revoked'),
+            () => 'revocation',
+          )
         }
       } else await sut.ensureTokens()
       if (kind === 'renewalNeeded') world.kit.expireAccessTokens()
@@ -186,7 +199,8 @@ function observe(sut: Sut, expected: ModelStep['state']): void {
   if (snapshot.matches('succeeded')) expect(snapshot.output?.value).toHaveProperty('obligations')
   if (snapshot.hasTag('failed')) expect(snapshot.context.error).toBeInstanceOf(GrantflowError)
   if (snapshot.matches('consentRequired')) expect(snapshot.context.error).toBeInstanceOf(ConsentRequiredError)
-  if (snapshot.matches('unauthorized')) expect(snapshot.context.consent).toMatchObject({ provider: { name: 'HM Revenue & Customs' }, scopes: expect.arrayContaining(['read:vat']) })
+  if (snapshot.matches('unauthorized'))
+    expect(snapshot.context.consent).toMatchObject({ provider: { name: 'HM Revenue & Customs' }, scopes: expect.arrayContaining(['read:vat']) })
   if (snapshot.matches({ awaitingConsent: 'atProvider' }) && sut.session()?.getSnapshot().matches('authorizing')) {
     expect(snapshot.context.authorizationUrl).toMatch(/^https:\/\/test-www\.tax\.service\.gov\.uk\/oauth\/authorize\?/)
   }

@@ -1,4 +1,13 @@
-import { createActor, fromPromise, toPromise, type AnyStateMachine, type EventObject, type InspectionEvent, type PromiseActorLogic, type Snapshot } from 'xstate'
+import {
+  createActor,
+  fromPromise,
+  toPromise,
+  type AnyStateMachine,
+  type EventObject,
+  type InspectionEvent,
+  type PromiseActorLogic,
+  type Snapshot,
+} from 'xstate'
 import { getAdjacencyMap, getShortestPaths } from 'xstate/graph'
 import { listTransitions, transitionKey } from '../../machines/index.js'
 
@@ -89,7 +98,9 @@ export function createCoverage(machine: AnyStateMachine) {
   const taken = new Set<string>()
   const inspect = (event: InspectionEvent) => {
     if (event.type !== '@xstate.microstep') return
-    for (const t of (event as unknown as { _transitions: Array<{ source: { id: string; always?: unknown[]; transitions: Map<string, unknown[]> }; eventType: string }> })._transitions) {
+    for (const t of (
+      event as unknown as { _transitions: Array<{ source: { id: string; always?: unknown[]; transitions: Map<string, unknown[]> }; eventType: string }> }
+    )._transitions) {
       if (!t.source.id.startsWith(machine.id)) continue
       const list = t.eventType === '' ? (t.source.always ?? []) : (t.source.transitions.get(t.eventType) ?? [])
       const key = transitionKey({ source: t.source.id, eventType: t.eventType, index: list.indexOf(t) })

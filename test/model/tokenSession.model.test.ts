@@ -34,7 +34,13 @@ const CALLS: Record<Holder, PendingCall> = {
 // In the model, tokens expire at 1e12 (past the expiry leeway); the SUT maps these two clocks onto its real tokens.
 const FRESH = 0
 const STALE = 1e15
-const modelTokens = (refresh: boolean): TokenSet => ({ accessToken: 'a', tokenType: 'bearer', scopes: ['read:vat'], expiresAt: 1e12, ...(refresh && { refreshToken: 'r' }) })
+const modelTokens = (refresh: boolean): TokenSet => ({
+  accessToken: 'a',
+  tokenType: 'bearer',
+  scopes: ['read:vat'],
+  expiresAt: 1e12,
+  ...(refresh && { refreshToken: 'r' }),
+})
 const modelPending = { state: 's', codeVerifier: 'v', scopes: ['read:vat'], createdAt: 0 }
 
 function eventsFor(holder: Holder) {
@@ -56,14 +62,19 @@ function eventsFor(holder: Holder) {
         { type: 'TOKENS_RECEIVED', tokens: modelTokens(person) },
         ...(person ? [{ type: 'TOKENS_RECEIVED', tokens: modelTokens(false) }] : []),
       ]
-    if (at('valid'))
-      return [{ type: 'ACCESS_NEEDED', now: STALE }, { type: 'TOKEN_REJECTED', accessToken: 'a' }, ...consent, { type: 'REVOKE' }]
-    if (at('refreshing')) return [doneEvent('refreshTokens', modelTokens(true)), { ...errorEvent('refreshTokens'), error: new TokenEndpointError({ grant: 'refresh_token', error: 'invalid_grant' }) }, errorEvent('refreshTokens')]
+    if (at('valid')) return [{ type: 'ACCESS_NEEDED', now: STALE }, { type: 'TOKEN_REJECTED', accessToken: 'a' }, ...consent, { type: 'REVOKE' }]
+    if (at('refreshing'))
+      return [
+        doneEvent('refreshTokens', modelTokens(true)),
+        { ...errorEvent('refreshTokens'), error: new TokenEndpointError({ grant: 'refresh_token', error: 'invalid_grant' }) },
+        errorEvent('refreshTokens'),
+      ]
     if (at('requestingToken')) return [doneEvent('requestToken', modelTokens(false)), errorEvent('requestToken')]
     if (at('unavailable')) return [{ type: 'ACCESS_NEEDED', now: STALE }, ...consent]
     if (at('expired')) return consent
     if (at('preparingConsent')) return [doneEvent('prepareConsent', { url: 'url', pending: modelPending }), errorEvent('prepareConsent')]
-    if (at('authorizing')) return [{ type: 'CALLBACK_RECEIVED', callback: new URLSearchParams() }, { type: 'CONSENT_ABANDONED', error: new CancelledError() }, ...consent]
+    if (at('authorizing'))
+      return [{ type: 'CALLBACK_RECEIVED', callback: new URLSearchParams() }, { type: 'CONSENT_ABANDONED', error: new CancelledError() }, ...consent]
     if (at('exchangingCode')) return [doneEvent('exchangeCode', modelTokens(true)), errorEvent('exchangeCode')]
     if (at('consentFailed')) return [...consent, { type: 'ACCESS_NEEDED', now: FRESH }, { type: 'ACCESS_NEEDED', now: STALE }]
     if (at('revoking')) return [doneEvent('revokeTokens'), errorEvent('revokeTokens')]
@@ -131,7 +142,14 @@ function createSut(holder: Holder) {
     await store.set({ ...storedSession(), ...change, version: (version ?? 0) + 1 }, version)
   }
   const storedSession = (): Session => ({
-    ...emptySession({ api: call.api, environment: 'sandbox', apiUser: holder === 'person' ? { kind: 'company', id: 'acme-ltd' } : { kind: 'application', id: 'application' } }, 0),
+    ...emptySession(
+      {
+        api: call.api,
+        environment: 'sandbox',
+        apiUser: holder === 'person' ? { kind: 'company', id: 'acme-ltd' } : { kind: 'application', id: 'application' },
+      },
+      0,
+    ),
     key,
   })
 
@@ -163,7 +181,10 @@ async function perform(sut: Sut, event: EventObject): Promise<void> {
   const { session, gates, world } = sut
   const id = /^xstate\.(?:done|error)\.actor\.(\w+)$/.exec(event.type)?.[1]
   if (id) {
-    await until(() => gates.isWaiting(id), () => `the ${id} gate`)
+    await until(
+      () => gates.isWaiting(id),
+      () => `the ${id} gate`,
+    )
     const isError = event.type.startsWith('xstate.error')
     const output = (event as { output?: Partial<Session> }).output
     if (id === 'loadSession') {

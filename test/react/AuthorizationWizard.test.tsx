@@ -149,8 +149,16 @@ describe('<AuthorizationWizard> silent states', () => {
 
 describe('<AuthorizationWizard> in failed', () => {
   const cases = [
-    [new ConsentDeniedError({ description: 'The user denied the request' }), 'Access not granted', 'Access was not granted at HM Revenue & Customs, so nothing was sent.'],
-    [new ProviderUnreachableError('network', 'https://test-api.service.hmrc.gov.uk/oauth/token'), 'That did not work', 'HM Revenue & Customs cannot be reached right now.'],
+    [
+      new ConsentDeniedError({ description: 'The user denied the request' }),
+      'Access not granted',
+      'Access was not granted at HM Revenue & Customs, so nothing was sent.',
+    ],
+    [
+      new ProviderUnreachableError('network', 'https://test-api.service.hmrc.gov.uk/oauth/token'),
+      'That did not work',
+      'HM Revenue & Customs cannot be reached right now.',
+    ],
     [new ApiError({ status: 503, body: 'Service Unavailable' }), 'That did not work', 'VAT (Making Tax Digital) is having a problem on its side.'],
     [new ApiError({ status: 429, body: {}, retryAfter: 2 }), 'That did not work', 'Wait 2 seconds, then try again.'],
     [new CancelledError('the consent window was closed'), 'That did not work', 'The connection was cancelled before it finished.'],

@@ -149,7 +149,11 @@ describe('useAuthorizationCallback', () => {
     render(
       <StrictMode>
         <GrantflowProvider grantflow={page2.grantflow}>
-          <CallbackRoute url={callbackUrl} storage={tab.sessionStorage} window={{ opener: null, location: new URL(callbackUrl), close: vi.fn(), sessionStorage: tab.sessionStorage }} />
+          <CallbackRoute
+            url={callbackUrl}
+            storage={tab.sessionStorage}
+            window={{ opener: null, location: new URL(callbackUrl), close: vi.fn(), sessionStorage: tab.sessionStorage }}
+          />
         </GrantflowProvider>
       </StrictMode>,
     )
@@ -170,7 +174,11 @@ describe('useAuthorizationCallback', () => {
     const close = vi.fn()
     render(
       <GrantflowProvider grantflow={page2.grantflow}>
-        <CallbackRoute url={callbackUrl} storage={tab.sessionStorage} window={{ opener, location: new URL(callbackUrl), close, sessionStorage: tab.sessionStorage }} />
+        <CallbackRoute
+          url={callbackUrl}
+          storage={tab.sessionStorage}
+          window={{ opener, location: new URL(callbackUrl), close, sessionStorage: tab.sessionStorage }}
+        />
       </GrantflowProvider>,
     )
     expect(await screen.findByText('back to /returns')).toBeTruthy()

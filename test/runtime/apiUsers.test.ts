@@ -51,7 +51,10 @@ interface AppRequest {
 
 /** The consent a server's call fails with. */
 async function consentOf(call: Promise<unknown>): Promise<ConsentRequiredError> {
-  const error = await call.then(() => undefined, (e: unknown) => e)
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
   expect(error).toBeInstanceOf(ConsentRequiredError)
   return error as ConsentRequiredError
 }

@@ -49,8 +49,9 @@ describe('the application as API user (client credentials)', () => {
     const { grantflow, pisteKit } = vatWorld({ server })
     await grantflow.apis.legifrance.getArticle({}, { id: 'LEGIARTI000006419280' })
     server.use(
-      http.post('https://sandbox-api.piste.gouv.fr/*', () =>
-        new HttpResponse(null, { status: 403, headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="openid legifrance"' } }),
+      http.post(
+        'https://sandbox-api.piste.gouv.fr/*',
+        () => new HttpResponse(null, { status: 403, headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="openid legifrance"' } }),
       ),
     )
     const error = await grantflow.apis.legifrance.getArticle({}, { id: 'x' }).catch((e) => e)

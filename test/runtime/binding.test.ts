@@ -21,7 +21,12 @@ const acme = defineProvider({
   name: 'Acme Corp',
   environments: { production: { authorizationServer: { issuer: 'https://login.acme.example', discovery: 'oidc' }, apiBaseUrl: 'https://api.acme.example' } },
 })
-const profile = defineApi({ id: 'profile', name: 'Acme profile', provider: acme, endpoints: { me: defineEndpoint({ method: 'GET', path: '/me', scopes: ['read'], result: shape<{ name: string }>() }) } })
+const profile = defineApi({
+  id: 'profile',
+  name: 'Acme profile',
+  provider: acme,
+  endpoints: { me: defineEndpoint({ method: 'GET', path: '/me', scopes: ['read'], result: shape<{ name: string }>() }) },
+})
 const APP_CLIENT = defineClient({ clientId: 'app', redirectUri: REDIRECT_URI })
 
 /** A provider found by discovery, and a server's runtime whose users approve at once; who is calling comes from the request. */
@@ -128,7 +133,11 @@ describe('the provider binding, resolved when a token is needed', () => {
   })
 
   it('refuses a client obtained at runtime that shares its redirect URI with a server that does not send iss', async () => {
-    const kit = createProviderKit({ provider: acme, environment: 'production', clients: [{ clientId: 'app', authMethod: 'none', redirectUris: [REDIRECT_URI] }] })
+    const kit = createProviderKit({
+      provider: acme,
+      environment: 'production',
+      clients: [{ clientId: 'app', authMethod: 'none', redirectUris: [REDIRECT_URI] }],
+    })
     server.use(...kit.handlers)
     const grantflow = createGrantflow({
       apis: { profile, vat },

@@ -29,7 +29,12 @@ const staticServer = (id: string, issParameterSupported = false): AuthorizationS
 })
 
 function apiOf(p: Provider) {
-  return defineApi({ id: p.id, name: p.name, provider: p, endpoints: { me: defineEndpoint({ method: 'GET', path: '/me', scopes: ['read'], result: shape<unknown>() }) } })
+  return defineApi({
+    id: p.id,
+    name: p.name,
+    provider: p,
+    endpoints: { me: defineEndpoint({ method: 'GET', path: '/me', scopes: ['read'], result: shape<unknown>() }) },
+  })
 }
 
 const acme = provider('acme', staticServer('acme'))

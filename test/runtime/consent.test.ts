@@ -84,7 +84,13 @@ describe('non-interactive use (servers, background jobs)', () => {
     const callback = await kit.authorize(error.authorizationUrl)
     const completed = await grantflow.completeAuthorization(callback, { binding: error.binding })
     // The call comes back with the API user it was made for, so its replay is made for that user.
-    expect(completed.call).toEqual({ api: 'vat', endpoint: 'submitReturn', params: { vrn: VRN }, body: vatReturn(), apiUser: { kind: 'company', id: 'acme-ltd' } })
+    expect(completed.call).toEqual({
+      api: 'vat',
+      endpoint: 'submitReturn',
+      params: { vrn: VRN },
+      body: vatReturn(),
+      apiUser: { kind: 'company', id: 'acme-ltd' },
+    })
     await grantflow.call(completed.call!)
     expect(routes.submissions).toHaveLength(1)
   })

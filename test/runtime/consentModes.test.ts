@@ -1,12 +1,6 @@
 import { waitFor } from 'xstate'
 import { describe, expect, it } from 'vitest'
-import {
-  CancelledError,
-  createBrowserStore,
-  createPopupNavigator,
-  createRedirectNavigator,
-  SAVED_WIZARD_KEY,
-} from '../../src/index.js'
+import { CancelledError, createBrowserStore, createPopupNavigator, createRedirectNavigator, SAVED_WIZARD_KEY } from '../../src/index.js'
 import { APP_ORIGIN, fakeWindow, until } from '../support/fakeBrowser.js'
 import { useMsw, vatReturn, vatWorld, VRN } from '../support/vatWorld.js'
 
@@ -111,4 +105,3 @@ function createWorldOnSameProvider(first: ReturnType<typeof vatWorld>, store: Re
   void second.kit
   return second.grantflow
 }
-

@@ -12,7 +12,8 @@ const article = { id: 'LEGIARTI000006419280' }
 const PARAMETERS_WITH_SECRETS = ['code', 'code_verifier', 'refresh_token', 'client_secret', 'token', 'state', 'nonce']
 const TOKEN_FIELDS = ['access_token', 'refresh_token', 'id_token']
 
-const isActorRef = (value: object) => typeof (value as { sessionId?: unknown }).sessionId === 'string' && typeof (value as { send?: unknown }).send === 'function'
+const isActorRef = (value: object) =>
+  typeof (value as { sessionId?: unknown }).sessionId === 'string' && typeof (value as { send?: unknown }).send === 'function'
 
 /**
  * A world whose app passes `inspect`, with a fetch that notes every secret that crosses the wire
@@ -34,7 +35,10 @@ function inspectedWorld(navigator?: ConsentNavigator) {
     if (request.headers.get('authorization')?.startsWith('Basic ')) note(atob(credentials!).split(':')[1])
     const response = await globalThis.fetch(request)
     if (response.headers.get('content-type')?.includes('json')) {
-      const answer = (await response.clone().json().catch(() => ({}))) as Record<string, unknown>
+      const answer = (await response
+        .clone()
+        .json()
+        .catch(() => ({}))) as Record<string, unknown>
       for (const name of TOKEN_FIELDS) if (typeof answer[name] === 'string') note(answer[name])
     }
     return response
@@ -112,9 +116,16 @@ describe('inspection events', () => {
 
     // Still worth watching: states, events and where the redacted values were.
     const sessions = snapshotsOf(world.events, 'tokenSession')
-    expect(sessions.map((s) => s.value)).toEqual(expect.arrayContaining(['loading', 'preparingConsent', 'authorizing', 'exchangingCode', 'valid', 'refreshing', 'revoking', 'revoked']))
+    expect(sessions.map((s) => s.value)).toEqual(
+      expect.arrayContaining(['loading', 'preparingConsent', 'authorizing', 'exchangingCode', 'valid', 'refreshing', 'revoking', 'revoked']),
+    )
     const tokens = sessions.map((s) => s.context.tokens as Record<string, unknown> | undefined).find(Boolean)!
-    expect(tokens).toMatchObject({ accessToken: expect.stringMatching(/^….{4}$/), refreshToken: expect.stringMatching(/^….{4}$/), tokenType: expect.any(String), scopes: ['read:vat'] })
+    expect(tokens).toMatchObject({
+      accessToken: expect.stringMatching(/^….{4}$/),
+      refreshToken: expect.stringMatching(/^….{4}$/),
+      tokenType: expect.any(String),
+      scopes: ['read:vat'],
+    })
     expect(eventsOfType(world.events, 'TOKEN_REJECTED')).toEqual([{ type: 'TOKEN_REJECTED', accessToken: expect.stringMatching(/^….{4}$/) }])
     const [callback] = eventsOfType(world.events, 'CALLBACK_RECEIVED')
     expect((callback!.callback as URLSearchParams).get('code')).toMatch(/^…/)
@@ -126,7 +137,9 @@ describe('inspection events', () => {
     expect(url.searchParams.get('code_challenge_method')).toBe('S256')
     expect(url.searchParams.get('state')).toMatch(/^…/)
     // One actor is one ref from event to event, so an inspector can follow it.
-    const refs = world.events.filter((e) => e.type === '@xstate.snapshot' && (e.snapshot as { machine?: { id: string } }).machine?.id === 'tokenSession').map((e) => e.actorRef)
+    const refs = world.events
+      .filter((e) => e.type === '@xstate.snapshot' && (e.snapshot as { machine?: { id: string } }).machine?.id === 'tokenSession')
+      .map((e) => e.actorRef)
     expect(new Set(refs).size).toBe(1)
     expect((refs[0]!.getSnapshot() as { value: unknown }).value).toBe('revoked')
   })
@@ -157,7 +170,9 @@ describe('inspection events', () => {
     expect(received!.callbackUrl).toMatch(/^https:\/\/app\.example\/callback\?code=…/)
     const wizards = snapshotsOf(world.events, 'callWizard')
     expect(wizards.map((s) => s.value)).toEqual(expect.arrayContaining(['calling', 'succeeded']))
-    expect(wizards.some((s) => typeof s.context.authorizationUrl === 'string' && new URL(s.context.authorizationUrl).searchParams.get('state')?.startsWith('…'))).toBe(true)
+    expect(
+      wizards.some((s) => typeof s.context.authorizationUrl === 'string' && new URL(s.context.authorizationUrl).searchParams.get('state')?.startsWith('…')),
+    ).toBe(true)
   })
 
   it('show the application’s client credentials session without its token or client secret', async () => {
@@ -186,10 +201,24 @@ describe('inspection events', () => {
     expect(error).toBeInstanceOf(TokenEndpointError)
     expect(error).toMatchObject({ grant: 'refresh_token', error: 'invalid_response', cause: { name: 'OperationProcessingError' } })
     const [session] = await grantflow.sessions.list({ kind: 'company', id: 'acme-ltd' })
-    expect(session!.errors).toEqual([expect.objectContaining({ step: 'refresh', code: 'token_endpoint_error', error: 'invalid_response', description: expect.stringContaining('"token_type"') })])
-    const refused = snapshotsOf(world.events, 'tokenSession').map((s) => s.context.error).find(Boolean)
+    expect(session!.errors).toEqual([
+      expect.objectContaining({
+        step: 'refresh',
+        code: 'token_endpoint_error',
+        error: 'invalid_response',
+        description: expect.stringContaining('"token_type"'),
+      }),
+    ])
+    const refused = snapshotsOf(world.events, 'tokenSession')
+      .map((s) => s.context.error)
+      .find(Boolean)
     expect(refused).toMatchObject({ code: 'token_endpoint_error', error: 'invalid_response' })
-    expect(findSecrets([error, session], [...world.secrets].filter((s) => s.startsWith('malformed')))).toEqual([])
+    expect(
+      findSecrets(
+        [error, session],
+        [...world.secrets].filter((s) => s.startsWith('malformed')),
+      ),
+    ).toEqual([])
     expect(world.leaks()).toEqual({ inEvents: [], inActorSnapshots: [], inJson: [] })
   })
 })

@@ -46,7 +46,13 @@ describe('the popup navigator', () => {
     const marks: Array<{ href: string; key: string }> = []
     let opened: { close(): void } | undefined
     tab.win.open = (url) => {
-      const popup = { closed: false, close: () => void (popup.closed = true), location: { href: url }, window: undefined as unknown, sessionStorage: fakeStorage() }
+      const popup = {
+        closed: false,
+        close: () => void (popup.closed = true),
+        location: { href: url },
+        window: undefined as unknown,
+        sessionStorage: fakeStorage(),
+      }
       popup.window = popup
       popup.sessionStorage.setItem = (key) => void marks.push({ key, href: popup.location.href })
       opened = popup
@@ -62,7 +68,13 @@ describe('the popup navigator', () => {
     const open = tab.win.open.bind(tab.win)
     // The user left the first consent popup at the provider: window.open finds it by its name, but
     // it shows another origin's page, whose sessionStorage this page may not touch.
-    const stale = { closed: false, close: () => void (stale.closed = true), location: { href: AUTHORIZATION_URL }, window: undefined as unknown, sessionStorage: fakeStorage() }
+    const stale = {
+      closed: false,
+      close: () => void (stale.closed = true),
+      location: { href: AUTHORIZATION_URL },
+      window: undefined as unknown,
+      sessionStorage: fakeStorage(),
+    }
     stale.window = stale
     stale.sessionStorage.setItem = () => {
       throw new DOMException('Blocked a frame from accessing a cross-origin frame', 'SecurityError')

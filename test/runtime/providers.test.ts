@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { createGrantflow, defineApi, defineClient, defineEndpoint, defineProvider, fixes, shape, type ComplianceFix, type ConsentNavigator } from '../../src/index.js'
+import {
+  createGrantflow,
+  defineApi,
+  defineClient,
+  defineEndpoint,
+  defineProvider,
+  fixes,
+  shape,
+  type ComplianceFix,
+  type ConsentNavigator,
+} from '../../src/index.js'
 import { createProviderKit, type KitQuirk } from '../../src/testing/index.js'
 import { REDIRECT_URI, testClock, useMsw } from '../support/vatWorld.js'
 
@@ -42,7 +52,13 @@ function world(options: { discovery?: boolean; quirks?: Partial<Record<KitQuirk,
       await grantflow.completeAuthorization(await kit.authorize(url)).catch(() => undefined)
     },
   }
-  const grantflow = createGrantflow({ apis: { api }, clients: { acme: defineClient({ clientId: 'app', redirectUri: REDIRECT_URI }) }, environment: 'production', navigator, now: clock.now })
+  const grantflow = createGrantflow({
+    apis: { api },
+    clients: { acme: defineClient({ clientId: 'app', redirectUri: REDIRECT_URI }) },
+    environment: 'production',
+    navigator,
+    now: clock.now,
+  })
   return { kit, grantflow, clock }
 }
 

@@ -161,7 +161,11 @@ describe('retrying client credentials', () => {
     const waits: number[] = []
     const { grantflow, pisteKit } = vatWorld({ server, grantflow: { sleep: async (ms) => void waits.push(ms) } })
     pisteKit.fail({ endpoint: 'token', kind: 'server_error' })
-    await expect(grantflow.apis.legifrance.getArticle({}, { id: 'x' })).rejects.toMatchObject({ code: 'token_endpoint_error', status: 500, error: 'server_error' })
+    await expect(grantflow.apis.legifrance.getArticle({}, { id: 'x' })).rejects.toMatchObject({
+      code: 'token_endpoint_error',
+      status: 500,
+      error: 'server_error',
+    })
     expect(pisteKit.counters.tokenRequests).toBe(1)
     expect(waits).toEqual([])
   })
@@ -190,14 +194,26 @@ function acmeWorld(options: Pick<GrantflowOptions<never>, 'sleep' | 'retry'>) {
     api: [{ method: 'GET', path: '/me', scopes: ['read'], respond: () => ({ name: 'Ada' }) }],
   })
   server.use(...kit.handlers)
-  const api = defineApi({ id: 'acme', name: 'Acme profile', provider, endpoints: { me: defineEndpoint({ method: 'GET', path: '/me', scopes: ['read'], result: shape<{ name: string }>() }) } })
+  const api = defineApi({
+    id: 'acme',
+    name: 'Acme profile',
+    provider,
+    endpoints: { me: defineEndpoint({ method: 'GET', path: '/me', scopes: ['read'], result: shape<{ name: string }>() }) },
+  })
   const navigator: ConsentNavigator = {
     mode: 'custom',
     async open(url) {
       await grantflow.completeAuthorization(await kit.authorize(url)).catch(() => undefined)
     },
   }
-  const grantflow = createGrantflow({ apis: { api }, clients: { acme: defineClient({ clientId: 'app', redirectUri: REDIRECT_URI }) }, environment: 'production', navigator, now: clock.now, ...options })
+  const grantflow = createGrantflow({
+    apis: { api },
+    clients: { acme: defineClient({ clientId: 'app', redirectUri: REDIRECT_URI }) },
+    environment: 'production',
+    navigator,
+    now: clock.now,
+    ...options,
+  })
   return { kit, grantflow }
 }
 

@@ -99,7 +99,8 @@ describe("refresh: 'notify'", () => {
         refresh: 'notify',
         onTokensUpdated: async (session) => {
           await new Promise((resolve) => setTimeout(resolve, 10))
-          if (counting.since) seen.push({ apiCalls: counting.since().apiCalls, stored: (await store.get(session.key))?.tokens?.accessToken, handed: session.tokens?.accessToken })
+          if (counting.since)
+            seen.push({ apiCalls: counting.since().apiCalls, stored: (await store.get(session.key))?.tokens?.accessToken, handed: session.tokens?.accessToken })
         },
       },
     })

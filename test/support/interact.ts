@@ -72,7 +72,8 @@ export function createBrowser(cookieJar = new CookieJar()): Browser {
         continue
       }
       const html = await response.text()
-      if (response.status !== 200) throw new Error(`the provider answered ${response.status} at ${new URL(request.url).pathname}: ${textOf(html).slice(0, 300)}`)
+      if (response.status !== 200)
+        throw new Error(`the provider answered ${response.status} at ${new URL(request.url).pathname}: ${textOf(html).slice(0, 300)}`)
       const form = readForm(html, request.url)
       if (!form) throw new Error(`no form on the provider's page at ${new URL(request.url).pathname}: ${textOf(html).slice(0, 300)}`)
 
@@ -161,7 +162,9 @@ function decode(text: string): string {
 }
 
 function textOf(html: string): string {
-  return decode(html.replace(/<style[\s\S]*?<\/style>/gi, '').replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ').trim()
+  return decode(html.replace(/<style[\s\S]*?<\/style>/gi, '').replace(/<[^>]+>/g, ' '))
+    .replace(/\s+/g, ' ')
+    .trim()
 }
 
 /**

@@ -1,18 +1,7 @@
 import * as oauth from 'oauth4webapi'
 import { describe, expect, it } from 'vitest'
 import { createProviderKit } from '../../src/testing/index.js'
-import {
-  authorizationRequest,
-  callApi,
-  HMRC_API,
-  HMRC_AUTHORIZE,
-  HMRC_TOKEN,
-  hmrc,
-  postForm,
-  REDIRECT_URI,
-  type TokenBody,
-  useMswServer,
-} from './support.js'
+import { authorizationRequest, callApi, HMRC_API, HMRC_AUTHORIZE, HMRC_TOKEN, hmrc, postForm, REDIRECT_URI, type TokenBody, useMswServer } from './support.js'
 
 const { serve } = useMswServer()
 const obligationsRoute = {

@@ -24,9 +24,7 @@ describe('discovery', () => {
       authorization_response_iss_parameter_supported: true,
     })
     expect(kit.counters.discovery).toBe(1)
-    expect(kit.requests).toEqual([
-      { endpoint: 'discovery', method: 'GET', url: `${ISSUER}/.well-known/openid-configuration`, status: 200 },
-    ])
+    expect(kit.requests).toEqual([{ endpoint: 'discovery', method: 'GET', url: `${ISSUER}/.well-known/openid-configuration`, status: 200 }])
   })
 
   it('serves RFC 8414 metadata with the well-known segment before the issuer path', async () => {
@@ -77,8 +75,12 @@ describe('discovery', () => {
     const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer))
     const url = new URL(as.authorization_endpoint ?? '')
     url.search = new URLSearchParams({
-      response_type: 'code', client_id: 'test-client', redirect_uri: REDIRECT_URI, state: 'st',
-      code_challenge: await oauth.calculatePKCECodeChallenge(oauth.generateRandomCodeVerifier()), code_challenge_method: 'S256',
+      response_type: 'code',
+      client_id: 'test-client',
+      redirect_uri: REDIRECT_URI,
+      state: 'st',
+      code_challenge: await oauth.calculatePKCECodeChallenge(oauth.generateRandomCodeVerifier()),
+      code_challenge_method: 'S256',
     }).toString()
     const callback = new URL(await kit.authorize(url.href))
     expect(() => oauth.validateAuthResponse(as, { client_id: 'test-client' }, callback, 'st')).toThrow(/iss/)
@@ -106,7 +108,7 @@ describe('revocation (RFC 7009)', () => {
     expect(refresh.status).toBe(200)
   })
 
-  it('answers 200 for unknown tokens and for other clients\' tokens, which stay valid', async () => {
+  it("answers 200 for unknown tokens and for other clients' tokens, which stay valid", async () => {
     const kit = serve(
       createProviderKit({
         provider: acmeProvider(),

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createProviderKit } from '../../src/testing/index.js'
-import {
-  acmeProvider,
-  authorizationRequest,
-  callApi,
-  HMRC_API,
-  HMRC_AUTHORIZE,
-  HMRC_TOKEN,
-  hmrc,
-  postForm,
-  signIn,
-  useMswServer,
-} from './support.js'
+import { acmeProvider, authorizationRequest, callApi, HMRC_API, HMRC_AUTHORIZE, HMRC_TOKEN, hmrc, postForm, signIn, useMswServer } from './support.js'
 
 const { serve } = useMswServer()
 const API = `${HMRC_API}/organisations/vat/123456789/obligations`

@@ -98,7 +98,7 @@ describe('HMRC VAT routes', () => {
     expect(vat.submissions).toHaveLength(0)
   })
 
-  it('requires HMRC\'s Accept media type (406 ACCEPT_HEADER_INVALID)', async () => {
+  it("requires HMRC's Accept media type (406 ACCEPT_HEADER_INVALID)", async () => {
     const { token } = await setUp()
     const response = await callApi(`${VAT}/obligations?status=O`, token, { headers: { accept: 'application/json' } })
     expect(response.status).toBe(406)

@@ -70,7 +70,7 @@ describe('protected API', () => {
     expect(response.headers.get('www-authenticate')).toBe('Bearer realm="hmrc", error="insufficient_scope", scope="read:vat write:vat"')
   })
 
-  it('gives respond the decoded path parameters, query, JSON body and the token\'s client, scopes and grant', async () => {
+  it("gives respond the decoded path parameters, query, JSON body and the token's client, scopes and grant", async () => {
     let seen: KitRouteContext | undefined
     const kit = kitWithRoutes([
       {
@@ -112,7 +112,9 @@ describe('protected API', () => {
       { method: 'GET', path: '/user-only', userOnly: true, respond: () => ({}) },
     ])
     const user = await signIn(kit)
-    const app = (await (await postForm(HMRC_TOKEN, { grant_type: 'client_credentials', client_id: 'app', client_secret: 's' })).json()) as { access_token: string }
+    const app = (await (await postForm(HMRC_TOKEN, { grant_type: 'client_credentials', client_id: 'app', client_secret: 's' })).json()) as {
+      access_token: string
+    }
     expect((await callApi(`${HMRC_API}/app-only`, user.access_token)).status).toBe(401)
     expect((await callApi(`${HMRC_API}/app-only`, app.access_token)).status).toBe(200)
     expect((await callApi(`${HMRC_API}/user-only`, app.access_token)).status).toBe(401)

@@ -70,7 +70,7 @@ describe('token response quirks', () => {
     ['tokenTypeMissing', 'missingTokenType'],
     ['commaSeparatedScope', 'commaSeparatedScope'],
     ['formEncoded', 'formEncodedTokenResponse'],
-  ] as const)('the %s quirk is what grantflow\'s %s fix repairs', async (quirk, fix) => {
+  ] as const)("the %s quirk is what grantflow's %s fix repairs", async (quirk, fix) => {
     const response = await signInResponse(kitWith(quirk))
     const fixed = await applyTokenResponseFixes(response, [fixes[fix]], { now: NOW })
     const body = (await fixed.json()) as Record<string, unknown>
@@ -80,7 +80,7 @@ describe('token response quirks', () => {
     expect(String(body.token_type ?? 'Bearer')).toMatch(/^bearer$/i)
   })
 
-  it('the errorWithStatus200 quirk is what grantflow\'s errorWithStatus200 fix repairs', async () => {
+  it("the errorWithStatus200 quirk is what grantflow's errorWithStatus200 fix repairs", async () => {
     kitWith('errorWithStatus200')
     const fixed = await applyTokenResponseFixes(await failingRefresh(), [fixes.errorWithStatus200], { now: NOW })
     expect(fixed.status).toBe(400)

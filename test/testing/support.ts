@@ -43,10 +43,7 @@ export interface AuthorizationRequest {
 }
 
 /** An authorization URL as a correct client builds it: PKCE S256, a state, the redirect URI. */
-export async function authorizationRequest(
-  endpoint: string,
-  overrides: Record<string, string | null> = {},
-): Promise<AuthorizationRequest> {
+export async function authorizationRequest(endpoint: string, overrides: Record<string, string | null> = {}): Promise<AuthorizationRequest> {
   const verifier = oauth.generateRandomCodeVerifier()
   const state = oauth.generateRandomState()
   const url = new URL(endpoint)

@@ -121,7 +121,12 @@ describe('client authentication', () => {
   it('works with oauth4webapi ClientSecretBasic', async () => {
     const kit = serve(createProviderKit({ provider: hmrc, environment: 'sandbox', clients: confidential }))
     const as: oauth.AuthorizationServer = { issuer: 'https://test-api.service.hmrc.gov.uk', token_endpoint: HMRC_TOKEN }
-    const response = await oauth.clientCredentialsGrantRequest(as, { client_id: 'basic-app' }, oauth.ClientSecretBasic('b:secret'), new URLSearchParams({ scope: 'read:vat' }))
+    const response = await oauth.clientCredentialsGrantRequest(
+      as,
+      { client_id: 'basic-app' },
+      oauth.ClientSecretBasic('b:secret'),
+      new URLSearchParams({ scope: 'read:vat' }),
+    )
     const tokens = await oauth.processClientCredentialsResponse(as, { client_id: 'basic-app' }, response)
     expect(tokens.scope).toBe('read:vat')
     expect(kit.counters.tokenRequestsByGrant.client_credentials).toBe(1)

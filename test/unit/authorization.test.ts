@@ -1,6 +1,15 @@
 import * as oauth from 'oauth4webapi'
 import { describe, expect, it } from 'vitest'
-import { ConfigurationError, ConsentDeniedError, AuthorizationError, defineClient, InvalidCallbackError, startAuthorization, validateCallback, type PendingAuthorization } from '../../src/index.js'
+import {
+  ConfigurationError,
+  ConsentDeniedError,
+  AuthorizationError,
+  defineClient,
+  InvalidCallbackError,
+  startAuthorization,
+  validateCallback,
+  type PendingAuthorization,
+} from '../../src/index.js'
 
 const as: oauth.AuthorizationServer = {
   issuer: 'https://login.example',
@@ -108,13 +117,17 @@ describe('validateCallback', () => {
   it('requires iss when the provider promised it', async () => {
     const { pending } = await start()
     const strict = { ...as, authorization_response_iss_parameter_supported: true }
-    expect(() => validateCallback({ as: strict, client }, callback(pending, { code: 'c1' }), pending)).toThrow(expect.objectContaining({ reason: 'iss_mismatch' }))
+    expect(() => validateCallback({ as: strict, client }, callback(pending, { code: 'c1' }), pending)).toThrow(
+      expect.objectContaining({ reason: 'iss_mismatch' }),
+    )
   })
 
   it('refuses a callback with no code, no pending authorization, or that is not a URL', async () => {
     const { pending } = await start()
     expect(() => validateCallback({ as, client }, callback(pending, {}), pending)).toThrow(expect.objectContaining({ reason: 'missing_code' }))
-    expect(() => validateCallback({ as, client }, callback(pending, { code: 'c' }), undefined)).toThrow(expect.objectContaining({ reason: 'no_pending_authorization' }))
+    expect(() => validateCallback({ as, client }, callback(pending, { code: 'c' }), undefined)).toThrow(
+      expect.objectContaining({ reason: 'no_pending_authorization' }),
+    )
     expect(() => validateCallback({ as, client }, 'not a url at all', pending)).toThrow(expect.objectContaining({ reason: 'malformed' }))
   })
 })

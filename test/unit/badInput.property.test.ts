@@ -1,6 +1,18 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { ApiError, AuthorizationError, ConsentDeniedError, defaultDoors, defineClient, defineEndpoint, defineProvider, fixes, GrantflowError, InvalidCallbackError, shape } from '../../src/index.js'
+import {
+  ApiError,
+  AuthorizationError,
+  ConsentDeniedError,
+  defaultDoors,
+  defineClient,
+  defineEndpoint,
+  defineProvider,
+  fixes,
+  GrantflowError,
+  InvalidCallbackError,
+  shape,
+} from '../../src/index.js'
 import { buildApiRequest } from '../../src/call/buildRequest.js'
 import { sendApiRequest } from '../../src/call/sendRequest.js'
 import type { PendingAuthorization } from '../../src/model/session.js'
@@ -45,11 +57,21 @@ describe('bad input, property-based', () => {
   })
 
   it('near-valid callbacks: success exactly when state, iss and code are right; a provider error believed only after the state matched', () => {
-    const base: Array<[string, string]> = [['code', 'the-code'], ['state', 'the-state'], ['iss', 'https://as.example']]
+    const base: Array<[string, string]> = [
+      ['code', 'the-code'],
+      ['state', 'the-state'],
+      ['iss', 'https://as.example'],
+    ]
     const change = fc.oneof(
       fc.record({ drop: fc.constantFrom('code', 'state', 'iss') }),
-      fc.record({ set: fc.constantFrom('code', 'state', 'iss'), to: fc.oneof(nasty, fc.constantFrom('the-state', 'https://as.example', 'https://evil.example')) }),
-      fc.record({ add: fc.constantFrom('code', 'state', 'iss', 'error', 'error_description', 'extra'), value: fc.oneof(nasty, fc.constantFrom('access_denied', 'the-state')) }),
+      fc.record({
+        set: fc.constantFrom('code', 'state', 'iss'),
+        to: fc.oneof(nasty, fc.constantFrom('the-state', 'https://as.example', 'https://evil.example')),
+      }),
+      fc.record({
+        add: fc.constantFrom('code', 'state', 'iss', 'error', 'error_description', 'extra'),
+        value: fc.oneof(nasty, fc.constantFrom('access_denied', 'the-state')),
+      }),
     )
     fc.assert(
       fc.property(fc.array(change, { maxLength: 3 }), (changes) => {
@@ -73,7 +95,8 @@ describe('bad input, property-based', () => {
           // A forged or tampered callback, whatever error it claims: refused as such.
           expect(outcome).toBeInstanceOf(InvalidCallbackError)
         } else if (params.has('error') && params.get('error') !== '') {
-          if (once('error')) expect(outcome).toSatisfy((e) => e instanceof ConsentDeniedError || e instanceof AuthorizationError || e instanceof InvalidCallbackError)
+          if (once('error'))
+            expect(outcome).toSatisfy((e) => e instanceof ConsentDeniedError || e instanceof AuthorizationError || e instanceof InvalidCallbackError)
           else expect(outcome).toBeInstanceOf(GrantflowError)
         } else if ([...params.keys()].every(once) && params.get('code')) {
           expect(outcome).toBeInstanceOf(URLSearchParams)
@@ -99,7 +122,11 @@ describe('bad input, property-based', () => {
       },
       { requiredKeys: [] },
     )
-    const body = fc.oneof(tokenish.map((value) => JSON.stringify(value)), fc.jsonValue().map((value) => JSON.stringify(value)), nasty)
+    const body = fc.oneof(
+      tokenish.map((value) => JSON.stringify(value)),
+      fc.jsonValue().map((value) => JSON.stringify(value)),
+      nasty,
+    )
     const status = fc.constantFrom(200, 201, 204, 302, 400, 401, 403, 429, 500, 502, 503)
     const type = fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'text/html')
     // Half the cases: a 200 JSON answer close to a good one, one or more fields made odd.
@@ -149,41 +176,56 @@ describe('bad input, property-based', () => {
     const provider = defineProvider({ id: 'p', name: 'P', environments: { e: { authorizationServer: SERVER, apiBaseUrl: 'https://api.example' } } })
     const endpoint = defineEndpoint({ method: 'GET', path: '/things/{id}', result: shape<unknown>() })
     const challenge = fc.oneof(
-      fc.constantFrom('Bearer', 'Bearer realm="api"', 'Bearer error="invalid_token"', 'Bearer error="insufficient_scope", scope="a b"', 'Bearer ,,,', 'Basic', 'Bearer error=', 'Bearer scope="'),
+      fc.constantFrom(
+        'Bearer',
+        'Bearer realm="api"',
+        'Bearer error="invalid_token"',
+        'Bearer error="insufficient_scope", scope="a b"',
+        'Bearer ,,,',
+        'Basic',
+        'Bearer error=',
+        'Bearer scope="',
+      ),
       nasty,
     )
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(200, 201, 204, 400, 401, 403, 404, 429, 500, 503), fc.option(challenge), nasty, fc.option(nasty), async (code, header, text, retryAfter) => {
-        const headers = new Headers({ 'content-type': 'application/json' })
-        if (header !== null) {
+      fc.asyncProperty(
+        fc.constantFrom(200, 201, 204, 400, 401, 403, 404, 429, 500, 503),
+        fc.option(challenge),
+        nasty,
+        fc.option(nasty),
+        async (code, header, text, retryAfter) => {
+          const headers = new Headers({ 'content-type': 'application/json' })
+          if (header !== null) {
+            try {
+              headers.set('www-authenticate', header)
+            } catch {
+              return // not a header a server could send
+            }
+          }
+          if (retryAfter !== null) {
+            try {
+              headers.set('retry-after', retryAfter)
+            } catch {
+              return
+            }
+          }
+          const doors = defaultDoors({ fetch: async () => new Response(code === 204 ? null : text, { status: code, headers }) })
+          const request = buildApiRequest(provider, provider.environments.e, endpoint, { id: '1' })
           try {
-            headers.set('www-authenticate', header)
-          } catch {
-            return // not a header a server could send
+            const outcome = await sendApiRequest(request, { accessToken: 'AT-SECRET', tokenType: 'bearer', scopes: [] }, doors, endpoint)
+            if (!outcome.ok) {
+              expect([401, 403]).toContain(code)
+              expect(Array.isArray(outcome.challenge.scopes)).toBe(true)
+            }
+          } catch (error) {
+            expect(error).toBeInstanceOf(ApiError)
+            expect((error as ApiError).status).toBe(code)
+            const retry = (error as ApiError).retryAfter
+            if (retry !== undefined) expect(Number.isFinite(retry) && retry >= 0).toBe(true)
           }
-        }
-        if (retryAfter !== null) {
-          try {
-            headers.set('retry-after', retryAfter)
-          } catch {
-            return
-          }
-        }
-        const doors = defaultDoors({ fetch: async () => new Response(code === 204 ? null : text, { status: code, headers }) })
-        const request = buildApiRequest(provider, provider.environments.e, endpoint, { id: '1' })
-        try {
-          const outcome = await sendApiRequest(request, { accessToken: 'AT-SECRET', tokenType: 'bearer', scopes: [] }, doors, endpoint)
-          if (!outcome.ok) {
-            expect([401, 403]).toContain(code)
-            expect(Array.isArray(outcome.challenge.scopes)).toBe(true)
-          }
-        } catch (error) {
-          expect(error).toBeInstanceOf(ApiError)
-          expect((error as ApiError).status).toBe(code)
-          const retry = (error as ApiError).retryAfter
-          if (retry !== undefined) expect(Number.isFinite(retry) && retry >= 0).toBe(true)
-        }
-      }),
+        },
+      ),
       RUNS,
     )
   })
@@ -208,20 +250,25 @@ describe('bad input, property-based', () => {
     const provider = defineProvider({ id: 'p', name: 'P', environments: { e: { authorizationServer: SERVER, apiBaseUrl: 'https://api.example/v1' } } })
     const endpoint = defineEndpoint({ method: 'GET', path: '/organisations/vat/{vrn}/obligations', result: shape<unknown>() })
     fc.assert(
-      fc.property(fc.oneof(nasty, fc.constantFrom('.', '..', '%2e', '%2E%2e', '../..', '/admin', '?x=1', '#frag', '%2F', 'a/b', '\\evil')).filter((value) => value !== ''), (vrn) => {
-        // URLs resolve `.`, `..` (and their %2e spellings, once encoded) away: such a value is refused.
-        if (/^(?:\.|\.\.)$/.test(vrn)) {
-          expect(() => buildApiRequest(provider, provider.environments.e, endpoint, { vrn })).toThrow(TypeError)
-          return
-        }
-        const { url } = buildApiRequest(provider, provider.environments.e, endpoint, { vrn })
-        expect(url.origin).toBe('https://api.example')
-        const [, v1, organisations, vat, segment, obligations, ...rest] = url.pathname.split('/')
-        expect([v1, organisations, vat, obligations, rest]).toEqual(['v1', 'organisations', 'vat', 'obligations', []])
-        expect(decodeURIComponent(segment!)).toBe(vrn)
-        expect(url.search).toBe('')
-        expect(url.hash).toBe('')
-      }),
+      fc.property(
+        fc
+          .oneof(nasty, fc.constantFrom('.', '..', '%2e', '%2E%2e', '../..', '/admin', '?x=1', '#frag', '%2F', 'a/b', '\\evil'))
+          .filter((value) => value !== ''),
+        (vrn) => {
+          // URLs resolve `.`, `..` (and their %2e spellings, once encoded) away: such a value is refused.
+          if (/^(?:\.|\.\.)$/.test(vrn)) {
+            expect(() => buildApiRequest(provider, provider.environments.e, endpoint, { vrn })).toThrow(TypeError)
+            return
+          }
+          const { url } = buildApiRequest(provider, provider.environments.e, endpoint, { vrn })
+          expect(url.origin).toBe('https://api.example')
+          const [, v1, organisations, vat, segment, obligations, ...rest] = url.pathname.split('/')
+          expect([v1, organisations, vat, obligations, rest]).toEqual(['v1', 'organisations', 'vat', 'obligations', []])
+          expect(decodeURIComponent(segment!)).toBe(vrn)
+          expect(url.search).toBe('')
+          expect(url.hash).toBe('')
+        },
+      ),
       RUNS,
     )
   })

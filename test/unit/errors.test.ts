@@ -5,7 +5,13 @@ describe('error classes', () => {
   it('carry a stable code, the provider error and a cause', () => {
     const cause = new Error('underlying')
     const error = new TokenEndpointError({ grant: 'refresh_token', status: 400, error: 'invalid_grant', description: 'refresh token expired', cause })
-    expect(error).toMatchObject({ code: 'token_endpoint_error', error: 'invalid_grant', description: 'refresh token expired', status: 400, grant: 'refresh_token' })
+    expect(error).toMatchObject({
+      code: 'token_endpoint_error',
+      error: 'invalid_grant',
+      description: 'refresh token expired',
+      status: 400,
+      grant: 'refresh_token',
+    })
     expect(error.cause).toBe(cause)
     expect(error.name).toBe('TokenEndpointError')
     expect(error.message).toBe('refresh_token request failed: invalid_grant (HTTP 400): refresh token expired')
@@ -13,7 +19,13 @@ describe('error classes', () => {
 
   it('serialize to plain data with no stack or cause', () => {
     const json = JSON.parse(JSON.stringify(new ConsentDeniedError({ description: 'user said no', cause: { secret: 'x' } })))
-    expect(json).toEqual({ name: 'ConsentDeniedError', code: 'consent_denied', message: 'consent was denied: user said no', error: 'access_denied', description: 'user said no' })
+    expect(json).toEqual({
+      name: 'ConsentDeniedError',
+      code: 'consent_denied',
+      message: 'consent was denied: user said no',
+      error: 'access_denied',
+      description: 'user said no',
+    })
   })
 
   it('keep query strings (codes, states) out of unreachable-provider errors', () => {

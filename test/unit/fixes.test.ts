@@ -30,10 +30,7 @@ describe('compliance fixes', () => {
   })
 
   it("turns Odoo's access_token_validity date (UTC, no zone) into seconds from now", async () => {
-    const result = await process(
-      json({ access_token: 'a', token_type: 'Bearer', access_token_validity: '2026-01-01 13:00:00' }),
-      [fixes.accessTokenValidity],
-    )
+    const result = await process(json({ access_token: 'a', token_type: 'Bearer', access_token_validity: '2026-01-01 13:00:00' }), [fixes.accessTokenValidity])
     expect(result.expires_in).toBe(3600)
   })
 

@@ -31,7 +31,12 @@ function acme(grants?: ProviderGrants): Provider {
 
 /** createGrantflow with one endpoint called as `apiUser`: its error, or undefined when it accepts. */
 function refusal(provider: Provider, apiUser: ApiUserKind): unknown {
-  const api = defineApi({ id: 'acme', name: 'Acme', provider, endpoints: { me: defineEndpoint({ method: 'GET', path: '/me', apiUser, result: shape<unknown>() }) } })
+  const api = defineApi({
+    id: 'acme',
+    name: 'Acme',
+    provider,
+    endpoints: { me: defineEndpoint({ method: 'GET', path: '/me', apiUser, result: shape<unknown>() }) },
+  })
   const client = defineClient({ clientId: 'app', redirectUri: 'https://app.example/callback' })
   try {
     createGrantflow({ apis: { api }, clients: { acme: client }, environment: 'live' })

@@ -30,7 +30,11 @@ describe('token endpoint failures as grantflow errors', () => {
   })
 
   it('says server_error for a 5xx with no OAuth error in its body', async () => {
-    for (const response of [new Response('Service Unavailable', { status: 503 }), Response.json({ message: 'down' }, { status: 502 }), Response.json({ error: 'x'.repeat(500) }, { status: 500 })]) {
+    for (const response of [
+      new Response('Service Unavailable', { status: 503 }),
+      Response.json({ message: 'down' }, { status: 502 }),
+      Response.json({ error: 'x'.repeat(500) }, { status: 500 }),
+    ]) {
       const error = await toGrantflowErrorReadingBody(await thrownFor(response), 'refresh_token')
       expect(error).toMatchObject({ error: 'server_error', status: response.status })
     }
@@ -52,25 +56,72 @@ describe('no token reachable from the error of a malformed token response', () =
   const VERIFIER = oauth.generateRandomCodeVerifier()
   const STATE = oauth.generateRandomState()
   const SECRETS = [ACCESS, REFRESH, CODE, VERIFIER, STATE, 'app-secret-1234567890']
-  const json = (body: unknown, status = 200) => () => new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
+  const json =
+    (body: unknown, status = 200) =>
+    () =>
+      new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
 
   /** Token endpoint answers that oauth4webapi refuses, each holding the tokens somewhere. */
   const answers: Array<{ what: string; answer: () => Response; expected: Record<string, unknown> }> = [
-    { what: 'a token_type that is a number', answer: json({ access_token: ACCESS, token_type: 5, refresh_token: REFRESH }), expected: { error: 'invalid_response', description: expect.stringContaining('"token_type"') } },
-    { what: 'no token_type', answer: json({ access_token: ACCESS, refresh_token: REFRESH }), expected: { error: 'invalid_response', description: expect.stringContaining('"token_type"') } },
-    { what: 'an unsupported token_type', answer: json({ access_token: ACCESS, token_type: 'mac', refresh_token: REFRESH }), expected: { error: 'invalid_response' } },
-    { what: 'an expires_in that is no number', answer: json({ access_token: ACCESS, token_type: 'bearer', expires_in: 'soon', refresh_token: REFRESH }), expected: { error: 'invalid_response', description: expect.stringContaining('"expires_in"') } },
-    { what: 'a refresh_token that is empty beside the access token', answer: json({ access_token: ACCESS, token_type: 'bearer', refresh_token: '', id: REFRESH }), expected: { error: 'invalid_response', description: expect.stringContaining('"refresh_token"') } },
-    { what: 'a body cut short', answer: json(`{"access_token":"${ACCESS}","refresh_token":"${REFRESH}`), expected: { error: 'invalid_response', description: expect.stringContaining('JSON') } },
-    { what: 'a body that is not JSON', answer: () => new Response(`access_token=${ACCESS}&refresh_token=${REFRESH}`, { status: 200, headers: { 'content-type': 'text/html' } }), expected: { error: 'invalid_response' } },
-    { what: 'a 400 error with the tokens beside it', answer: json({ error: 'invalid_grant', access_token: ACCESS, refresh_token: REFRESH }, 400), expected: { error: 'invalid_grant', status: 400 } },
-    { what: 'a 503 with the tokens in its body', answer: json({ error: 'temporarily_unavailable', access_token: ACCESS, refresh_token: REFRESH }, 503), expected: { error: 'temporarily_unavailable', status: 503 } },
-    { what: 'a 502 with the tokens and no error', answer: json({ access_token: ACCESS, refresh_token: REFRESH }, 502), expected: { error: 'server_error', status: 502 } },
+    {
+      what: 'a token_type that is a number',
+      answer: json({ access_token: ACCESS, token_type: 5, refresh_token: REFRESH }),
+      expected: { error: 'invalid_response', description: expect.stringContaining('"token_type"') },
+    },
+    {
+      what: 'no token_type',
+      answer: json({ access_token: ACCESS, refresh_token: REFRESH }),
+      expected: { error: 'invalid_response', description: expect.stringContaining('"token_type"') },
+    },
+    {
+      what: 'an unsupported token_type',
+      answer: json({ access_token: ACCESS, token_type: 'mac', refresh_token: REFRESH }),
+      expected: { error: 'invalid_response' },
+    },
+    {
+      what: 'an expires_in that is no number',
+      answer: json({ access_token: ACCESS, token_type: 'bearer', expires_in: 'soon', refresh_token: REFRESH }),
+      expected: { error: 'invalid_response', description: expect.stringContaining('"expires_in"') },
+    },
+    {
+      what: 'a refresh_token that is empty beside the access token',
+      answer: json({ access_token: ACCESS, token_type: 'bearer', refresh_token: '', id: REFRESH }),
+      expected: { error: 'invalid_response', description: expect.stringContaining('"refresh_token"') },
+    },
+    {
+      what: 'a body cut short',
+      answer: json(`{"access_token":"${ACCESS}","refresh_token":"${REFRESH}`),
+      expected: { error: 'invalid_response', description: expect.stringContaining('JSON') },
+    },
+    {
+      what: 'a body that is not JSON',
+      answer: () => new Response(`access_token=${ACCESS}&refresh_token=${REFRESH}`, { status: 200, headers: { 'content-type': 'text/html' } }),
+      expected: { error: 'invalid_response' },
+    },
+    {
+      what: 'a 400 error with the tokens beside it',
+      answer: json({ error: 'invalid_grant', access_token: ACCESS, refresh_token: REFRESH }, 400),
+      expected: { error: 'invalid_grant', status: 400 },
+    },
+    {
+      what: 'a 503 with the tokens in its body',
+      answer: json({ error: 'temporarily_unavailable', access_token: ACCESS, refresh_token: REFRESH }, 503),
+      expected: { error: 'temporarily_unavailable', status: 503 },
+    },
+    {
+      what: 'a 502 with the tokens and no error',
+      answer: json({ access_token: ACCESS, refresh_token: REFRESH }, 502),
+      expected: { error: 'server_error', status: 502 },
+    },
   ]
 
   const context = (answer: () => Response): OAuthContext => ({
     as: { issuer: 'https://as.example', token_endpoint: 'https://as.example/token' },
-    client: defineClient({ clientId: 'app', redirectUri: 'https://app.example/callback', authentication: { method: 'client_secret_basic', clientSecret: 'app-secret-1234567890' } }),
+    client: defineClient({
+      clientId: 'app',
+      redirectUri: 'https://app.example/callback',
+      authentication: { method: 'client_secret_basic', clientSecret: 'app-secret-1234567890' },
+    }),
     doors: defaultDoors({ fetch: async () => answer() }),
     fixes: [],
   })
@@ -79,7 +130,8 @@ describe('no token reachable from the error of a malformed token response', () =
       const pending = { state: STATE, codeVerifier: VERIFIER, scopes: ['read'], createdAt: 0 }
       return exchangeCode(c, validateCallback(c, new URLSearchParams({ code: CODE, state: STATE }), pending), pending)
     },
-    refresh_token: (c: OAuthContext) => refreshTokens(c, { accessToken: 'old-access-token-1234567890', tokenType: 'bearer', refreshToken: REFRESH, scopes: ['read'] }),
+    refresh_token: (c: OAuthContext) =>
+      refreshTokens(c, { accessToken: 'old-access-token-1234567890', tokenType: 'bearer', refreshToken: REFRESH, scopes: ['read'] }),
     client_credentials: (c: OAuthContext) => requestClientCredentials(c, ['read']),
   }
 
@@ -103,7 +155,10 @@ describe('no token reachable from the error of a malformed token response', () =
   it('a callback refused for its state keeps neither the code nor the expected state in its cause', () => {
     const as = { issuer: 'https://as.example', authorization_endpoint: 'https://as.example/authorize', token_endpoint: 'https://as.example/token' }
     const pending = { state: STATE, codeVerifier: VERIFIER, scopes: ['read'], createdAt: 0 }
-    for (const callback of [`https://app.example/callback?code=${CODE}&state=forged-state-value`, `https://app.example/callback?code=${CODE}&state=${STATE}&state=${STATE}`]) {
+    for (const callback of [
+      `https://app.example/callback?code=${CODE}&state=forged-state-value`,
+      `https://app.example/callback?code=${CODE}&state=${STATE}&state=${STATE}`,
+    ]) {
       let error: unknown
       try {
         validateCallback({ as, client: defineClient({ clientId: 'app', redirectUri: 'https://app.example/callback' }) }, callback, pending)

@@ -21,15 +21,7 @@ describe('safeReturnTo (no open redirects)', () => {
     expect(safeReturnTo('/returns?next=%2Fa%2Fb')).toBe('/returns?next=%2Fa%2Fb')
   })
 
-  it.each([
-    'https://evil.example/',
-    '//evil.example/path',
-    '/\\evil.example',
-    'javascript:alert(1)',
-    'evil.example',
-    '',
-    undefined,
-  ])('refuses %s', (value) => {
+  it.each(['https://evil.example/', '//evil.example/path', '/\\evil.example', 'javascript:alert(1)', 'evil.example', '', undefined])('refuses %s', (value) => {
     expect(safeReturnTo(value)).toBeUndefined()
   })
 
@@ -64,9 +56,42 @@ describe('safeReturnTo (no open redirects)', () => {
 
   it('never yields a target that leaves the app or changes on the way, whatever the input', () => {
     // Strings made of the pieces redirect tricks are made of, as well as any string at all.
-    const piece = fc.constantFrom('/', '\\', '.', '..', '%2e', '%2E', '%2f', '%5c', '%5C', '%', '\t', '\n', '\r', ' ', '\u0000', '\u001f', '\u007f', '?', '#', '@', ':', '//', 'evil.com', 'app.example', 'a', 'é', '\u2028')
+    const piece = fc.constantFrom(
+      '/',
+      '\\',
+      '.',
+      '..',
+      '%2e',
+      '%2E',
+      '%2f',
+      '%5c',
+      '%5C',
+      '%',
+      '\t',
+      '\n',
+      '\r',
+      ' ',
+      '\u0000',
+      '\u001f',
+      '\u007f',
+      '?',
+      '#',
+      '@',
+      ':',
+      '//',
+      'evil.com',
+      'app.example',
+      'a',
+      'é',
+      '\u2028',
+    )
     const tricky = fc.array(piece, { maxLength: 12 }).map((pieces) => pieces.join(''))
-    const input = fc.oneof(tricky, tricky.map((s) => `/${s}`), fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }).map((s) => `/${s}`))
+    const input = fc.oneof(
+      tricky,
+      tricky.map((s) => `/${s}`),
+      fc.string({ unit: 'binary' }),
+      fc.string({ unit: 'binary' }).map((s) => `/${s}`),
+    )
     fc.assert(
       fc.property(input, (value) => {
         const safe = safeReturnTo(value)

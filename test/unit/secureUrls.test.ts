@@ -50,7 +50,9 @@ describe('plain http, decided per URL (loopback only)', () => {
     const door = recordingFetch(() =>
       Response.json({ issuer: LOOPBACK_ISSUER, authorization_endpoint: `${LOOPBACK_ISSUER}/authorize`, token_endpoint: 'http://evil.example/token' }),
     )
-    const error = await resolveAuthorizationServer({ issuer: LOOPBACK_ISSUER, discovery: 'oauth2' }, defaultDoors({ fetch: door.fetch })).catch((e: unknown) => e)
+    const error = await resolveAuthorizationServer({ issuer: LOOPBACK_ISSUER, discovery: 'oauth2' }, defaultDoors({ fetch: door.fetch })).catch(
+      (e: unknown) => e,
+    )
     expect(error).toBeInstanceOf(ConfigurationError)
     expect((error as Error).message).toContain('token_endpoint')
     expect(door.seen).toEqual([`${LOOPBACK_ISSUER}/.well-known/oauth-authorization-server`])
@@ -65,8 +67,10 @@ describe('plain http, decided per URL (loopback only)', () => {
 })
 
 describe('defineProvider refuses plain-http URLs off loopback', () => {
-  const declare = (authorizationServer: object, apiBaseUrl = 'https://api.example') => () =>
-    defineProvider({ id: 'p', name: 'P', environments: { live: { authorizationServer: authorizationServer as never, apiBaseUrl } } })
+  const declare =
+    (authorizationServer: object, apiBaseUrl = 'https://api.example') =>
+    () =>
+      defineProvider({ id: 'p', name: 'P', environments: { live: { authorizationServer: authorizationServer as never, apiBaseUrl } } })
 
   it('a declared token endpoint off loopback beside a loopback issuer', () => {
     expect(declare({ issuer: LOOPBACK_ISSUER, tokenEndpoint: 'http://evil.example/token' })).toThrow(ConfigurationError)

@@ -40,7 +40,10 @@ describe('memory store', () => {
 describe('browser store', () => {
   it('keeps the pending authorization in sessionStorage so it survives the redirect', async () => {
     const pendingStorage = fakeStorage()
-    const session = { ...emptySession({ api: 'vat', environment: 'sandbox', apiUser: company }, 0), pending: { state: 's-1', codeVerifier: 'v', scopes: ['read:vat'], createdAt: 0 } }
+    const session = {
+      ...emptySession({ api: 'vat', environment: 'sandbox', apiUser: company }, 0),
+      pending: { state: 's-1', codeVerifier: 'v', scopes: ['read:vat'], createdAt: 0 },
+    }
     await createBrowserStore({ pendingStorage }).set(session, undefined)
     // A new page (a new store over the same storage) still finds it.
     const afterRedirect = createBrowserStore({ pendingStorage })
@@ -83,7 +86,8 @@ describe('browser store', () => {
 describe('connection errors on a session', () => {
   it('keeps only the newest errors', () => {
     let session = emptySession({ api: 'vat', environment: 'sandbox', apiUser: company }, 0)
-    for (let i = 0; i < MAX_CONNECTION_ERRORS + 5; i++) session = withError(session, { at: i, step: 'refresh', code: 'token_endpoint_error', error: 'invalid_grant' })
+    for (let i = 0; i < MAX_CONNECTION_ERRORS + 5; i++)
+      session = withError(session, { at: i, step: 'refresh', code: 'token_endpoint_error', error: 'invalid_grant' })
     expect(session.errors).toHaveLength(MAX_CONNECTION_ERRORS)
     expect(session.errors[0]!.at).toBe(5)
   })

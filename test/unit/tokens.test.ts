@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest'
 import { EXPIRY_LEEWAY_MS, isTokenFresh, type TokenSet } from '../../src/index.js'
 import { toTokenSet } from '../../src/oauth/tokenSet.js'
 
-const token = (receivedAt: number, lifetimeMs: number): TokenSet => ({ accessToken: 'a', tokenType: 'bearer', scopes: [], receivedAt, expiresAt: receivedAt + lifetimeMs })
+const token = (receivedAt: number, lifetimeMs: number): TokenSet => ({
+  accessToken: 'a',
+  tokenType: 'bearer',
+  scopes: [],
+  receivedAt,
+  expiresAt: receivedAt + lifetimeMs,
+})
 
 describe('isTokenFresh', () => {
   it('treats a token as stale a leeway before its expiry, for clock skew and latency', () => {

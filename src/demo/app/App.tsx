@@ -14,16 +14,15 @@ export function App() {
   const { pathname } = useLocation()
   const runtime = useAppRuntime()
   const { environment } = runtime.settings
-  const page =
-    isCallbackPath(pathname) ? (
-      <CallbackPage />
-    ) : pathname === '/customers' ? (
-      <CustomersPage environment={environment} />
-    ) : pathname === '/connections' ? (
-      <ConnectionsPage environment={environment} />
-    ) : (
-      <ReturnsPage environment={environment} />
-    )
+  const page = isCallbackPath(pathname) ? (
+    <CallbackPage />
+  ) : pathname === '/customers' ? (
+    <CustomersPage environment={environment} />
+  ) : pathname === '/connections' ? (
+    <ConnectionsPage environment={environment} />
+  ) : (
+    <ReturnsPage environment={environment} />
+  )
   return (
     // A new runtime is a new page load: everything below starts afresh.
     <GrantflowProvider grantflow={runtime.grantflow} key={runtime.id}>
@@ -33,8 +32,8 @@ export function App() {
           <strong>Demo.</strong>{' '}
           {PROVIDERS === 'embedded' ? (
             <>
-              <em>Local</em> is a real authorization server, oidc-provider, running in the dev server (sign in as <code>demo</code> / <code>demo</code>); HMRC's sandbox and production and
-              Odoo are simulated in this tab by grantflow's provider kit. No account, no secret. Break them from the Faults tab.
+              <em>Local</em> is a real authorization server, oidc-provider, running in the dev server (sign in as <code>demo</code> / <code>demo</code>); HMRC's
+              sandbox and production and Odoo are simulated in this tab by grantflow's provider kit. No account, no secret. Break them from the Faults tab.
             </>
           ) : (
             <>HMRC and Odoo are simulated in this tab by grantflow's provider kit: no account, no secret. Break them from the Faults tab.</>

@@ -47,21 +47,24 @@ export function CallbackPage() {
             Back to VAT returns
           </button>
         </section>
+      ) : waiting ? (
+        <section className="card callback-card">
+          <h1>Not connected yet</h1>
+          <p className="muted">Nothing was sent, and your request is kept: try again, or dismiss to go back.</p>
+        </section>
       ) : (
-        waiting ? (
-          <section className="card callback-card">
-            <h1>Not connected yet</h1>
-            <p className="muted">Nothing was sent, and your request is kept: try again, or dismiss to go back.</p>
-          </section>
-        ) : (
-          <section className="card callback-card" aria-busy="true">
-            <span className="spinner" aria-hidden="true" />
-            <h1>{status === 'delivered' ? 'Returning to Ledgerline…' : 'Finishing your connection…'}</h1>
-            <p className="muted">One moment: this page will take you back.</p>
-          </section>
-        )
+        <section className="card callback-card" aria-busy="true">
+          <span className="spinner" aria-hidden="true" />
+          <h1>{status === 'delivered' ? 'Returning to Ledgerline…' : 'Finishing your connection…'}</h1>
+          <p className="muted">One moment: this page will take you back.</p>
+        </section>
       )}
-      <AuthorizationWizard wizard={wizard} appName="Ledgerline" callLabel={CALL_LABELS[endpoint ?? ''] ?? 'your saved request'} scopeDescriptions={SCOPE_WORDS} />
+      <AuthorizationWizard
+        wizard={wizard}
+        appName="Ledgerline"
+        callLabel={CALL_LABELS[endpoint ?? ''] ?? 'your saved request'}
+        scopeDescriptions={SCOPE_WORDS}
+      />
     </div>
   )
 }

@@ -52,18 +52,21 @@ function SessionRow({ facts, action }: { facts: RowFacts; action?: ReactNode }) 
               Last errors <span className="count">{facts.errors.length}</span>
             </summary>
             <ul>
-              {[...facts.errors].reverse().slice(0, 5).map((error) => (
-                <li key={`${error.at}-${error.step}-${error.code}`}>
-                  <time>{formatTime(error.at)}</time> <strong>{error.step}</strong> <code>{error.code}</code>
-                  {error.error && (
-                    <span className="muted">
-                      {' '}
-                      {error.error}
-                      {error.description ? `: ${error.description}` : ''}
-                    </span>
-                  )}
-                </li>
-              ))}
+              {[...facts.errors]
+                .reverse()
+                .slice(0, 5)
+                .map((error) => (
+                  <li key={`${error.at}-${error.step}-${error.code}`}>
+                    <time>{formatTime(error.at)}</time> <strong>{error.step}</strong> <code>{error.code}</code>
+                    {error.error && (
+                      <span className="muted">
+                        {' '}
+                        {error.error}
+                        {error.description ? `: ${error.description}` : ''}
+                      </span>
+                    )}
+                  </li>
+                ))}
             </ul>
           </details>
         )}
@@ -120,7 +123,20 @@ function ApplicationSessionRow({ environment }: { environment: VatEnvironment })
     )
   }
   if (session instanceof ServerRouteError) {
-    return <SessionRow facts={{ title: 'Check a UK VAT number', provider: providerName(environment), connected: false, state: 'unknown', scopes: [], expiresAt: undefined, errors: [], note: session.message }} />
+    return (
+      <SessionRow
+        facts={{
+          title: 'Check a UK VAT number',
+          provider: providerName(environment),
+          connected: false,
+          state: 'unknown',
+          scopes: [],
+          expiresAt: undefined,
+          errors: [],
+          note: session.message,
+        }}
+      />
+    )
   }
   return (
     <SessionRow
@@ -154,7 +170,12 @@ export function ConnectionsPage({ environment }: { environment: VatEnvironment }
           </div>
         </header>
         <ul className="sessions">
-          <CompanySession api={vat} endpoint="submitReturn" title="VAT (Making Tax Digital)" provider={environment === 'local' ? 'Local provider · oidc-provider in the dev server' : `HM Revenue & Customs · ${environment}`} />
+          <CompanySession
+            api={vat}
+            endpoint="submitReturn"
+            title="VAT (Making Tax Digital)"
+            provider={environment === 'local' ? 'Local provider · oidc-provider in the dev server' : `HM Revenue & Customs · ${environment}`}
+          />
           <CompanySession
             api={accounting}
             endpoint="vatSummary"

@@ -8,7 +8,10 @@ export function CustomersPage({ environment: pageEnvironment }: { environment: V
   const environment = applicationEnvironment(pageEnvironment)
   const [vrn, setVrn] = useState('987654321')
   const [state, setState] = useState<
-    { kind: 'idle' } | { kind: 'busy' } | { kind: 'found'; result: VatCheckResult; tokenRequests: number; lookups: number } | { kind: 'error'; error: ServerRouteError }
+    | { kind: 'idle' }
+    | { kind: 'busy' }
+    | { kind: 'found'; result: VatCheckResult; tokenRequests: number; lookups: number }
+    | { kind: 'error'; error: ServerRouteError }
   >({ kind: 'idle' })
 
   const onSubmit = async (event: FormEvent) => {
@@ -53,17 +56,21 @@ export function CustomersPage({ environment: pageEnvironment }: { environment: V
               <span className="pill success">VAT registered</span>
               <h3>{state.result.target.name}</h3>
               <p className="muted">
-                VRN {formatVrn(state.result.target.vatNumber)} · {[state.result.target.address.line1, state.result.target.address.line2, state.result.target.address.postcode].filter(Boolean).join(', ')}
+                VRN {formatVrn(state.result.target.vatNumber)} ·{' '}
+                {[state.result.target.address.line1, state.result.target.address.line2, state.result.target.address.postcode].filter(Boolean).join(', ')}
               </p>
               <p className="footnote">
-                The server has asked {environment === 'local' ? 'the local provider' : 'HMRC'} for {state.tokenRequests === 1 ? 'one application token' : `${state.tokenRequests} application tokens`} for{' '}
+                The server has asked {environment === 'local' ? 'the local provider' : 'HMRC'} for{' '}
+                {state.tokenRequests === 1 ? 'one application token' : `${state.tokenRequests} application tokens`} for{' '}
                 {state.lookups === 1 ? 'this lookup' : `${state.lookups} lookups`}: grantflow reuses it until it expires.
               </p>
             </div>
           )}
           {state.kind === 'error' && (
             <div className="result">
-              <span className={`pill ${state.error.status === 404 ? 'warning' : 'danger'}`}>{state.error.status === 404 ? 'Not registered' : 'Could not check'}</span>
+              <span className={`pill ${state.error.status === 404 ? 'warning' : 'danger'}`}>
+                {state.error.status === 404 ? 'Not registered' : 'Could not check'}
+              </span>
               <p>{state.error.message}</p>
             </div>
           )}
@@ -76,8 +83,8 @@ export function CustomersPage({ environment: pageEnvironment }: { environment: V
             Your browser asks Ledgerline's server: <code>GET /api/app/vat-check/{vrn.replace(/\s+/g, '') || '…'}</code>.
           </li>
           <li>
-            The server, holding the client secret, calls HMRC through grantflow as the <em>application</em>: the client credentials grant, one token
-            shared by every lookup until it expires.
+            The server, holding the client secret, calls HMRC through grantflow as the <em>application</em>: the client credentials grant, one token shared by
+            every lookup until it expires.
           </li>
           <li>The browser gets the answer, never the secret or the token.</li>
         </ol>

@@ -3,7 +3,14 @@ import { AuthorizationWizard, useCall } from '../../react/index.js'
 import { accounting, CALL_LABELS, COMPANY, SCOPE_WORDS, vat, type VatObligation, type VatReceipt, type VatReturn, type VatSummary } from './apis.js'
 import { formatDay, formatMoney, formatPeriod } from './format.js'
 
-type BoxName = 'vatDueSales' | 'vatDueAcquisitions' | 'vatReclaimedCurrPeriod' | 'totalValueSalesExVAT' | 'totalValuePurchasesExVAT' | 'totalValueGoodsSuppliedExVAT' | 'totalAcquisitionsExVAT'
+type BoxName =
+  | 'vatDueSales'
+  | 'vatDueAcquisitions'
+  | 'vatReclaimedCurrPeriod'
+  | 'totalValueSalesExVAT'
+  | 'totalValuePurchasesExVAT'
+  | 'totalValueGoodsSuppliedExVAT'
+  | 'totalAcquisitionsExVAT'
 
 const BOXES: Array<{ box: number; name: BoxName | 'totalVatDue' | 'netVatDue'; label: string }> = [
   { box: 1, name: 'vatDueSales', label: 'VAT due on sales and other outputs' },
@@ -164,10 +171,7 @@ export function ReturnForm({ period, onPeriodChange, imported, onSubmitted }: Re
         </ol>
         <label className="declaration">
           <input type="checkbox" checked={declared} onChange={(event) => setDeclared(event.target.checked)} />
-          <span>
-            When I submit this VAT return, I confirm the information is true and complete. A false declaration can result in
-            prosecution.
-          </span>
+          <span>When I submit this VAT return, I confirm the information is true and complete. A false declaration can result in prosecution.</span>
         </label>
         <div className="form-actions">
           <button type="submit" className="button primary" disabled={!declared || busy}>

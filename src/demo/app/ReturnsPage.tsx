@@ -44,12 +44,7 @@ export function ReturnsPage({ environment }: { environment: VatEnvironment }) {
           </button>
         </section>
       )}
-      {receipt && (
-        <Receipt
-          {...receipt}
-          onClose={() => setReceipt(undefined)}
-        />
-      )}
+      {receipt && <Receipt {...receipt} onClose={() => setReceipt(undefined)} />}
       <ObligationsCard onFile={setPeriod} refreshKey={refreshKey} />
       <ReturnForm
         period={period}

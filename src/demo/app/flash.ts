@@ -20,8 +20,11 @@ export function showFlash(value: Flash | undefined): void {
 }
 
 export function useFlash(): Flash | undefined {
-  return useSyncExternalStore((listener) => {
-    listeners.add(listener)
-    return () => listeners.delete(listener)
-  }, () => flash)
+  return useSyncExternalStore(
+    (listener) => {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    () => flash,
+  )
 }

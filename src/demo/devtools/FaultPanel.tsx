@@ -75,7 +75,10 @@ export function FaultPanel({ environment }: { environment: VatEnvironment }) {
       {target === 'odoo' ? (
         <SimulatedFaults side={world.odoo} />
       ) : isSimulated(environment) ? (
-        <SimulatedFaults side={world.hmrc[environment]} received={world.hmrc[environment].vat.submissions.map((s) => ({ ...s, netVatDue: s.body.netVatDue }))} />
+        <SimulatedFaults
+          side={world.hmrc[environment]}
+          received={world.hmrc[environment].vat.submissions.map((s) => ({ ...s, netVatDue: s.body.netVatDue }))}
+        />
       ) : (
         <EmbeddedFaults label={hmrcLabel} />
       )}
@@ -124,7 +127,11 @@ function EmbeddedFaults({ label }: { label: string }) {
   }
   return (
     <>
-      {failure && <p role="alert" className="fault-error">{failure}</p>}
+      {failure && (
+        <p role="alert" className="fault-error">
+          {failure}
+        </p>
+      )}
       <FaultsView label={label} faults={EMBEDDED_FAULTS} onApply={(fault) => void apply(fault)} seen={seen} received={records?.submissions} />
     </>
   )
@@ -133,7 +140,19 @@ function EmbeddedFaults({ label }: { label: string }) {
 const noSubscription = () => () => {}
 const noRecords = () => undefined
 
-function FaultsView<F extends Fault>({ label, faults, onApply, seen, received }: { label: string; faults: F[]; onApply: (fault: F) => void; seen: Seen | undefined; received: Received[] | undefined }) {
+function FaultsView<F extends Fault>({
+  label,
+  faults,
+  onApply,
+  seen,
+  received,
+}: {
+  label: string
+  faults: F[]
+  onApply: (fault: F) => void
+  seen: Seen | undefined
+  received: Received[] | undefined
+}) {
   return (
     <>
       <ul className="fault-list">

@@ -82,7 +82,16 @@ export function StateChart() {
           .map((node) => (
             <g key={node.id} className={nodeClass(node)}>
               <rect x={node.x - node.w / 2} y={node.y - node.h / 2} width={node.w} height={node.h} rx={node.h / 2} />
-              {node.final && <rect x={node.x - node.w / 2 + 3} y={node.y - node.h / 2 + 3} width={node.w - 6} height={node.h - 6} rx={node.h / 2 - 3} className="chart-final-ring" />}
+              {node.final && (
+                <rect
+                  x={node.x - node.w / 2 + 3}
+                  y={node.y - node.h / 2 + 3}
+                  width={node.w - 6}
+                  height={node.h - 6}
+                  rx={node.h / 2 - 3}
+                  className="chart-final-ring"
+                />
+              )}
               <text x={node.x} y={node.y + 4.5} textAnchor="middle">
                 {node.label}
               </text>
@@ -91,20 +100,23 @@ export function StateChart() {
         {/* Labels on the chart while they fit; the list below always names every way on. */}
         {outgoing.length <= 3 &&
           outgoing.map((edge) => {
-          const from = byId.get(edge.from)
-          const to = byId.get(edge.to)
-          if (!from || !to) return null
-          const { middle } = edgePath(from, to, ROUTES[`${keyOf(edge.from)}>${keyOf(edge.to)}`])
-          const text = edge.labels.map((label) => label.replace(/ \[.*\]$/, '')).filter((l, i, all) => all.indexOf(l) === i).join(' · ')
-          const width = text.length * 6.2 + 14
-          return (
-            <g key={`label-${edge.key}`} className="chart-label">
-              <rect x={middle.x - width / 2} y={middle.y - 10} width={width} height={20} rx={10} />
-              <text x={middle.x} y={middle.y + 4} textAnchor="middle">
-                {text}
-              </text>
-            </g>
-          )
+            const from = byId.get(edge.from)
+            const to = byId.get(edge.to)
+            if (!from || !to) return null
+            const { middle } = edgePath(from, to, ROUTES[`${keyOf(edge.from)}>${keyOf(edge.to)}`])
+            const text = edge.labels
+              .map((label) => label.replace(/ \[.*\]$/, ''))
+              .filter((l, i, all) => all.indexOf(l) === i)
+              .join(' · ')
+            const width = text.length * 6.2 + 14
+            return (
+              <g key={`label-${edge.key}`} className="chart-label">
+                <rect x={middle.x - width / 2} y={middle.y - 10} width={width} height={20} rx={10} />
+                <text x={middle.x} y={middle.y + 4} textAnchor="middle">
+                  {text}
+                </text>
+              </g>
+            )
           })}
       </svg>
       <figcaption>

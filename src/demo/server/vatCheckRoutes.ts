@@ -9,9 +9,21 @@ export interface VatRegisteredCompany {
 }
 
 const REGISTER: Record<string, VatRegisteredCompany> = {
-  '123456789': { name: 'Acme Trading Ltd', vatNumber: '123456789', address: { line1: '1 Market Street', line2: 'Leeds', postcode: 'LS1 6AB', countryCode: 'GB' } },
-  '987654321': { name: 'Bramble & Sons Ltd', vatNumber: '987654321', address: { line1: '14 Orchard Lane', line2: 'Bristol', postcode: 'BS1 4DJ', countryCode: 'GB' } },
-  '555666777': { name: 'Northwind Logistics plc', vatNumber: '555666777', address: { line1: 'Unit 7, Dockside', line2: 'Southampton', postcode: 'SO14 3GG', countryCode: 'GB' } },
+  '123456789': {
+    name: 'Acme Trading Ltd',
+    vatNumber: '123456789',
+    address: { line1: '1 Market Street', line2: 'Leeds', postcode: 'LS1 6AB', countryCode: 'GB' },
+  },
+  '987654321': {
+    name: 'Bramble & Sons Ltd',
+    vatNumber: '987654321',
+    address: { line1: '14 Orchard Lane', line2: 'Bristol', postcode: 'BS1 4DJ', countryCode: 'GB' },
+  },
+  '555666777': {
+    name: 'Northwind Logistics plc',
+    vatNumber: '555666777',
+    address: { line1: 'Unit 7, Dockside', line2: 'Southampton', postcode: 'SO14 3GG', countryCode: 'GB' },
+  },
 }
 
 /**
@@ -26,7 +38,8 @@ export function vatCheckRoutes(now: () => number = Date.now): KitRoute[] {
       applicationOnly: true,
       respond: ({ params }) => {
         const vrn = params.targetVrn ?? ''
-        if (!/^\d{9}$/.test(vrn)) return HttpResponse.json({ code: 'INVALID_REQUEST', message: 'Invalid targetVrn - Vrn parameters should be 9 or 12 digits' }, { status: 400 })
+        if (!/^\d{9}$/.test(vrn))
+          return HttpResponse.json({ code: 'INVALID_REQUEST', message: 'Invalid targetVrn - Vrn parameters should be 9 or 12 digits' }, { status: 400 })
         const target = REGISTER[vrn]
         if (!target) return HttpResponse.json({ code: 'NOT_FOUND', message: 'targetVrn does not match a registered company' }, { status: 404 })
         return { target, processingDate: new Date(now()).toISOString() }

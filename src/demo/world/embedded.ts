@@ -69,7 +69,10 @@ export function followEmbeddedProvider(timeline: Timeline, intervalMs = 1000): E
     listeners.forEach((listener) => listener())
   }
   // One read at a time; a failed one (the dev server restarting) is tried again at the next tick.
-  const refresh = () => (reading ??= read().catch(() => undefined).finally(() => (reading = undefined)))
+  const refresh = () =>
+    (reading ??= read()
+      .catch(() => undefined)
+      .finally(() => (reading = undefined)))
   setInterval(() => {
     if (document.visibilityState === 'visible') void refresh()
   }, intervalMs)

@@ -17,16 +17,7 @@ export interface StartAuthorizationInput {
   extraParameters?: Record<string, string> | undefined
 }
 
-const PROTECTED_PARAMETERS = new Set([
-  'client_id',
-  'redirect_uri',
-  'response_type',
-  'scope',
-  'state',
-  'nonce',
-  'code_challenge',
-  'code_challenge_method',
-])
+const PROTECTED_PARAMETERS = new Set(['client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method'])
 
 /**
  * Builds the authorization request (PKCE S256 always, a fresh `state`, and a `nonce` when OpenID

@@ -12,11 +12,7 @@ import { toTokenSet } from '../../oauth/tokenSet.js'
  * Exchanges a validated callback's code for tokens, with the PKCE verifier and, for OpenID
  * scopes, the id_token's nonce checked. Call it once per code: providers reject a reused code.
  */
-export async function exchangeCode(
-  context: OAuthContext,
-  callback: URLSearchParams,
-  pending: PendingAuthorization,
-): Promise<TokenSet> {
+export async function exchangeCode(context: OAuthContext, callback: URLSearchParams, pending: PendingAuthorization): Promise<TokenSet> {
   const { as, doors } = context
   const redirectUri = context.client.redirectUri
   if (!redirectUri) throw new ConfigurationError(`client ${context.client.clientId} has no redirect URI`)

@@ -15,9 +15,7 @@ import { toTokenSet } from '../../oauth/tokenSet.js'
  */
 export async function requestClientCredentials(context: OAuthContext, scopes: readonly string[]): Promise<TokenSet> {
   if (!isConfidential(context.client)) {
-    throw new ConfigurationError(
-      `client ${context.client.clientId} is public: the client credentials grant needs a client that can keep a secret (a server)`,
-    )
+    throw new ConfigurationError(`client ${context.client.clientId} is public: the client credentials grant needs a client that can keep a secret (a server)`)
   }
   const { as, doors } = context
   const { client, auth } = toOauthClient(context.client)

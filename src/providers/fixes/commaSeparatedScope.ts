@@ -7,7 +7,10 @@ export const commaSeparatedScope: ComplianceFix = {
     if (!body) return
     if (Array.isArray(body.scope)) body.scope = body.scope.map(String).join(' ')
     else if (typeof body.scope === 'string' && body.scope.includes(',')) {
-      body.scope = body.scope.split(/[\s,]+/).filter(Boolean).join(' ')
+      body.scope = body.scope
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .join(' ')
     }
   },
 }

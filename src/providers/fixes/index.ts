@@ -22,11 +22,7 @@ export const fixes = {
  * Runs a provider's fixes over a token endpoint response and returns the response oauth4webapi
  * will validate. Without fixes the response is returned untouched (no extra body read).
  */
-export async function applyTokenResponseFixes(
-  response: Response,
-  list: readonly ComplianceFix[],
-  context: FixContext,
-): Promise<Response> {
+export async function applyTokenResponseFixes(response: Response, list: readonly ComplianceFix[], context: FixContext): Promise<Response> {
   if (list.length === 0) return response
   const text = await response.text()
   const draft: TokenResponseDraft = { status: response.status, headers: new Headers(response.headers), text, body: parseObject(text) }

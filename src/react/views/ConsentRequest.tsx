@@ -30,8 +30,8 @@ export function ConsentRequest(props: WizardViewProps) {
         ))}
       </ul>
       <p className="gf-note">
-        {navigatorMode === 'popup' ? `${provider} opens in a new window.` : `You will sign in at ${provider} and come back here.`}{' '}
-        {capitalize(callLabel)} is kept and sent once you agree. You can remove this access at any time.
+        {navigatorMode === 'popup' ? `${provider} opens in a new window.` : `You will sign in at ${provider} and come back here.`} {capitalize(callLabel)} is
+        kept and sent once you agree. You can remove this access at any time.
       </p>
       <div className="gf-actions">
         <button type="button" className="gf-button gf-primary" onClick={accept} data-autofocus>
