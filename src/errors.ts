@@ -56,7 +56,7 @@ export abstract class GrantflowError extends Error {
 export type ConsentReason = 'no_session' | 'refresh_failed' | 'token_rejected' | 'insufficient_scope' | 'revoked'
 
 /**
- * The call needs the user to grant access at the provider (the seed's OAuth2Unauthorized).
+ * The call needs the user to grant access at the provider before it can be made.
  * Carries what is needed to ask: the provider, the scopes and why; in non-interactive use, the
  * authorization URL to send the user to.
  */
