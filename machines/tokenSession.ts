@@ -15,6 +15,7 @@ import { isTokenFresh, type TokenSet } from '../src/model/tokens.js'
  * - `settled`: the session has an answer for its waiters (tokens, or why there are none);
  * - `resting`: it waits for nothing and nobody waits on it, so the runtime may let it go;
  * - `renewable`: it holds tokens that ACCESS_NEEDED renews (rather than asking for consent).
+ * - `unusable`: the tokens it holds, if any, can no longer be used or renewed: only consent helps.
  *
  * Emitted events (`actor.on(...)`) tell a wizard how a consent went: `exchangeStarted` (a
  * callback is being exchanged, wherever it was delivered), `authorized` (the session holds
@@ -92,7 +93,7 @@ const tokenSessionSetup = setup({
     input: {} as TokenSessionInput,
     events: {} as TokenSessionEvent,
     emitted: {} as TokenSessionEmitted,
-    tags: {} as 'settled' | 'resting' | 'renewable',
+    tags: {} as 'settled' | 'resting' | 'renewable' | 'unusable',
   },
   actors: {
     /** Reads the session from the store. */
@@ -257,7 +258,7 @@ export const tokenSessionMachine = tokenSessionSetup.createMachine({
     },
     /** The tokens can no longer be used or renewed: only the user's consent helps. */
     expired: {
-      tags: ['settled', 'resting'],
+      tags: ['settled', 'resting', 'unusable'],
       on: {
         CONSENT_REQUESTED: requestConsent,
       },
@@ -310,6 +311,7 @@ export const tokenSessionMachine = tokenSessionSetup.createMachine({
       },
     },
     revoking: {
+      tags: ['unusable'],
       invoke: {
         id: 'revokeTokens',
         src: 'revokeTokens',
@@ -323,7 +325,7 @@ export const tokenSessionMachine = tokenSessionSetup.createMachine({
       },
     },
     revoked: {
-      tags: ['settled', 'resting'],
+      tags: ['settled', 'resting', 'unusable'],
       on: {
         ACCESS_NEEDED: reacquireWhenNeeded,
         CONSENT_REQUESTED: requestConsent,

@@ -1,38 +1,19 @@
-import { useSelector } from '@xstate/react'
-import { useCallback, useEffect, useMemo, useState } from 'react'
-import { asGrantflowError, type GrantflowError } from '../errors.js'
+import { useCallback, useMemo, useSyncExternalStore } from 'react'
 import type { Api } from '../model/api.js'
-import type { ConnectionError, Session } from '../model/session.js'
+import { createSessionObserver, type SessionView } from '../observers/sessionObserver.js'
 import { useGrantflow } from './GrantflowProvider.js'
 import { apiIdOf } from './types.js'
-import { statePath } from './wizardState.js'
 
-export interface SessionStatus {
-  /** The session key, once known. */
-  key: string | undefined
-  /** The token session's state (`valid`, `refreshing`, `expired`...); `unknown` when no session is live. */
-  state: string
-  /** Tokens are held and can be used or renewed without asking the user. */
-  connected: boolean
-  /** Scopes granted. */
-  scopes: string[]
-  /** When the access token expires (epoch ms), if the provider said. */
-  expiresAt: number | undefined
-  /** The session's last failures (never a token), newest last. */
-  errors: ConnectionError[]
-  /** Why the session could not be found (no current company, unknown API...). */
-  error: GrantflowError | undefined
+/** One session as a view shows it (see SessionView), and what the user can do to it. */
+export interface SessionStatus extends SessionView {
   /** Revokes the session at the provider (where it can) and forgets its tokens. */
   disconnect: () => Promise<void>
 }
 
-// States in which the tokens held can no longer be used: only consent helps.
-const UNUSABLE = new Set(['expired', 'revoking', 'revoked'])
-
 /**
  * Follows one session: the one an endpoint's calls use (`useSession(vat, 'submitReturn')`),
- * or a session by key (`useSession(key)`). Subscribes to the token session actor and re-reads the
- * store when it changes; polls nothing.
+ * or a session by key (`useSession(key)`). Its view comes from a session observer (createSessionObserver)
+ * through useSyncExternalStore; polls nothing.
  *
  * @example
  * const vatSession = useSession(vat, 'submitReturn')
@@ -43,45 +24,11 @@ export function useSession(sessionKey: string): SessionStatus
 export function useSession(apiOrKey: Api | string, endpoint?: string): SessionStatus {
   const grantflow = useGrantflow()
   const apiId = apiIdOf(apiOrKey)
-  const found = useMemo(() => {
-    try {
-      if (endpoint === undefined) return { key: apiId, actor: grantflow.tokenSession(apiId) }
-      // Starts the session (loaded from the store) if no call has yet: idempotent per key.
-      const actor = grantflow.tokenSessionFor({ api: apiId, endpoint, params: {} })
-      return { key: actor.getSnapshot().context.key, actor }
-    } catch (error) {
-      return { key: undefined, actor: undefined, error: asGrantflowError(error) }
-    }
-  }, [grantflow, apiId, endpoint])
-
-  const snapshot = useSelector(found.actor, (s) => s)
-  const [stored, setStored] = useState<Session | undefined>()
-  useEffect(() => {
-    if (!found.key) return
-    let live = true
-    grantflow.sessions.get(found.key).then(
-      (session) => live && setStored(session),
-      () => undefined,
-    )
-    return () => {
-      live = false
-    }
-  }, [grantflow, found.key, snapshot])
-
-  const disconnect = useCallback(async () => {
-    if (found.key) await grantflow.sessions.disconnect(found.key)
-  }, [grantflow, found.key])
-
-  const state = snapshot ? statePath(snapshot.value) : 'unknown'
-  const tokens = snapshot ? snapshot.context.tokens : stored?.tokens
-  return {
-    key: found.key,
-    state,
-    connected: tokens !== undefined && !UNUSABLE.has(state),
-    scopes: tokens?.scopes ?? [],
-    expiresAt: tokens?.expiresAt,
-    errors: stored?.errors ?? [],
-    error: found.error,
-    disconnect,
-  }
+  const observer = useMemo(
+    () => createSessionObserver(grantflow, endpoint === undefined ? { key: apiId } : { api: apiId, endpoint }),
+    [grantflow, apiId, endpoint],
+  )
+  const view = useSyncExternalStore(observer.subscribe, observer.getSnapshot, observer.getSnapshot)
+  const disconnect = useCallback(() => observer.disconnect(), [observer])
+  return { ...view, disconnect }
 }

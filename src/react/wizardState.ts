@@ -1,5 +1,8 @@
-import type { SnapshotFrom, StateValue } from 'xstate'
+import type { SnapshotFrom } from 'xstate'
+import { statePath } from '../observers/statePath.js'
 import type { WizardActor } from '../runtime/createGrantflow.js'
+
+export { statePath }
 
 export type WizardSnapshot = SnapshotFrom<WizardActor>
 
@@ -16,13 +19,6 @@ export type WizardStateName =
   | 'failed'
   | 'consentRequired'
   | 'cancelled'
-
-/** A state value as one dotted path: `{ awaitingConsent: 'atProvider' }` → `awaitingConsent.atProvider`. */
-export function statePath(value: StateValue): string {
-  if (typeof value === 'string') return value
-  const [parent, child] = Object.entries(value)[0] ?? []
-  return parent === undefined ? '' : child ? `${parent}.${statePath(child)}` : parent
-}
 
 /** The top-level state of a wizard snapshot. */
 export function topState(snapshot: WizardSnapshot): WizardStateName {

@@ -1,0 +1,140 @@
+import type { TokenSessionSnapshot } from '../runtime/tokenSessions.js'
+import type { Grantflow } from '../runtime/createGrantflow.js'
+import { asGrantflowError, type GrantflowError } from '../errors.js'
+import type { ConnectionError, Session } from '../model/session.js'
+import { statePath } from './statePath.js'
+
+/** What an app shows of one session: derived from its token session and its stored record. */
+export interface SessionView {
+  /** The session key, once known. */
+  key: string | undefined
+  /** The token session's state (`valid`, `refreshing`, `expired`...); `unknown` when no session is live. */
+  state: string
+  /** Tokens are held and can be used or renewed without asking the user. */
+  connected: boolean
+  /** Scopes granted. */
+  scopes: string[]
+  /** When the access token expires (epoch ms), if the provider said. */
+  expiresAt: number | undefined
+  /** The session's last failures (never a token), newest last. */
+  errors: ConnectionError[]
+  /** Why the session could not be found (no current company, unknown API...). */
+  error: GrantflowError | undefined
+}
+
+/**
+ * One session followed for a view, in the shape `useSyncExternalStore` takes: `subscribe` and a
+ * `getSnapshot` that returns the same object until something the view shows changed.
+ */
+export interface SessionObserver {
+  subscribe(listener: () => void): () => void
+  getSnapshot(): SessionView
+  /** Revokes the session at the provider (where it can) and forgets its tokens. */
+  disconnect(): Promise<void>
+}
+
+/** Which session to follow: by key, or the one an endpoint's calls use. */
+export type ObservedSession = { key: string } | { api: string; endpoint: string }
+
+type ObservedRuntime = Pick<Grantflow, 'tokenSession' | 'tokenSessionFor' | 'sessions'>
+
+/**
+ * Follows one session for a view: subscribes to its token session while someone listens and
+ * re-reads its stored record (its connection errors) when the session moves; polls nothing.
+ * An endpoint's session is started (and loaded from the store) on first observation.
+ *
+ * @example
+ * const observer = createSessionObserver(grantflow, { api: 'vat', endpoint: 'submitReturn' })
+ * const view = useSyncExternalStore(observer.subscribe, observer.getSnapshot)
+ */
+export function createSessionObserver(runtime: ObservedRuntime, observed: ObservedSession): SessionObserver {
+  let found: { key: string | undefined; actor: ReturnType<ObservedRuntime['tokenSession']>; error?: GrantflowError }
+  try {
+    if ('key' in observed) found = { key: observed.key, actor: runtime.tokenSession(observed.key) }
+    else {
+      const actor = runtime.tokenSessionFor({ api: observed.api, endpoint: observed.endpoint, params: {} })
+      found = { key: actor.getSnapshot().context.key, actor }
+    }
+  } catch (error) {
+    found = { key: undefined, actor: undefined, error: asGrantflowError(error) }
+  }
+
+  let stored: Session | undefined
+  let view = viewOf(found, found.actor?.getSnapshot(), stored)
+  const listeners = new Set<() => void>()
+  let stop: (() => void) | undefined
+
+  const update = () => {
+    const next = viewOf(found, found.actor?.getSnapshot(), stored)
+    if (sameView(view, next)) return
+    view = next
+    for (const listener of listeners) listener()
+  }
+  const reread = () => {
+    if (!found.key) return
+    runtime.sessions.get(found.key).then(
+      (session) => {
+        stored = session
+        update()
+      },
+      // A store that cannot be read shows what the live session knows.
+      () => undefined,
+    )
+  }
+  const start = () => {
+    const subscription = found.actor?.subscribe(() => {
+      update()
+      reread()
+    })
+    reread()
+    return () => subscription?.unsubscribe()
+  }
+
+  return {
+    subscribe(listener) {
+      listeners.add(listener)
+      stop ??= start()
+      return () => {
+        listeners.delete(listener)
+        if (listeners.size === 0) {
+          stop?.()
+          stop = undefined
+        }
+      }
+    },
+    getSnapshot: () => view,
+    async disconnect() {
+      if (found.key) await runtime.sessions.disconnect(found.key)
+    },
+  }
+}
+
+function viewOf(
+  found: { key: string | undefined; error?: GrantflowError },
+  snapshot: TokenSessionSnapshot | undefined,
+  stored: Session | undefined,
+): SessionView {
+  const tokens = snapshot ? snapshot.context.tokens : stored?.tokens
+  return {
+    key: found.key,
+    state: snapshot ? statePath(snapshot.value) : 'unknown',
+    connected: tokens !== undefined && !snapshot?.hasTag('unusable'),
+    scopes: tokens?.scopes ?? [],
+    expiresAt: tokens?.expiresAt,
+    errors: stored?.errors ?? [],
+    error: found.error,
+  }
+}
+
+function sameView(a: SessionView, b: SessionView): boolean {
+  return (
+    a.key === b.key &&
+    a.state === b.state &&
+    a.connected === b.connected &&
+    a.expiresAt === b.expiresAt &&
+    a.error === b.error &&
+    a.errors.length === b.errors.length &&
+    a.errors.at(-1)?.at === b.errors.at(-1)?.at &&
+    a.scopes.join(' ') === b.scopes.join(' ')
+  )
+}
