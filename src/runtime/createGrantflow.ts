@@ -1,4 +1,4 @@
-import { createActor, waitFor, type ActorOptions, type ActorRefFrom, type AnyActorLogic, type PromiseActorLogic, type Snapshot } from 'xstate'
+import { createActor, type ActorOptions, type ActorRefFrom, type AnyActorLogic, type PromiseActorLogic, type Snapshot } from 'xstate'
 import type { ConsentRequest } from '../../machines/tokenSession.js'
 import type { Interaction } from '../../machines/callWizard.js'
 import { CancelledError, ConfigurationError, type GrantflowError } from '../errors.js'
@@ -10,7 +10,7 @@ import type { RetryOptions } from '../oauth/retry.js'
 import { createMemoryStore } from '../session/memoryStore.js'
 import type { SessionStore } from '../session/store.js'
 import { guardedStore } from '../session/guardedStore.js'
-import { createInProcessLock, type SessionLock } from './lock.js'
+import type { SessionLock } from './lock.js'
 import type { ConsentNavigator } from './navigation.js'
 import { createTargetResolver, resolveApiUser, type ApiUserResolvers, type ClientsConfig, type SessionTarget } from './targets.js'
 import { createTokenSessions, type TokenSessionActor } from './tokenSessions.js'
@@ -20,7 +20,7 @@ import { validateOptions } from './validateOptions.js'
 import { attemptCall, type RefreshMode, type WizardDeps } from './attempt.js'
 import { redactedInspector } from './inspection.js'
 import type { AttemptOutcome } from '../../machines/callWizard.js'
-import type { WizardActors, WizardMachine } from './wizardActors.js'
+import type { WizardActors, WizardMachine, wizardEnded } from './wizardActors.js'
 import type { CallbackBinding } from './callbacks.js'
 import type { SessionActions } from './sessionActions.js'
 
@@ -286,7 +286,7 @@ export function createGrantflow<const Apis extends Record<string, Api>, Context 
     store,
     pendingTtlMs,
     maxLiveSessions: options.maxLiveSessions,
-    lock: options.lock ?? createInProcessLock(),
+    lock: options.lock,
     doors,
     oauthContext,
     onTokensUpdated: options.onTokensUpdated,
@@ -327,11 +327,12 @@ export function createGrantflow<const Apis extends Record<string, Api>, Context 
     returnTo: options.returnTo,
   }
   // Loaded when a call first needs the wizard: a call with a valid token never does.
-  let wizardModule: Promise<{ machine: WizardMachine; drive: (actor: WizardActor, alreadyOpened?: string) => void }> | undefined
+  let wizardModule: Promise<{ machine: WizardMachine; drive: (actor: WizardActor, alreadyOpened?: string) => void; ended: typeof wizardEnded }> | undefined
   const loadWizard = () =>
     (wizardModule ??= import('./wizardActors.js').then((m) => ({
       machine: m.createWizardMachine(deps, options.actors?.wizard),
       drive: (actor: WizardActor, alreadyOpened?: string) => m.driveNavigation(actor, options.navigator, abandonConsent, alreadyOpened),
+      ended: m.wizardEnded,
     })))
   let wizardCount = 0
 
@@ -388,7 +389,7 @@ export function createGrantflow<const Apis extends Record<string, Api>, Context 
     if (first.kind === 'succeeded') return first.value
     // The wizard's first attempt is this one: a refused request is not sent again before consent.
     const actor = await startWizard(pending, { firstAttempt: first })
-    const done = await waitFor(actor, (s) => s.hasTag('ended'), { timeout: Infinity })
+    const done = await (await loadWizard()).ended(actor)
     actor.stop()
     if (done.matches('succeeded')) return done.context.result
     throw done.context.error
