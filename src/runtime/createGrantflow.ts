@@ -7,7 +7,6 @@ import { PENDING_AUTHORIZATION_TTL_MS, type ApiUser, type PendingAuthorization, 
 import type { TokenSet } from '../model/tokens.js'
 import { defaultDoors, type HttpDoors } from '../oauth/doors.js'
 import type { RetryOptions } from '../oauth/retry.js'
-import { createMemoryStore } from '../session/memoryStore.js'
 import type { SessionStore } from '../session/store.js'
 import { guardedStore } from '../session/guardedStore.js'
 import type { SessionLock } from './lock.js'
@@ -237,6 +236,23 @@ export interface Grantflow<Apis extends Record<string, Api> = Record<string, Api
 }
 
 /**
+ * The store of a runtime given none (memory), loaded on its first use: an app that brings its own
+ * (a single-page app's browser store) never loads it.
+ */
+function defaultStore(): SessionStore {
+  let memory: Promise<SessionStore> | undefined
+  const load = () => (memory ??= import('../session/memoryStore.js').then((m) => m.createMemoryStore()))
+  return {
+    get: async (key) => (await load()).get(key),
+    set: async (session, expected) => (await load()).set(session, expected),
+    delete: async (key) => (await load()).delete(key),
+    list: async (apiUser) => (await load()).list(apiUser),
+    findByState: async (state) => (await load()).findByState(state),
+    take: async (state) => (await load()).take(state),
+  }
+}
+
+/**
  * Creates the runtime an app calls its APIs through.
  *
  * @example
@@ -259,7 +275,7 @@ export function createGrantflow<const Apis extends Record<string, Api>, Context 
 ): Grantflow<Apis, Context> {
   const doors: HttpDoors = defaultDoors(options)
   // Its failures become StorageError, so every failure the runtime ends with is typed.
-  const store = guardedStore(options.store ?? createMemoryStore())
+  const store = guardedStore(options.store ?? defaultStore())
   // Calls and stored sessions name an API by its id, whatever key the app gave it in `apis`.
   const apisById: Record<string, Api> = {}
   for (const api of Object.values(options.apis)) {
