@@ -1,4 +1,4 @@
-import { createActor, waitFor, type ActorOptions, type ActorRefFrom, type AnyActorLogic, type PromiseActorLogic, type Snapshot } from 'xstate'
+import { createActor, type ActorOptions, type ActorRefFrom, type AnyActorLogic, type PromiseActorLogic, type Snapshot } from 'xstate'
 import type { ConsentRequest } from '../../machines/tokenSession.js'
 import type { Interaction } from '../../machines/callWizard.js'
 import { CancelledError, ConfigurationError, type GrantflowError } from '../errors.js'
@@ -7,10 +7,9 @@ import { PENDING_AUTHORIZATION_TTL_MS, type ApiUser, type PendingAuthorization, 
 import type { TokenSet } from '../model/tokens.js'
 import { defaultDoors, type HttpDoors } from '../oauth/doors.js'
 import type { RetryOptions } from '../oauth/retry.js'
-import { createMemoryStore } from '../session/memoryStore.js'
 import type { SessionStore } from '../session/store.js'
 import { guardedStore } from '../session/guardedStore.js'
-import { createInProcessLock, type SessionLock } from './lock.js'
+import type { SessionLock } from './lock.js'
 import type { ConsentNavigator } from './navigation.js'
 import { createTargetResolver, resolveApiUser, type ApiUserResolvers, type ClientsConfig, type SessionTarget } from './targets.js'
 import { createTokenSessions, type TokenSessionActor } from './tokenSessions.js'
@@ -20,7 +19,7 @@ import { validateOptions } from './validateOptions.js'
 import { attemptCall, type RefreshMode, type WizardDeps } from './attempt.js'
 import { redactedInspector } from './inspection.js'
 import type { AttemptOutcome } from '../../machines/callWizard.js'
-import type { WizardActors, WizardMachine } from './wizardActors.js'
+import type { WizardActors, WizardMachine, wizardEnded } from './wizardActors.js'
 import type { CallbackBinding } from './callbacks.js'
 import type { SessionActions } from './sessionActions.js'
 
@@ -237,6 +236,23 @@ export interface Grantflow<Apis extends Record<string, Api> = Record<string, Api
 }
 
 /**
+ * The store of a runtime given none (memory), loaded on its first use: an app that brings its own
+ * (a single-page app's browser store) never loads it.
+ */
+function defaultStore(): SessionStore {
+  let memory: Promise<SessionStore> | undefined
+  const load = () => (memory ??= import('../session/memoryStore.js').then((m) => m.createMemoryStore()))
+  return {
+    get: async (key) => (await load()).get(key),
+    set: async (session, expected) => (await load()).set(session, expected),
+    delete: async (key) => (await load()).delete(key),
+    list: async (apiUser) => (await load()).list(apiUser),
+    findByState: async (state) => (await load()).findByState(state),
+    take: async (state) => (await load()).take(state),
+  }
+}
+
+/**
  * Creates the runtime an app calls its APIs through.
  *
  * @example
@@ -259,7 +275,7 @@ export function createGrantflow<const Apis extends Record<string, Api>, Context 
 ): Grantflow<Apis, Context> {
   const doors: HttpDoors = defaultDoors(options)
   // Its failures become StorageError, so every failure the runtime ends with is typed.
-  const store = guardedStore(options.store ?? createMemoryStore())
+  const store = guardedStore(options.store ?? defaultStore())
   // Calls and stored sessions name an API by its id, whatever key the app gave it in `apis`.
   const apisById: Record<string, Api> = {}
   for (const api of Object.values(options.apis)) {
@@ -286,7 +302,7 @@ export function createGrantflow<const Apis extends Record<string, Api>, Context 
     store,
     pendingTtlMs,
     maxLiveSessions: options.maxLiveSessions,
-    lock: options.lock ?? createInProcessLock(),
+    lock: options.lock,
     doors,
     oauthContext,
     onTokensUpdated: options.onTokensUpdated,
@@ -327,11 +343,12 @@ export function createGrantflow<const Apis extends Record<string, Api>, Context 
     returnTo: options.returnTo,
   }
   // Loaded when a call first needs the wizard: a call with a valid token never does.
-  let wizardModule: Promise<{ machine: WizardMachine; drive: (actor: WizardActor, alreadyOpened?: string) => void }> | undefined
+  let wizardModule: Promise<{ machine: WizardMachine; drive: (actor: WizardActor, alreadyOpened?: string) => void; ended: typeof wizardEnded }> | undefined
   const loadWizard = () =>
     (wizardModule ??= import('./wizardActors.js').then((m) => ({
       machine: m.createWizardMachine(deps, options.actors?.wizard),
       drive: (actor: WizardActor, alreadyOpened?: string) => m.driveNavigation(actor, options.navigator, abandonConsent, alreadyOpened),
+      ended: m.wizardEnded,
     })))
   let wizardCount = 0
 
@@ -388,7 +405,7 @@ export function createGrantflow<const Apis extends Record<string, Api>, Context 
     if (first.kind === 'succeeded') return first.value
     // The wizard's first attempt is this one: a refused request is not sent again before consent.
     const actor = await startWizard(pending, { firstAttempt: first })
-    const done = await waitFor(actor, (s) => s.hasTag('ended'), { timeout: Infinity })
+    const done = await (await loadWizard()).ended(actor)
     actor.stop()
     if (done.matches('succeeded')) return done.context.result
     throw done.context.error

@@ -1,14 +1,13 @@
 import { createActor, fromPromise, type ActorOptions, type ActorRefFrom, type AnyActorLogic, type SnapshotFrom } from 'xstate'
 import { tokenSessionMachine, type ConsentRequest } from '../../machines/tokenSession.js'
-import { InvalidCallbackError, StorageError, type GrantflowError } from '../errors.js'
-import { emptySession, isPendingExpired, withError, type ConnectionError, type PendingAuthorization, type Session } from '../model/session.js'
-import { isTokenFresh, type TokenSet } from '../model/tokens.js'
+import { isPendingExpired, type PendingAuthorization, type Session } from '../model/session.js'
+import type { TokenSet } from '../model/tokens.js'
 import type { OAuthContext } from '../oauth/context.js'
 import type { HttpDoors } from '../oauth/doors.js'
-import { loadSteps } from '../oauth/loadSteps.js'
 import type { SessionStore } from '../session/store.js'
 import type { RefreshMode } from './attempt.js'
 import type { SessionLock } from './lock.js'
+import type { SessionIo } from './sessionIo.js'
 import type { SessionTarget } from './targets.js'
 
 export type TokenSessionActor = ActorRefFrom<typeof tokenSessionMachine>
@@ -51,7 +50,8 @@ export function settled(actor: TokenSessionActor): Promise<TokenSessionSnapshot>
 
 export interface TokenSessionDeps {
   store: SessionStore
-  lock: SessionLock
+  /** The lock behind single-flight refresh; without one, a lock within this process (made with the actors' bodies). */
+  lock?: SessionLock | undefined
   doors: HttpDoors
   oauthContext(target: SessionTarget): Promise<OAuthContext>
   /**
@@ -69,9 +69,6 @@ export interface TokenSessionDeps {
   /** Decorates a session's actors (see GrantflowOptions.actors). */
   decorate?: ((actors: ReturnType<ReturnType<typeof createTokenSessions>['actorsFor']>, target: SessionTarget) => object) | undefined
 }
-
-/** How many times a session write is tried against writers that keep winning. */
-const SAVE_ATTEMPTS = 5
 
 /** How many token sessions a runtime keeps live by default. */
 export const MAX_LIVE_SESSIONS = 500
@@ -111,69 +108,10 @@ export function createTokenSessions(deps: TokenSessionDeps) {
   }
   const { store, doors } = deps
 
-  /**
-   * Changes the stored session: reads it, applies `change` and writes it back only if no one
-   * wrote in between (another instance, tab or actor of this key); else `change` is applied again
-   * to the record that won. So an error recorded late never writes back tokens from before a
-   * rotation, and nothing another runtime saved is lost to a stale copy.
-   */
-  const save = async (target: SessionTarget, change: (session: Session) => Session): Promise<Session> => {
-    let current = await store.get(target.key)
-    for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
-      const base = current ?? emptySession({ api: target.api.id, environment: target.environmentName, apiUser: target.apiUser }, doors.now())
-      // The key is the target's (it may carry the application's scope set).
-      const next = { ...change(base), key: target.key, updatedAt: doors.now(), version: (current?.version ?? 0) + 1 }
-      const result = await store.set(next, current?.version)
-      if (result.written) return next
-      current = result.current
-    }
-    // Writers that keep winning over this one: the store is as good as unavailable to it.
-    throw new StorageError({ name: 'WriteConflict' })
-  }
-
-  /**
-   * Saves tokens a request obtained. `replacing`: the tokens the request was made to renew; if
-   * the store holds other fresh ones by the time of the write (another instance renewed too),
-   * the first saved wins and these are dropped, so every runtime goes on with one token set.
-   */
-  const saveTokens = async (target: SessionTarget, tokens: TokenSet, replacing?: { tokens: TokenSet | undefined }): Promise<TokenSet> => {
-    const session = await save(target, (s) => {
-      const renewedMeanwhile = replacing && s.tokens && s.tokens.accessToken !== replacing.tokens?.accessToken && isTokenFresh(s.tokens, doors.now())
-      return renewedMeanwhile ? s : { ...s, tokens, pending: undefined }
-    })
-    if (session.tokens !== tokens) return session.tokens!
-    if (deps.refresh !== 'notify') deps.onTokensUpdated?.(session)
-    else {
-      try {
-        // The app persists the new tokens before any call uses them; they are in the store already.
-        await deps.onTokensUpdated!(session)
-      } catch (error) {
-        throw new StorageError(error)
-      }
-    }
-    return tokens
-  }
-
-  /** Records a failure on the session (never a token: only codes and the provider's text). */
-  const recordError = async (target: SessionTarget, step: ConnectionError['step'], error: unknown): Promise<never> => {
-    const e = error as Partial<GrantflowError>
-    await save(target, (s) =>
-      withError(s, {
-        at: doors.now(),
-        step,
-        code: e.code ?? 'unknown',
-        ...(e.error !== undefined && { error: e.error }),
-        ...(e.description !== undefined && { description: e.description }),
-      }),
-    ).catch(() => undefined)
-    throw error
-  }
-
-  /** The protocol context for a request made under the lock: it stops when the lease runs out. */
-  const leasedContext = async (target: SessionTarget, signal: AbortSignal): Promise<OAuthContext> => {
-    const context = await deps.oauthContext(target)
-    return { ...context, doors: { ...context.doors, signal } }
-  }
+  // The actors' bodies beyond the store read, loaded on a session's first renewal, consent,
+  // exchange, revocation or recorded failure: a call with a valid token needs none of them.
+  let io: Promise<SessionIo> | undefined
+  const loadIo = () => (io ??= import('./sessionIo.js').then((m) => m.createSessionIo(deps)))
 
   const actorsFor = (target: SessionTarget) => ({
     loadSession: fromPromise<Session | undefined, { key: string }>(async () => {
@@ -183,72 +121,15 @@ export function createTokenSessions(deps: TokenSessionDeps) {
       const { pending: _expired, ...rest } = session
       return (await store.take(session.pending.state).catch(() => undefined))?.session ?? rest
     }),
-    refreshTokens: fromPromise<TokenSet, { key: string; tokens: TokenSet }>(async ({ input }) =>
-      deps.lock
-        .runExclusive(target.key, async ({ signal }) => {
-          // Another tab or instance may have refreshed while we waited for the lock: a rotated
-          // refresh token must never be sent twice, so adopt theirs.
-          const stored = (await store.get(target.key))?.tokens
-          if (stored && stored.refreshToken !== input.tokens.refreshToken && isTokenFresh(stored, doors.now())) return stored
-          const { refreshTokens } = await loadSteps()
-          return saveTokens(target, await refreshTokens(await leasedContext(target, signal), input.tokens), input)
-        })
-        .catch((error) => recordError(target, 'refresh', error)),
-    ),
-    requestToken: fromPromise<TokenSet, { key: string; tokens: TokenSet | undefined }>(async ({ input }) =>
-      deps.lock
-        .runExclusive(target.key, async ({ signal }) => {
-          // Adopt a token another instance obtained meanwhile, unless it is the one just refused.
-          const stored = (await store.get(target.key))?.tokens
-          if (stored && stored.accessToken !== input.tokens?.accessToken && isTokenFresh(stored, doors.now())) return stored
-          const { requestClientCredentials } = await loadSteps()
-          return saveTokens(target, await requestClientCredentials(await leasedContext(target, signal), target.scopes), input)
-        })
-        .catch((error) => recordError(target, 'client_credentials', error)),
-    ),
+    refreshTokens: fromPromise<TokenSet, { key: string; tokens: TokenSet }>(async ({ input }) => (await loadIo()).refreshTokens(target, input)),
+    requestToken: fromPromise<TokenSet, { key: string; tokens: TokenSet | undefined }>(async ({ input }) => (await loadIo()).requestToken(target, input)),
     prepareConsent: fromPromise<{ url: string; pending: PendingAuthorization }, { key: string; request: ConsentRequest; granted: string[] }>(
-      async ({ input }) => {
-        try {
-          const [context, { startAuthorization }] = await Promise.all([deps.oauthContext(target), loadSteps()])
-          const prepared = await startAuthorization({
-            as: context.as,
-            client: context.client,
-            scopes: input.request.scopes,
-            now: doors.now(),
-            returnTo: input.request.returnTo,
-            call: input.request.call,
-          })
-          await save(target, (s) => ({ ...s, pending: prepared.pending }))
-          return prepared
-        } catch (error) {
-          return recordError(target, 'authorize', error)
-        }
-      },
+      async ({ input }) => (await loadIo()).prepareConsent(target, input),
     ),
-    exchangeCode: fromPromise<TokenSet, { key: string; callback: URLSearchParams; pending: PendingAuthorization }>(async ({ input }) => {
-      const [context, { validateCallback, exchangeCode }] = await Promise.all([deps.oauthContext(target), loadSteps()])
-      try {
-        // Taken out of the store before the exchange, by one taker of all the runtimes that
-        // share it: a reload, a second tab or instance brought the same callback finds
-        // nothing to exchange, so a code is used once.
-        const taken = await store.take(input.pending.state)
-        if (!taken) throw new InvalidCallbackError('code_already_used')
-        const callback = validateCallback(context, input.callback, taken.pending)
-        return await saveTokens(target, await exchangeCode(context, callback, taken.pending))
-      } catch (error) {
-        return recordError(target, 'exchange', error)
-      }
-    }),
-    revokeTokens: fromPromise<boolean, { key: string; tokens: TokenSet | undefined }>(async ({ input }) => {
-      try {
-        return input.tokens ? await (await loadSteps()).revokeTokens(await deps.oauthContext(target), input.tokens) : false
-      } catch (error) {
-        await recordError(target, 'revoke', error).catch(() => undefined)
-        throw error
-      } finally {
-        await save(target, (s) => ({ ...s, tokens: undefined, pending: undefined }))
-      }
-    }),
+    exchangeCode: fromPromise<TokenSet, { key: string; callback: URLSearchParams; pending: PendingAuthorization }>(async ({ input }) =>
+      (await loadIo()).exchangeCode(target, input),
+    ),
+    revokeTokens: fromPromise<boolean, { key: string; tokens: TokenSet | undefined }>(async ({ input }) => (await loadIo()).revokeTokens(target, input)),
   })
 
   return {
@@ -284,11 +165,18 @@ export function createTokenSessions(deps: TokenSessionDeps) {
      */
     forgetPending(key: string, state: string) {
       const entry = actors.get(key)
-      return entry && save(entry.target, (s) => (s.pending?.state === state ? { ...s, pending: undefined } : s)).catch(() => undefined)
+      return (
+        entry &&
+        loadIo()
+          .then((io) => io.save(entry.target, (s) => (s.pending?.state === state ? { ...s, pending: undefined } : s)))
+          .catch(() => undefined)
+      )
     },
     /** Records a failed API call on its session. */
     recordCallError(target: SessionTarget, error: unknown) {
-      return recordError(target, 'call', error).catch(() => undefined)
+      return loadIo()
+        .then((io) => io.recordError(target, 'call', error))
+        .catch(() => undefined)
     },
     /** Live sessions, for the inspector and the sessions view. */
     entries() {

@@ -132,3 +132,8 @@ export function driveNavigation(
       .catch((error: GrantflowError) => abandon(sessionKey, error))
   })
 }
+
+/** The wizard's end (the promise API waits for it when its first attempt needed more than the token). */
+export function wizardEnded(actor: ActorRefFrom<WizardMachine>) {
+  return waitFor(actor, (s) => s.hasTag('ended'), { timeout: Infinity })
+}

@@ -16,7 +16,7 @@ import {
   type TokenSet,
 } from '../../src/index.js'
 import { REDIRECT_URI, useMsw, vatWorld, VRN } from '../support/vatWorld.js'
-import { createCoverage, createGates, describeEvent, doneEvent, edgeCoveragePaths, errorEvent, until, type ModelStep } from './harness.js'
+import { createCoverage, createGates, describeEvent, doneEvent, edgeCoveragePaths, errorEvent, until, untilIdle, type ModelStep } from './harness.js'
 
 const server = useMsw()
 const coverage = createCoverage(callWizardMachine)
@@ -221,6 +221,9 @@ async function run(path: ModelStep[], interaction: Interaction, startWithCall = 
       sut.store.failWrites = false
       observe(sut, state)
     }
+    // The wizard stops where the path ends; its token session finishes what it began first.
+    sut.wizard.stop()
+    await untilIdle([sut.world.grantflow.tokenSession(sut.sessionKey)])
   } finally {
     sut.wizard.stop()
     sut.world.grantflow.dispose()

@@ -2,6 +2,7 @@ import {
   createActor,
   fromPromise,
   toPromise,
+  type AnyActorRef,
   type AnyStateMachine,
   type EventObject,
   type InspectionEvent,
@@ -123,4 +124,21 @@ export async function until(condition: () => boolean, what: () => string, timeou
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what()}`)
     await new Promise((resolve) => setTimeout(resolve, 1))
   }
+}
+
+/**
+ * Waits until none of `actors` runs an invoked actor, so a path's world is disposed only once
+ * every request it made has been answered. One still in flight (a refresh a 401 started as the
+ * path ended) would otherwise reach the next path's world, whose provider kit answers at the same
+ * URLs on the same MSW server, and use up a fault that path arranged.
+ */
+export function untilIdle(actors: Array<AnyActorRef | undefined>): Promise<void> {
+  const busy = () => actors.filter((actor) => actor && Object.keys(actor.getSnapshot().children ?? {}).length > 0)
+  return until(
+    () => busy().length === 0,
+    () =>
+      `${busy()
+        .map((actor) => actor!.id)
+        .join(', ')} to finish their invoked actors`,
+  )
 }

@@ -1,0 +1,156 @@
+import type { ConsentRequest } from '../../machines/tokenSession.js'
+import { InvalidCallbackError, StorageError, type GrantflowError } from '../errors.js'
+import { emptySession, withError, type ConnectionError, type PendingAuthorization, type Session } from '../model/session.js'
+import { isTokenFresh, type TokenSet } from '../model/tokens.js'
+import type { OAuthContext } from '../oauth/context.js'
+import { loadSteps } from '../oauth/loadSteps.js'
+import { createInProcessLock } from './lock.js'
+import type { SessionTarget } from './targets.js'
+import type { TokenSessionDeps } from './tokenSessions.js'
+
+/** How many times a session write is tried against writers that keep winning. */
+const SAVE_ATTEMPTS = 5
+
+/**
+ * What a token session's actors do beyond reading the store: renewals, consent, the code
+ * exchange, revocation and the writes they make. Loaded on a session's first such step (see
+ * tokenSessions.ts), so a call with a valid token loads none of it.
+ */
+export function createSessionIo(deps: TokenSessionDeps) {
+  const { store, doors } = deps
+  // Made here, not with the runtime: only a renewal takes the lock.
+  const lock = deps.lock ?? createInProcessLock()
+
+  /**
+   * Changes the stored session: reads it, applies `change` and writes it back only if no one
+   * wrote in between (another instance, tab or actor of this key); else `change` is applied again
+   * to the record that won. So an error recorded late never writes back tokens from before a
+   * rotation, and nothing another runtime saved is lost to a stale copy.
+   */
+  const save = async (target: SessionTarget, change: (session: Session) => Session): Promise<Session> => {
+    let current = await store.get(target.key)
+    for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
+      const base = current ?? emptySession({ api: target.api.id, environment: target.environmentName, apiUser: target.apiUser }, doors.now())
+      // The key is the target's (it may carry the application's scope set).
+      const next = { ...change(base), key: target.key, updatedAt: doors.now(), version: (current?.version ?? 0) + 1 }
+      const result = await store.set(next, current?.version)
+      if (result.written) return next
+      current = result.current
+    }
+    // Writers that keep winning over this one: the store is as good as unavailable to it.
+    throw new StorageError({ name: 'WriteConflict' })
+  }
+
+  /**
+   * Saves tokens a request obtained. `replacing`: the tokens the request was made to renew; if
+   * the store holds other fresh ones by the time of the write (another instance renewed too),
+   * the first saved wins and these are dropped, so every runtime goes on with one token set.
+   */
+  const saveTokens = async (target: SessionTarget, tokens: TokenSet, replacing?: { tokens: TokenSet | undefined }): Promise<TokenSet> => {
+    const session = await save(target, (s) => {
+      const renewedMeanwhile = replacing && s.tokens && s.tokens.accessToken !== replacing.tokens?.accessToken && isTokenFresh(s.tokens, doors.now())
+      return renewedMeanwhile ? s : { ...s, tokens, pending: undefined }
+    })
+    if (session.tokens !== tokens) return session.tokens!
+    if (deps.refresh !== 'notify') deps.onTokensUpdated?.(session)
+    else {
+      try {
+        // The app persists the new tokens before any call uses them; they are in the store already.
+        await deps.onTokensUpdated!(session)
+      } catch (error) {
+        throw new StorageError(error)
+      }
+    }
+    return tokens
+  }
+
+  /** Records a failure on the session (never a token: only codes and the provider's text). */
+  const recordError = async (target: SessionTarget, step: ConnectionError['step'], error: unknown): Promise<never> => {
+    const e = error as Partial<GrantflowError>
+    await save(target, (s) =>
+      withError(s, {
+        at: doors.now(),
+        step,
+        code: e.code ?? 'unknown',
+        ...(e.error !== undefined && { error: e.error }),
+        ...(e.description !== undefined && { description: e.description }),
+      }),
+    ).catch(() => undefined)
+    throw error
+  }
+
+  /** The protocol context for a request made under the lock: it stops when the lease runs out. */
+  const leasedContext = async (target: SessionTarget, signal: AbortSignal): Promise<OAuthContext> => {
+    const context = await deps.oauthContext(target)
+    return { ...context, doors: { ...context.doors, signal } }
+  }
+
+  return {
+    save,
+    recordError,
+    refreshTokens: (target: SessionTarget, input: { tokens: TokenSet }): Promise<TokenSet> =>
+      lock
+        .runExclusive(target.key, async ({ signal }) => {
+          // Another tab or instance may have refreshed while we waited for the lock: a rotated
+          // refresh token must never be sent twice, so adopt theirs.
+          const stored = (await store.get(target.key))?.tokens
+          if (stored && stored.refreshToken !== input.tokens.refreshToken && isTokenFresh(stored, doors.now())) return stored
+          const { refreshTokens } = await loadSteps()
+          return saveTokens(target, await refreshTokens(await leasedContext(target, signal), input.tokens), input)
+        })
+        .catch((error) => recordError(target, 'refresh', error)),
+    requestToken: (target: SessionTarget, input: { tokens: TokenSet | undefined }): Promise<TokenSet> =>
+      lock
+        .runExclusive(target.key, async ({ signal }) => {
+          // Adopt a token another instance obtained meanwhile, unless it is the one just refused.
+          const stored = (await store.get(target.key))?.tokens
+          if (stored && stored.accessToken !== input.tokens?.accessToken && isTokenFresh(stored, doors.now())) return stored
+          const { requestClientCredentials } = await loadSteps()
+          return saveTokens(target, await requestClientCredentials(await leasedContext(target, signal), target.scopes), input)
+        })
+        .catch((error) => recordError(target, 'client_credentials', error)),
+    async prepareConsent(target: SessionTarget, input: { request: ConsentRequest }): Promise<{ url: string; pending: PendingAuthorization }> {
+      try {
+        const [context, { startAuthorization }] = await Promise.all([deps.oauthContext(target), loadSteps()])
+        const prepared = await startAuthorization({
+          as: context.as,
+          client: context.client,
+          scopes: input.request.scopes,
+          now: doors.now(),
+          returnTo: input.request.returnTo,
+          call: input.request.call,
+        })
+        await save(target, (s) => ({ ...s, pending: prepared.pending }))
+        return prepared
+      } catch (error) {
+        return recordError(target, 'authorize', error)
+      }
+    },
+    async exchangeCode(target: SessionTarget, input: { callback: URLSearchParams; pending: PendingAuthorization }): Promise<TokenSet> {
+      const [context, { validateCallback, exchangeCode }] = await Promise.all([deps.oauthContext(target), loadSteps()])
+      try {
+        // Taken out of the store before the exchange, by one taker of all the runtimes that
+        // share it: a reload, a second tab or instance brought the same callback finds
+        // nothing to exchange, so a code is used once.
+        const taken = await store.take(input.pending.state)
+        if (!taken) throw new InvalidCallbackError('code_already_used')
+        const callback = validateCallback(context, input.callback, taken.pending)
+        return await saveTokens(target, await exchangeCode(context, callback, taken.pending))
+      } catch (error) {
+        return recordError(target, 'exchange', error)
+      }
+    },
+    async revokeTokens(target: SessionTarget, input: { tokens: TokenSet | undefined }): Promise<boolean> {
+      try {
+        return input.tokens ? await (await loadSteps()).revokeTokens(await deps.oauthContext(target), input.tokens) : false
+      } catch (error) {
+        await recordError(target, 'revoke', error).catch(() => undefined)
+        throw error
+      } finally {
+        await save(target, (s) => ({ ...s, tokens: undefined, pending: undefined }))
+      }
+    },
+  }
+}
+
+export type SessionIo = ReturnType<typeof createSessionIo>
