@@ -1,3 +1,4 @@
+import type { SyncPlugin } from '../sync/plugin.js'
 import { createActor, type ActorOptions, type ActorRefFrom, type AnyActorLogic, type PromiseActorLogic, type Snapshot } from 'xstate'
 import type { ConsentRequest } from '../../machines/tokenSession.js'
 import type { Interaction } from '../../machines/callWizard.js'
@@ -58,6 +59,11 @@ export interface GrantflowOptions<Apis extends Record<string, Api>, Context = un
   /** requests-oauthlib's refresh behaviours: refresh silently (`auto`), throw TokenExpiredError (`raise`), or refresh and call `onTokensUpdated` (`notify`). */
   refresh?: RefreshMode
   onTokensUpdated?: (session: Session) => void
+  /**
+   * Keeps tabs or instances that share the store in step (`createBroadcastSync()` for tabs): what
+   * one saves, the others' live sessions take from the store without a token request.
+   */
+  sync?: SyncPlugin[]
   /** The lock behind single-flight refresh (default: in-process; `createWebLock()` spans tabs). */
   lock?: SessionLock
   fetch?: typeof fetch
@@ -306,6 +312,7 @@ export function createGrantflow<const Apis extends Record<string, Api>, Context 
     doors,
     oauthContext,
     onTokensUpdated: options.onTokensUpdated,
+    sync: options.sync,
     refresh: options.refresh,
     decorate: options.actors?.tokenSession,
     inspect,
@@ -451,6 +458,12 @@ export function createGrantflow<const Apis extends Record<string, Api>, Context 
   }
 
   options.navigator?.connect?.({ completeAuthorization, abandonConsent })
+  // What another tab or instance saved is read from the store on its word (the adopting code loads with the first).
+  const disconnectSync = options.sync?.map((plugin) =>
+    plugin.connect({
+      sessionChanged: (key) => void import('../sync/adoptStoredTokens.js').then((m) => m.adoptStoredTokens(store, sessions.byKey(key)?.actor, key)),
+    }),
+  )
 
   return {
     apis: callablesIn(),
@@ -464,6 +477,9 @@ export function createGrantflow<const Apis extends Record<string, Api>, Context 
     tokenSession: (key) => sessions.byKey(key)?.actor,
     tokenSessionFor: (pending) => sessions.for(deps.target(pending)),
     sessions: sessionsView,
-    dispose: () => sessions.stopAll(),
+    dispose: () => {
+      disconnectSync?.forEach((disconnect) => disconnect?.())
+      sessions.stopAll()
+    },
   }
 }

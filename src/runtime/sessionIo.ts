@@ -52,6 +52,8 @@ export function createSessionIo(deps: TokenSessionDeps) {
       return renewedMeanwhile ? s : { ...s, tokens, pending: undefined }
     })
     if (session.tokens !== tokens) return session.tokens!
+    // Other tabs and instances take them from the store they share (only the key is sent).
+    for (const plugin of deps.sync ?? []) plugin.tokensSaved(session.key)
     if (deps.refresh !== 'notify') deps.onTokensUpdated?.(session)
     else {
       try {

@@ -9,6 +9,7 @@ import type { RefreshMode } from './attempt.js'
 import type { SessionLock } from './lock.js'
 import type { SessionIo } from './sessionIo.js'
 import type { SessionTarget } from './targets.js'
+import type { SyncPlugin } from '../sync/plugin.js'
 
 export type TokenSessionActor = ActorRefFrom<typeof tokenSessionMachine>
 export type TokenSessionSnapshot = SnapshotFrom<typeof tokenSessionMachine>
@@ -59,6 +60,8 @@ export interface TokenSessionDeps {
    * saver. Awaited in `notify` mode, before the call goes on; called and left to run otherwise.
    */
   onTokensUpdated?: ((session: Session) => unknown) | undefined
+  /** Told after new tokens are saved (see GrantflowOptions.sync). */
+  sync?: readonly SyncPlugin[] | undefined
   /** `notify`: the app persists new tokens before they are used (see onTokensUpdated). */
   refresh?: RefreshMode | undefined
   inspect?: ActorOptions<AnyActorLogic>['inspect']

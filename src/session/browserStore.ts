@@ -1,5 +1,5 @@
 import type { ApiUser, Session } from '../model/session.js'
-import { sameApiUser, type SessionStore } from './store.js'
+import type { SessionStore } from './store.js'
 
 /** The part of the Web Storage API the store uses, so tests and other runtimes can supply one. */
 export type KeyValueStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem' | 'key' | 'length'>
@@ -132,10 +132,8 @@ export function createBrowserStore(options: BrowserStoreOptions = {}): SessionSt
       tokenStorage?.removeItem(prefix + key)
     },
     async findByState(state) {
-      for (const key of keysOf(pendingStorage)) {
-        if ((await read(pendingStorage, key))?.pending?.state === state) return store.get(key)
-      }
-      return undefined
+      // Loaded on a callback only, as take is.
+      return (await import('./browserScan.js')).findByState(state, keysOf(pendingStorage), (key) => read(pendingStorage, key), store.get)
     },
     async take(state) {
       // Loaded on a callback only. From the module's arrival to the removal, nothing is awaited.
@@ -150,9 +148,7 @@ export function createBrowserStore(options: BrowserStoreOptions = {}): SessionSt
       )
     },
     async list(apiUser: ApiUser) {
-      const keys = new Set([...keysOf(pendingStorage), ...keysOf(tokenStorage), ...memory.keys()])
-      const sessions = await Promise.all([...keys].map((key) => store.get(key)))
-      return sessions.filter((s): s is Session => !!s && !!s.apiUser && sameApiUser(s.apiUser, apiUser))
+      return (await import('./browserScan.js')).list(apiUser, [...keysOf(pendingStorage), ...keysOf(tokenStorage), ...memory.keys()], store.get)
     },
   }
   return store
