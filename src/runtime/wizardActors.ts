@@ -1,4 +1,4 @@
-import { fromCallback, fromPromise, waitFor, type ActorRefFrom, type EventObject } from 'xstate'
+import { fromCallback, fromPromise, type CallbackActorLogic, type PromiseActorLogic, waitFor, type ActorRefFrom, type EventObject } from 'xstate'
 import { callWizardMachine, type AttemptOutcome, type ConsentNeed, type ConsentOpening, type Interaction } from '../../machines/callWizard.js'
 import { TokenEndpointError, type GrantflowError } from '../errors.js'
 import { isPendingExpired, type PendingCall } from '../model/session.js'
@@ -72,8 +72,22 @@ export async function completeConsent(deps: WizardDeps, input: { call: PendingCa
   if (snapshot.matches('consentFailed')) throw snapshot.context.error
 }
 
+/** The call wizard's actors, as `GrantflowOptions.actors.wizard` receives and replaces them. */
+export interface WizardActors {
+  /** One attempt at the call with the session's current token. */
+  attemptCall: PromiseActorLogic<AttemptOutcome, { call: PendingCall }>
+  /** Renews the session's token (one refresh for every waiting call). */
+  renewToken: PromiseActorLogic<AttemptOutcome, { call: PendingCall }>
+  /** Prepares (or joins) the session's consent. */
+  beginConsent: PromiseActorLogic<ConsentOpening, { call: PendingCall; consent: ConsentNeed; wizardId: string; interaction: Interaction }>
+  /** Delivers the callback (when this wizard has it) and waits for the session's tokens. */
+  completeConsent: PromiseActorLogic<void, { call: PendingCall; callbackUrl: string | undefined }>
+  /** Tells the wizard how the session's consent goes while the user is at the provider. */
+  watchSession: CallbackActorLogic<EventObject, { call: PendingCall }>
+}
+
 /** The call wizard's actors, implemented over the runtime's token sessions. */
-export function wizardActorsFor(deps: WizardDeps) {
+export function wizardActorsFor(deps: WizardDeps): WizardActors {
   return {
     attemptCall: fromPromise<AttemptOutcome, { call: PendingCall }>(({ input }) => attemptCall(deps, input.call)),
     renewToken: fromPromise<AttemptOutcome, { call: PendingCall }>(({ input }) => renewToken(deps, input.call)),
@@ -98,8 +112,6 @@ export function wizardActorsFor(deps: WizardDeps) {
     }),
   }
 }
-
-export type WizardActors = ReturnType<typeof wizardActorsFor>
 
 /** The call wizard with the runtime's actors, decorated as the app asked. */
 export function createWizardMachine(deps: WizardDeps, decorate?: (actors: WizardActors) => Partial<WizardActors>) {
