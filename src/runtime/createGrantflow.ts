@@ -461,7 +461,7 @@ export function createGrantflow<const Apis extends Record<string, Api>, Context 
   // What another tab or instance saved is read from the store on its word (the adopting code loads with the first).
   const disconnectSync = options.sync?.map((plugin) =>
     plugin.connect({
-      sessionChanged: (key) => void import('../sync/adoptStoredTokens.js').then((m) => m.adoptStoredTokens(store, sessions.byKey(key)?.actor, key)),
+      sessionChanged: (key) => void import('../sync/adoptStoredTokens.js').then((m) => m.adoptStoredTokens(store, sessions, key)),
     }),
   )
 

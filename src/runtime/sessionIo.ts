@@ -17,6 +17,10 @@ const SAVE_ATTEMPTS = 5
  * tokenSessions.ts), so a call with a valid token loads none of it.
  */
 export function createSessionIo(deps: TokenSessionDeps) {
+  return stoppable(sessionIoOf(deps))
+}
+
+function sessionIoOf(deps: TokenSessionDeps) {
   const { store, doors } = deps
   // Made here, not with the runtime: only a renewal takes the lock.
   const lock = deps.lock ?? createInProcessLock()
@@ -155,4 +159,20 @@ export function createSessionIo(deps: TokenSessionDeps) {
   }
 }
 
-export type SessionIo = ReturnType<typeof createSessionIo>
+export type SessionIo = ReturnType<typeof sessionIoOf>
+
+/**
+ * The bodies, each refusing to start once its actor was stopped (the runtime disposed, say)
+ * while this module was loading: a stopped session sends no request.
+ */
+function stoppable(io: SessionIo): SessionIo {
+  const checked = { ...io }
+  for (const name of ['refreshTokens', 'requestToken', 'prepareConsent', 'exchangeCode', 'revokeTokens'] as const) {
+    const body = io[name] as (target: SessionTarget, input: unknown) => Promise<unknown>
+    ;(checked as Record<string, unknown>)[name] = (target: SessionTarget, input: unknown, signal?: AbortSignal) => {
+      signal?.throwIfAborted()
+      return body(target, input)
+    }
+  }
+  return checked
+}

@@ -1,13 +1,13 @@
 import { createActor, fromPromise, type ActorOptions, type ActorRefFrom, type AnyActorLogic, type SnapshotFrom } from 'xstate'
-import { tokenSessionMachine, type ConsentRequest } from '../../machines/tokenSession.js'
-import { isPendingExpired, type PendingAuthorization, type Session } from '../model/session.js'
-import type { TokenSet } from '../model/tokens.js'
+import { tokenSessionMachine } from '../../machines/tokenSession.js'
+import { isPendingExpired, type Session } from '../model/session.js'
 import type { OAuthContext } from '../oauth/context.js'
 import type { HttpDoors } from '../oauth/doors.js'
 import type { SessionStore } from '../session/store.js'
 import type { RefreshMode } from './attempt.js'
 import type { SessionLock } from './lock.js'
 import type { SessionIo } from './sessionIo.js'
+import type { TokenSessionActors } from './createGrantflow.js'
 import type { SessionTarget } from './targets.js'
 import type { SyncPlugin } from '../sync/plugin.js'
 
@@ -116,6 +116,12 @@ export function createTokenSessions(deps: TokenSessionDeps) {
   let io: Promise<SessionIo> | undefined
   const loadIo = () => (io ??= import('./sessionIo.js').then((m) => m.createSessionIo(deps)))
 
+  /** An actor whose body loads with sessionIo.ts; one stopped before it arrived (disposed) sends nothing. */
+  const lazy = <K extends Exclude<keyof TokenSessionActors, 'loadSession'>>(target: SessionTarget, name: K): TokenSessionActors[K] =>
+    fromPromise(async ({ input, signal }) =>
+      ((await loadIo())[name] as (target: SessionTarget, input: unknown, signal: AbortSignal) => Promise<unknown>)(target, input, signal),
+    ) as unknown as TokenSessionActors[K]
+
   const actorsFor = (target: SessionTarget) => ({
     loadSession: fromPromise<Session | undefined, { key: string }>(async () => {
       const session = await store.get(target.key)
@@ -124,15 +130,11 @@ export function createTokenSessions(deps: TokenSessionDeps) {
       const { pending: _expired, ...rest } = session
       return (await store.take(session.pending.state).catch(() => undefined))?.session ?? rest
     }),
-    refreshTokens: fromPromise<TokenSet, { key: string; tokens: TokenSet }>(async ({ input }) => (await loadIo()).refreshTokens(target, input)),
-    requestToken: fromPromise<TokenSet, { key: string; tokens: TokenSet | undefined }>(async ({ input }) => (await loadIo()).requestToken(target, input)),
-    prepareConsent: fromPromise<{ url: string; pending: PendingAuthorization }, { key: string; request: ConsentRequest; granted: string[] }>(
-      async ({ input }) => (await loadIo()).prepareConsent(target, input),
-    ),
-    exchangeCode: fromPromise<TokenSet, { key: string; callback: URLSearchParams; pending: PendingAuthorization }>(async ({ input }) =>
-      (await loadIo()).exchangeCode(target, input),
-    ),
-    revokeTokens: fromPromise<boolean, { key: string; tokens: TokenSet | undefined }>(async ({ input }) => (await loadIo()).revokeTokens(target, input)),
+    refreshTokens: lazy(target, 'refreshTokens'),
+    requestToken: lazy(target, 'requestToken'),
+    prepareConsent: lazy(target, 'prepareConsent'),
+    exchangeCode: lazy(target, 'exchangeCode'),
+    revokeTokens: lazy(target, 'revokeTokens'),
   })
 
   return {

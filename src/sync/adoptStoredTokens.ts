@@ -1,5 +1,5 @@
 import type { SessionStore } from '../session/store.js'
-import type { TokenSessionActor } from '../runtime/tokenSessions.js'
+import type { TokenSessions } from '../runtime/tokenSessions.js'
 
 /**
  * Gives a live token session the tokens another tab or instance saved for it, when they are newer
@@ -7,7 +7,8 @@ import type { TokenSessionActor } from '../runtime/tokenSessions.js'
  * next call uses them without a token request. A session that is not live reads the store anyway
  * when next called. A failing store read is ignored: the session keeps what it has.
  */
-export async function adoptStoredTokens(store: SessionStore, actor: TokenSessionActor | undefined, sessionKey: string): Promise<void> {
+export async function adoptStoredTokens(store: SessionStore, sessions: Pick<TokenSessions, 'byKey'>, sessionKey: string): Promise<void> {
+  const actor = sessions.byKey(sessionKey)?.actor
   if (!actor) return
   const stored = (await store.get(sessionKey).catch(() => undefined))?.tokens
   const current = actor.getSnapshot().context.tokens
