@@ -73,7 +73,11 @@ export function resolveTarget(config: TargetConfig, call: PendingCall): CallTarg
   if (!api) throw new ConfigurationError(`unknown API "${call.api}"`)
   const endpoint = api.endpoints[call.endpoint]
   if (!endpoint) throw new ConfigurationError(`API "${call.api}" has no endpoint "${call.endpoint}"`)
-  const apiUser = apiUserOfCall(config, call, endpoint)
+  return callTarget(config, api, call, endpoint, apiUserOfCall(config, call, endpoint))
+}
+
+/** The target of a call to an endpoint of `api`, as `apiUser`. */
+function callTarget(config: TargetConfig, api: Api, call: PendingCall, endpoint: Endpoint, apiUser: ApiUser): CallTarget {
   return { ...sessionTarget(config, api, apiUser, endpoint.scopes), endpoint, endpointName: call.endpoint }
 }
 
@@ -94,7 +98,7 @@ export function createTargetResolver(config: TargetConfig): (call: PendingCall) 
     const key = `${call.api}\u0000${call.endpoint}\u0000${apiUser.kind}\u0000${apiUser.id}`
     let target = cache.get(key)
     if (!target) {
-      target = { ...sessionTarget(config, config.apis[call.api]!, apiUser, endpoint.scopes), endpoint, endpointName: call.endpoint }
+      target = callTarget(config, config.apis[call.api]!, call, endpoint, apiUser)
       cache.set(key, target)
       // Bounded: a server calls for many users; the oldest are resolved again when they return.
       if (cache.size > MAX_CACHED_TARGETS) cache.delete(cache.keys().next().value!)
