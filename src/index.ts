@@ -19,6 +19,8 @@ export { createMemoryClientRegistrationStore } from './session/clientRegistratio
 export { createMemoryStore } from './session/memoryStore.js'
 export { createBrowserStore } from './session/browserStore.js'
 export type { BrowserStoreOptions, KeyValueStorage } from './session/browserStore.js'
+export { createIndexedDbStore } from './session/indexedDbStore.js'
+export type { IndexedDbStoreOptions, IndexedDbFactory } from './session/indexedDbStore.js'
 
 export { fixes, applyTokenResponseFixes } from './providers/fixes/index.js'
 export type { ComplianceFix, TokenResponseDraft, FixContext } from './providers/fixes/index.js'

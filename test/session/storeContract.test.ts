@@ -12,6 +12,8 @@ import {
   type SessionStore,
 } from '../../src/index.js'
 import { guardedStore } from '../../src/session/guardedStore.js'
+import { createIndexedDbStore } from '../../src/session/indexedDbStore.js'
+import { IDBFactory } from 'fake-indexeddb'
 import { fakeStorage } from '../support/fakeBrowser.js'
 
 // The contract every session store keeps, run against each implementation. A new store (a
@@ -45,6 +47,10 @@ const implementations: Record<string, () => StoreUnderTest> = {
   },
   'browser, pending authorizations in sessionStorage': () => browserStores(false),
   'browser, tokens in Web Storage too, two stores over it': () => browserStores(true),
+  'IndexedDB, two stores over one database (tabs)': () => {
+    const indexedDB = new IDBFactory()
+    return { store: createIndexedDbStore({ indexedDB }), twin: createIndexedDbStore({ indexedDB }) }
+  },
 }
 
 const stores: Record<string, () => StoreUnderTest> = {
