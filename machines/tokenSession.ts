@@ -59,6 +59,17 @@ export interface ConsentRequest {
   call?: PendingCall | undefined
 }
 
+/** A consent made ready: the URL to send the user to, and the authorization kept for the callback. */
+export interface PreparedConsent {
+  url: string
+  pending: PendingAuthorization
+  /**
+   * Another tab sharing the store is giving this consent already (its authorization, no URL):
+   * the session waits for the tokens it brings rather than sending the user a second time.
+   */
+  joined?: boolean
+}
+
 export type TokenSessionEvent =
   /** A caller is about to use the token; `now` is its clock. */
   | { type: 'ACCESS_NEEDED'; now: number }
@@ -103,7 +114,7 @@ const tokenSessionSetup = setup({
     /** Asks again with the grant that got the token (client credentials) and saves it: `renewal: 'reacquire'`. */
     requestToken: notProvided<TokenSet, { key: string; tokens: TokenSet | undefined }>('requestToken'),
     /** Builds the authorization request and saves the pending authorization. */
-    prepareConsent: notProvided<{ url: string; pending: PendingAuthorization }, { key: string; request: ConsentRequest; granted: string[] }>('prepareConsent'),
+    prepareConsent: notProvided<PreparedConsent, { key: string; request: ConsentRequest; granted: string[] }>('prepareConsent'),
     /** Validates the callback, forgets the pending authorization, exchanges the code once, saves the tokens. */
     exchangeCode: notProvided<TokenSet, { key: string; callback: URLSearchParams; pending: PendingAuthorization }>('exchangeCode'),
     /** Revokes at the provider (where it can) and forgets the tokens. */
@@ -136,10 +147,12 @@ const tokenSessionSetup = setup({
     announceExchange: emit({ type: 'exchangeStarted' }),
     announceAuthorized: emit({ type: 'authorized' }),
     announceConsentFailure: emit(({ context }) => ({ type: 'consentFailed', error: context.error }) as const),
-    rememberPendingConsent: assign((_, prepared: { url: string; pending: PendingAuthorization }) => ({
+    rememberPendingConsent: assign(({ context }, prepared: PreparedConsent) => ({
       pending: prepared.pending,
       authorizationUrl: prepared.url,
       error: undefined,
+      // A consent another tab is giving: this session waits for its tokens and opens nothing.
+      consentOwner: prepared.joined ? undefined : context.consentOwner,
     })),
     forgetPendingConsent: assign({ pending: undefined, authorizationUrl: undefined, consentOwner: undefined }),
     forgetTokens: assign({ tokens: undefined, error: undefined }),

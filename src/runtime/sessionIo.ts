@@ -1,7 +1,7 @@
-import type { ConsentRequest } from '../../machines/tokenSession.js'
+import type { ConsentRequest, PreparedConsent } from '../../machines/tokenSession.js'
 import { InvalidCallbackError, StorageError, type GrantflowError } from '../errors.js'
-import { emptySession, withError, type ConnectionError, type PendingAuthorization, type Session } from '../model/session.js'
-import { isTokenFresh, type TokenSet } from '../model/tokens.js'
+import { emptySession, isPendingExpired, withError, type ConnectionError, type PendingAuthorization, type Session } from '../model/session.js'
+import { hasScopes, isTokenFresh, type TokenSet } from '../model/tokens.js'
 import type { OAuthContext } from '../oauth/context.js'
 import { loadSteps } from '../oauth/loadSteps.js'
 import { createInProcessLock } from './lock.js'
@@ -85,6 +85,10 @@ function sessionIoOf(deps: TokenSessionDeps) {
     throw error
   }
 
+  /** Whether a stored authorization can serve a consent for `scopes`: still waiting for its callback, and asking for them all. */
+  const joinable = (pending: PendingAuthorization, scopes: string[]) =>
+    !isPendingExpired(pending, doors.now(), deps.pendingTtlMs) && hasScopes(pending.scopes, scopes)
+
   /** The protocol context for a request made under the lock: it stops when the lease runs out. */
   const leasedContext = async (target: SessionTarget, signal: AbortSignal): Promise<OAuthContext> => {
     const context = await deps.oauthContext(target)
@@ -115,7 +119,7 @@ function sessionIoOf(deps: TokenSessionDeps) {
           return saveTokens(target, await requestClientCredentials(await leasedContext(target, signal), target.scopes), input)
         })
         .catch((error) => recordError(target, 'client_credentials', error)),
-    async prepareConsent(target: SessionTarget, input: { request: ConsentRequest }): Promise<{ url: string; pending: PendingAuthorization }> {
+    async prepareConsent(target: SessionTarget, input: { request: ConsentRequest }): Promise<PreparedConsent> {
       try {
         const [context, { startAuthorization }] = await Promise.all([deps.oauthContext(target), loadSteps()])
         const prepared = await startAuthorization({
@@ -126,8 +130,15 @@ function sessionIoOf(deps: TokenSessionDeps) {
           returnTo: input.request.returnTo,
           call: input.request.call,
         })
-        await save(target, (s) => ({ ...s, pending: prepared.pending }))
-        return prepared
+        let joined: PendingAuthorization | undefined
+        await save(target, (s) => {
+          // Tabs sharing the store: one asking while another's consent for these scopes is still
+          // waiting for its callback joins it (both race here; the first write wins, the others
+          // find it on their retry), so one consent serves every tab.
+          joined = store.sharedByTabs && s.pending && joinable(s.pending, input.request.scopes) ? s.pending : undefined
+          return joined ? s : { ...s, pending: prepared.pending }
+        })
+        return joined ? { url: '', pending: joined, joined: true } : prepared
       } catch (error) {
         return recordError(target, 'authorize', error)
       }

@@ -18,6 +18,7 @@ export function guardedStore(store: SessionStore): SessionStore {
     }
   return {
     ...(store.survivesReload !== undefined && { survivesReload: store.survivesReload }),
+    ...(store.sharedByTabs !== undefined && { sharedByTabs: store.sharedByTabs }),
     get: guard(store.get),
     set: guard(store.set),
     delete: guard(store.delete),

@@ -186,6 +186,7 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions = {}): Sessi
 
   return {
     survivesReload: true,
+    sharedByTabs: true,
     async get(key) {
       return readable(await readRecord(key))
     },

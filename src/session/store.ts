@@ -23,6 +23,12 @@ export interface TakenAuthorization {
 export interface SessionStore {
   /** Set by stores whose pending authorizations outlive the page, as a redirect consent needs. */
   readonly survivesReload?: boolean
+  /**
+   * Set by stores that every tab of the origin reads and writes at once (IndexedDB): a tab that
+   * needs a consent another tab is giving already joins it, rather than replacing its pending
+   * authorization (whose callback would then be refused).
+   */
+  readonly sharedByTabs?: boolean
   get(key: string): Promise<Session | undefined>
   /**
    * Compare-and-set: writes `session` (which already carries its new `version`) only if the

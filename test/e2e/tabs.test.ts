@@ -152,4 +152,22 @@ describe('tabs sharing one session (IndexedDB, Web Locks, BroadcastChannel), in 
     expect(errors).toEqual([])
     await context.close()
   }, 60_000)
+
+  it('five tabs needing consent at once: one of them sends the user to the provider, and that one consent serves all five calls', async () => {
+    const context = await browser.newContext()
+    const errors: string[] = []
+    const tabs = await Promise.all([0, 1, 2, 3, 4].map(() => openTab(context, errors)))
+    const before = (await records()).counters
+    const waiting = Promise.all(tabs.map(call))
+    const owner = await Promise.race(tabs.map((tab) => tab.waitForFunction(() => window.tab!.opened.length > 0).then(() => tab)))
+    await consentInNewPage(context, errors, await owner.evaluate(() => window.tab!.opened[0]!))
+    expect(await waiting).toEqual(tabs.map(() => ({ ok: true, obligations: expect.any(Number) })))
+    const after = (await records()).counters
+    expect((await Promise.all(tabs.map(opened))).reduce((sum, n) => sum + n, 0)).toBe(1)
+    expect(after.authorizations - before.authorizations).toBe(1)
+    expect(after.consents - before.consents).toBe(1)
+    expect(after.codeExchanges - before.codeExchanges).toBe(1)
+    expect(errors).toEqual([])
+    await context.close()
+  }, 60_000)
 })
