@@ -61,13 +61,12 @@ export interface ConsentRequest {
 
 /** A consent made ready: the URL to send the user to, and the authorization kept for the callback. */
 export interface PreparedConsent {
+  /**
+   * Empty when another tab sharing the store is giving this consent already (the authorization
+   * is that tab's): the session waits for the tokens it brings, and no one is sent a second time.
+   */
   url: string
   pending: PendingAuthorization
-  /**
-   * Another tab sharing the store is giving this consent already (its authorization, no URL):
-   * the session waits for the tokens it brings rather than sending the user a second time.
-   */
-  joined?: boolean
 }
 
 export type TokenSessionEvent =
@@ -147,12 +146,10 @@ const tokenSessionSetup = setup({
     announceExchange: emit({ type: 'exchangeStarted' }),
     announceAuthorized: emit({ type: 'authorized' }),
     announceConsentFailure: emit(({ context }) => ({ type: 'consentFailed', error: context.error }) as const),
-    rememberPendingConsent: assign(({ context }, prepared: PreparedConsent) => ({
+    rememberPendingConsent: assign((_, prepared: PreparedConsent) => ({
       pending: prepared.pending,
       authorizationUrl: prepared.url,
       error: undefined,
-      // A consent another tab is giving: this session waits for its tokens and opens nothing.
-      consentOwner: prepared.joined ? undefined : context.consentOwner,
     })),
     forgetPendingConsent: assign({ pending: undefined, authorizationUrl: undefined, consentOwner: undefined }),
     forgetTokens: assign({ tokens: undefined, error: undefined }),

@@ -138,7 +138,7 @@ function sessionIoOf(deps: TokenSessionDeps) {
           joined = store.sharedByTabs && s.pending && joinable(s.pending, input.request.scopes) ? s.pending : undefined
           return joined ? s : { ...s, pending: prepared.pending }
         })
-        return joined ? { url: '', pending: joined, joined: true } : prepared
+        return joined ? { url: '', pending: joined } : prepared
       } catch (error) {
         return recordError(target, 'authorize', error)
       }

@@ -56,7 +56,8 @@ export async function beginConsent(deps: WizardDeps, input: { call: PendingCall;
   if (snapshot.matches('consentFailed')) throw snapshot.context.error
   return {
     authorizationUrl: snapshot.context.authorizationUrl ?? '',
-    opensProvider: snapshot.matches('authorizing') && snapshot.context.consentOwner === input.wizardId,
+    // A consent joined from another tab has no URL here: that tab sent the user.
+    opensProvider: snapshot.matches('authorizing') && snapshot.context.consentOwner === input.wizardId && !!snapshot.context.authorizationUrl,
     binding: snapshot.context.pending?.binding,
   }
 }

@@ -17,8 +17,9 @@ export function guardedStore(store: SessionStore): SessionStore {
       }
     }
   return {
-    ...(store.survivesReload !== undefined && { survivesReload: store.survivesReload }),
-    ...(store.sharedByTabs !== undefined && { sharedByTabs: store.sharedByTabs }),
+    // What the store says of itself (survivesReload, sharedByTabs), as it says it.
+    survivesReload: store.survivesReload,
+    sharedByTabs: store.sharedByTabs,
     get: guard(store.get),
     set: guard(store.set),
     delete: guard(store.delete),
