@@ -49,11 +49,12 @@ export function generateEncryptionKey(): string {
   return Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(32))).toString('base64')
 }
 
-async function importKey(material: EncryptionKeyMaterial, id: string): Promise<CryptoKey> {
+/** Checked at once (a wrong key fails at start-up, not at the first call); imported once, asynchronously. */
+function importKey(material: EncryptionKeyMaterial, id: string): Promise<CryptoKey> {
   if (typeof material === 'object' && !(material instanceof Uint8Array)) {
-    if (material.algorithm.name !== 'AES-GCM' || !material.usages.includes('encrypt') || !material.usages.includes('decrypt'))
+    if (material?.algorithm?.name !== 'AES-GCM' || !material.usages.includes('encrypt') || !material.usages.includes('decrypt'))
       throw new ConfigurationError(`encryption key "${id}" must be an AES-GCM key usable to encrypt and decrypt`)
-    return material
+    return Promise.resolve(material)
   }
   const raw = new Uint8Array(typeof material === 'string' ? Buffer.from(material, 'base64') : material)
   if (raw.byteLength !== 32) throw new ConfigurationError(`encryption key "${id}" must be 32 bytes (AES-256), got ${raw.byteLength}`)
@@ -67,10 +68,7 @@ export interface Sealer {
   open(blob: string, keyId: string, row: string, field: string): Promise<unknown>
 }
 
-/**
- * Checks the keyring now (a wrong one is a ConfigurationError at start-up, not at the first
- * call) and imports its keys once.
- */
+/** Checks the keyring now (a wrong one is a ConfigurationError at start-up) and imports its keys once. */
 export function createSealer(keyring: EncryptionKeyring): Sealer {
   if (!keyring?.current) throw new ConfigurationError('the Postgres store needs encryption: { current: { id, key } } to seal tokens at rest')
   const entries = [keyring.current, ...(keyring.previous ?? [])]
@@ -82,7 +80,7 @@ export function createSealer(keyring: EncryptionKeyring): Sealer {
     ids.add(id)
   }
   const keys = new Map(entries.map(({ id, key }) => [id, importKey(key, id)]))
-  // A key that fails to import rejects here too; awaited at each use, it is never unhandled.
+  // Awaited at each use; a rejection meanwhile (Web Crypto refusing a key) must not be unhandled.
   for (const pending of keys.values()) pending.catch(() => undefined)
   const aad = (row: string, field: string) => new TextEncoder().encode(`grantflow-session\0${row}\0${field}`)
   return {
