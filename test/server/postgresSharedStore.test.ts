@@ -47,11 +47,13 @@ describe('runtimes sharing the Postgres store', () => {
     expect(refused).toBeInstanceOf(InvalidCallbackError)
     expect(['code_already_used', 'no_pending_authorization']).toContain(refused.reason)
 
-    // The token expires; one instance refreshes, and the others take the tokens it stored.
+    // The token expires; the instance that completed refreshes, and new instances take the
+    // tokens it stored.
+    const winner = outcomes[0]!.status === 'fulfilled' ? first : second
     const since = countsSince(starter.kit)
     starter.clock.advance(FOUR_HOURS + 1)
-    await expect(first.apis.vat.obligations(query)).resolves.toMatchObject({ obligations: expect.any(Array) })
-    await expect(second.apis.vat.obligations(query)).resolves.toMatchObject({ obligations: expect.any(Array) })
+    await expect(winner.apis.vat.obligations(query)).resolves.toMatchObject({ obligations: expect.any(Array) })
+    await expect(instance().apis.vat.obligations(query)).resolves.toMatchObject({ obligations: expect.any(Array) })
     await expect(instance().apis.vat.obligations(query)).resolves.toMatchObject({ obligations: expect.any(Array) })
     expect(since()).toMatchObject({ refreshes: 1, authorizations: 0, apiCalls: 3 })
     expect(starter.kit.counters.authorizations).toBe(1)
