@@ -56,7 +56,7 @@ export function migrationSql(options: { table?: string; schema?: string } = {}):
 function openClient(options: PostgresStoreOptions): Promise<SqlClient> {
   if (options.pool) return Promise.resolve(pgClient(options.pool, false))
   if (options.pglite) return Promise.resolve(pgliteClient(options.pglite, false))
-  const url = options.connectionString ?? (options.dataDir === undefined ? process.env.DATABASE_URL || undefined : undefined)
+  const url = options.connectionString ?? (options.dataDir === undefined ? globalThis.process?.env?.DATABASE_URL || undefined : undefined)
   return url ? openPg(url) : openPglite(options.dataDir)
 }
 
