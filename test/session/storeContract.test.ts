@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest'
+import { PGlite } from '@electric-sql/pglite'
+import type pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createBrowserStore,
   createMemoryClientRegistrationStore,
@@ -14,7 +16,9 @@ import {
 import { guardedStore } from '../../src/session/guardedStore.js'
 import { createIndexedDbStore } from '../../src/session/indexedDbStore.js'
 import { IDBFactory } from 'fake-indexeddb'
+import { createPostgresStore, generateEncryptionKey, type PostgresStoreOptions } from '../../src/server/store/index.js'
 import { fakeStorage } from '../support/fakeBrowser.js'
+import { useTestDatabase } from '../support/postgres.js'
 
 // The contract every session store keeps, run against each implementation. A new store (a
 // database, IndexedDB) adds one line to `stores`: `store` is a fresh, empty store, `twin` a
@@ -40,6 +44,26 @@ function browserStores(tokens: boolean): StoreUnderTest {
   return { store: open(), twin: open() }
 }
 
+// The Postgres stores: a real server (two pools, as two instances hold) and the embedded PGlite
+// (two stores over one database, as two runtimes of one process). A table per test, so each
+// starts empty; every table in this file's schema, dropped after.
+const database = useTestDatabase()
+// Started before the tests: its start-up (initdb in WebAssembly) holds the thread for seconds.
+let embedded: PGlite
+beforeAll(async () => {
+  embedded = await PGlite.create()
+}, 120_000)
+afterAll(() => embedded.close())
+const encryption = { current: { id: 'contract', key: generateEncryptionKey() } }
+let tables = 0
+let pools: [pg.Pool, pg.Pool] | undefined
+
+function sqlStores(connections: (Pick<PostgresStoreOptions, 'pool' | 'pglite'> & { schema?: string })[]): StoreUnderTest {
+  const table = `sessions_${++tables}`
+  const [store, twin] = connections.map((connection) => createPostgresStore({ ...connection, table, encryption }))
+  return { store: store!, twin: twin! }
+}
+
 const implementations: Record<string, () => StoreUnderTest> = {
   memory: () => {
     const store = createMemoryStore()
@@ -51,6 +75,11 @@ const implementations: Record<string, () => StoreUnderTest> = {
     const indexedDB = new IDBFactory()
     return { store: createIndexedDbStore({ indexedDB }), twin: createIndexedDbStore({ indexedDB }) }
   },
+  'Postgres, two pools': () => {
+    pools ??= [database.pool(), database.pool()]
+    return sqlStores(pools.map((pool) => ({ pool, schema: database.schema })))
+  },
+  'PGlite, two stores over one database': () => sqlStores([{ pglite: embedded }, { pglite: embedded }]),
 }
 
 const stores: Record<string, () => StoreUnderTest> = {
@@ -79,12 +108,6 @@ function session(apiUser: ApiUser = company, api = 'vat'): Session {
 
 function pending(state: string): PendingAuthorization {
   return { state, codeVerifier: `verifier-${state}`, scopes: ['read:vat'], createdAt: 1_000, returnTo: '/returns' }
-}
-
-/** Writes a session the way the runtime does: expecting the version read, writing the next. */
-async function change(store: SessionStore, key: string, edit: (s: Session) => Session) {
-  const current = (await store.get(key))!
-  return store.set({ ...edit(current), version: (current.version ?? 0) + 1 }, current.version)
 }
 
 describe.each(Object.entries(stores))('session store contract: %s', (_name, open) => {
@@ -117,9 +140,11 @@ describe.each(Object.entries(stores))('session store contract: %s', (_name, open
     const { store, twin } = open()
     await store.set(session(), undefined)
     const key = session().key
+    // Both read version 1 before either writes (a store over a network answers them in any order).
+    const [mine, theirs] = await Promise.all([store.get(key), twin.get(key)])
     const results = await Promise.all([
-      change(store, key, (s) => ({ ...s, errors: [{ at: 1, step: 'call', code: 'first' }] })),
-      change(twin, key, (s) => ({ ...s, errors: [{ at: 1, step: 'call', code: 'second' }] })),
+      store.set({ ...mine!, errors: [{ at: 1, step: 'call', code: 'first' }], version: 2 }, mine!.version),
+      twin.set({ ...theirs!, errors: [{ at: 1, step: 'call', code: 'second' }], version: 2 }, theirs!.version),
     ])
     expect(results.filter((r) => r.written)).toHaveLength(1)
     expect((await store.get(key))!.version).toBe(2)

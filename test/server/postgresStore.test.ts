@@ -1,0 +1,311 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it, vi } from 'vitest'
+import { ConfigurationError, emptySession, StorageError, type ApiUser, type PendingAuthorization, type Session } from '../../src/index.js'
+import { createPostgresStore, generateEncryptionKey, migrationSql, SessionDecryptionError, type PostgresStoreOptions } from '../../src/server/store/index.js'
+import { startPrivatePostgres, useTestDatabase } from '../support/postgres.js'
+
+// The Postgres store beyond the contract: what is on disk (sealed tokens, queryable columns),
+// keys rotated and rows tampered with, instances racing over one database, and a database that
+// goes away and comes back.
+
+const database = useTestDatabase()
+let tables = 0
+const keyA = { id: 'key-a', key: generateEncryptionKey() }
+const keyB = { id: 'key-b', key: generateEncryptionKey() }
+const company: ApiUser = { kind: 'company', id: 'acme-ltd' }
+
+let adminPool: ReturnType<typeof database.pool> | undefined
+/** The test's own look at the rows, past the store. */
+const admin = () => (adminPool ??= database.pool({ max: 2 }))
+
+/** A new table in this file's schema, and a store opener on it (each opener call: a store on a new pool). */
+function table(options: Partial<PostgresStoreOptions> = {}) {
+  const name = `sessions_${++tables}`
+  const open = (more: Partial<PostgresStoreOptions> = {}) =>
+    createPostgresStore({ pool: database.pool(), schema: database.schema, table: name, encryption: { current: keyA }, ...options, ...more })
+  const raw = async (key: string) => (await admin().query(`SELECT * FROM "${database.schema}"."${name}" WHERE key = $1`, [key])).rows[0]
+  const update = (sql: string, params: unknown[]) => admin().query(sql.replaceAll('$table', `"${database.schema}"."${name}"`), params)
+  return { name, open, raw, update }
+}
+
+function connected(apiUser: ApiUser = company, refreshToken = 'rt-secret-0001'): Session {
+  return {
+    ...emptySession({ api: 'vat', environment: 'sandbox', apiUser }, 1_000),
+    tokens: {
+      accessToken: 'at-secret-0001',
+      refreshToken,
+      tokenType: 'bearer',
+      scopes: ['read:vat'],
+      expiresAt: 3_600_000,
+      idTokenClaims: { sub: 'person-42' },
+    },
+    version: 1,
+  }
+}
+
+const pending: PendingAuthorization = {
+  state: 'state-0001',
+  codeVerifier: 'verifier-secret-0001',
+  nonce: 'nonce-secret-0001',
+  binding: 'binding-secret-0001',
+  scopes: ['write:vat'],
+  createdAt: 2_000,
+  call: { api: 'vat', endpoint: 'submitReturn', params: { vrn: '123' }, body: { netVatDue: 750 } },
+}
+
+describe('the migration', () => {
+  it('creates the table once, whatever the number of instances starting together, and keeps its rows when run again', async () => {
+    const { open } = table({ migrate: false })
+    const starting = [open(), open(), open()]
+    await Promise.all(starting.map((store) => store.migrate()))
+    await starting[0]!.set(connected(), undefined)
+    await open().migrate()
+    await admin().query(migrationSql({ schema: database.schema, table: `sessions_${tables}` }))
+    expect((await open().get(connected().key))?.tokens?.refreshToken).toBe('rt-secret-0001')
+  })
+
+  it('runs by itself on first use', async () => {
+    const { open } = table()
+    const store = open()
+    expect(await store.list(company)).toEqual([])
+    expect(store.driver).toBe('pg')
+  })
+})
+
+describe('tokens at rest', () => {
+  it('seals tokens and the pending authorization; who, which API, the state and expiry stay queryable', async () => {
+    const { open, raw } = table()
+    const session = { ...connected(), pending }
+    await open().set(session, undefined)
+    const row = await raw(session.key)
+    const stored = JSON.stringify(row)
+    for (const secret of ['at-secret-0001', 'rt-secret-0001', 'person-42', 'verifier-secret-0001', 'nonce-secret-0001', 'binding-secret-0001', 'netVatDue'])
+      expect(stored).not.toContain(secret)
+    expect(row).toMatchObject({
+      api: 'vat',
+      environment: 'sandbox',
+      api_user_kind: 'company',
+      api_user_id: 'acme-ltd',
+      state: 'state-0001',
+      token_expires_at: 3_600_000,
+      granted_scopes: ['read:vat'],
+      key_id: 'key-a',
+      version: 1,
+    })
+    expect(await open().get(session.key)).toEqual(session)
+  })
+
+  it("keys an application session's row by its scope set too", async () => {
+    const { open, raw } = table()
+    const application = emptySession(
+      { api: 'legifrance', environment: 'sandbox', apiUser: { kind: 'application', id: 'application' }, scopes: ['openid', 'api'] },
+      1,
+    )
+    await open().set({ ...application, version: 1 }, undefined)
+    expect(await raw(application.key)).toMatchObject({ api_user_kind: 'application', scope_set: 'api openid', tokens_sealed: null })
+  })
+
+  it('refuses a row whose ciphertext was changed, or moved from another row, with a typed error and no token', async () => {
+    const { open, raw, update } = table()
+    const store = open()
+    const mine = connected()
+    const theirs = connected({ kind: 'company', id: 'other-ltd' }, 'rt-other-0001')
+    await store.set(mine, undefined)
+    await store.set(theirs, undefined)
+    const sealed: string = (await raw(mine.key)).tokens_sealed
+    const flipped = Buffer.from(sealed, 'base64')
+    flipped[flipped.length - 20]! ^= 1
+    await update('UPDATE $table SET tokens_sealed = $2 WHERE key = $1', [mine.key, flipped.toString('base64')])
+    const tampered = await store.get(mine.key).catch((error) => error)
+    expect(tampered).toBeInstanceOf(SessionDecryptionError)
+    expect(tampered).toBeInstanceOf(StorageError)
+    expect(tampered.failure).toBe('tampered')
+    // Another company's sealed tokens copied into this row do not open as this row's.
+    await update('UPDATE $table SET tokens_sealed = (SELECT tokens_sealed FROM $table WHERE key = $2) WHERE key = $1', [mine.key, theirs.key])
+    const moved = await store.get(mine.key).catch((error) => error)
+    expect(moved).toMatchObject({ failure: 'tampered', code: 'storage_unavailable' })
+    expect(JSON.stringify({ ...moved, message: moved.message, json: moved.toJSON() })).not.toMatch(/secret|other-0001/)
+    // The other row is untouched.
+    expect((await store.get(theirs.key))?.tokens?.refreshToken).toBe('rt-other-0001')
+  })
+
+  it('refuses a keyring without a current key, a key of the wrong size, and a table name that is not an identifier', () => {
+    const pool = database.pool()
+    expect(() => createPostgresStore({ pool, encryption: undefined as never })).toThrow(ConfigurationError)
+    expect(() => createPostgresStore({ pool, encryption: { current: { id: 'short', key: new Uint8Array(16) } } })).toThrow(ConfigurationError)
+    expect(() => createPostgresStore({ pool, encryption: { current: keyA, previous: [keyA] } })).toThrow(ConfigurationError)
+    expect(() => createPostgresStore({ pool, table: 'sessions; DROP TABLE x', encryption: { current: keyA } })).toThrow(ConfigurationError)
+  })
+})
+
+describe('key rotation', () => {
+  it('reads rows sealed with a previous key, writes with the current one, and re-seals the rest so the old key can go', async () => {
+    const { open, raw } = table()
+    const before = open()
+    const old = connected()
+    const oldWaiting = { ...connected({ kind: 'company', id: 'waiting-ltd' }), pending }
+    await before.set(old, undefined)
+    await before.set(oldWaiting, undefined)
+    // Only the new key: the old rows are refused, typed, naming the key they need.
+    const withoutA = await open({ encryption: { current: keyB } })
+      .get(old.key)
+      .catch((error) => error)
+    expect(withoutA).toMatchObject({ failure: 'unknown_key', keyId: 'key-a' })
+
+    const rotated = open({ encryption: { current: keyB, previous: [keyA] } })
+    expect(await rotated.get(old.key)).toEqual(old)
+    const newer = connected({ kind: 'company', id: 'new-ltd' })
+    await rotated.set(newer, undefined)
+    expect((await raw(newer.key)).key_id).toBe('key-b')
+
+    expect(await rotated.reencrypt({ batchSize: 1 })).toEqual({ reencrypted: 2, unreadable: [] })
+    expect((await raw(old.key)).key_id).toBe('key-b')
+    const onlyB = open({ encryption: { current: keyB } })
+    expect(await onlyB.get(old.key)).toEqual(old)
+    expect(await onlyB.findByState(pending.state)).toEqual(oldWaiting)
+    expect(await onlyB.take(pending.state)).toMatchObject({ pending })
+  })
+})
+
+describe('instances racing over one database', () => {
+  it('never lose an update: every rotation written by one instance is seen by the next writer, none overwritten', async () => {
+    const { open } = table()
+    const instances = [open(), open()]
+    const first = connected(company, 'rt-0')
+    await instances[0]!.set(first, undefined)
+    /** One rotation: read the refresh token, write its successor, again if another instance wrote first. */
+    const rotate = async (store: (typeof instances)[number]) => {
+      for (;;) {
+        const current = (await store.get(first.key))!
+        const next = Number(current.tokens!.refreshToken!.slice(3)) + 1
+        const result = await store.set(
+          { ...current, tokens: { ...current.tokens!, refreshToken: `rt-${next}` }, version: current.version! + 1 },
+          current.version,
+        )
+        if (result.written) return
+        // Refused: what it answers is never older than what this instance read.
+        expect(result.current!.version).toBeGreaterThan(current.version!)
+      }
+    }
+    await Promise.all(instances.flatMap((store) => Array.from({ length: 15 }, () => rotate(store))))
+    expect(await instances[1]!.get(first.key)).toMatchObject({ version: 31, tokens: { refreshToken: 'rt-30' } })
+  })
+
+  it('refuse an older refresh token written after a newer one', async () => {
+    const { open } = table()
+    const [one, two] = [open(), open()]
+    await one.set(connected(company, 'rt-old'), undefined)
+    const [readByOne, readByTwo] = await Promise.all([one.get(connected().key), two.get(connected().key)])
+    const newer = { ...readByOne!, tokens: { ...readByOne!.tokens!, refreshToken: 'rt-rotated' }, version: 2 }
+    expect(await one.set(newer, 1)).toEqual({ written: true })
+    expect(await two.set({ ...readByTwo!, errors: [{ at: 5, step: 'refresh', code: 'late' }], version: 2 }, 1)).toEqual({ written: false, current: newer })
+    expect((await two.get(newer.key))?.tokens?.refreshToken).toBe('rt-rotated')
+  })
+
+  it('give a pending authorization to exactly one taker across pools', async () => {
+    const { open } = table()
+    const instances = [open(), open(), open()]
+    await instances[0]!.set({ ...connected(), pending }, undefined)
+    const taken = await Promise.all(instances.flatMap((store) => [store.take(pending.state), store.take(pending.state), store.take(pending.state)]))
+    expect(taken.filter(Boolean)).toEqual([{ pending, session: { ...connected(), version: 2 } }])
+    expect(await instances[2]!.findByState(pending.state)).toBeUndefined()
+  })
+})
+
+describe('a database that goes away', () => {
+  it('keeps the sessions when the pool is ended and a new one opened', async () => {
+    const { name } = table()
+    const pool = database.pool()
+    const before = createPostgresStore({ pool, schema: database.schema, table: name, encryption: { current: keyA } })
+    await before.set({ ...connected(), pending }, undefined)
+    await pool.end()
+    expect(await before.get(connected().key).catch((error) => error)).toBeInstanceOf(StorageError)
+    const after = createPostgresStore({ pool: database.pool(), schema: database.schema, table: name, encryption: { current: keyA } })
+    expect(await after.get(connected().key)).toEqual({ ...connected(), pending })
+  })
+
+  it('answers StorageError while Postgres restarts, and every session after it', async () => {
+    const server = await startPrivatePostgres()
+    try {
+      const store = createPostgresStore({ connectionString: server.url, encryption: { current: keyA } })
+      await store.set({ ...connected(), pending }, undefined)
+      const restarting = server.restart()
+      // Calls while it is down (or its connections cut) fail typed, never crash the process.
+      const during = await Promise.all(
+        [store.get(connected().key), store.list(company)].map((call) =>
+          call.then(
+            () => 'answered',
+            (error) => error,
+          ),
+        ),
+      )
+      for (const outcome of during) if (outcome !== 'answered') expect(outcome).toBeInstanceOf(StorageError)
+      await restarting
+      expect(await untilAnswered(() => store.get(connected().key))).toEqual({ ...connected(), pending })
+      expect(await store.take(pending.state)).toMatchObject({ pending })
+      await store.close()
+    } finally {
+      await server.stop()
+    }
+  }, 120_000)
+
+  it('answers StorageError when there is no database at the address', async () => {
+    const store = createPostgresStore({ connectionString: 'postgres://postgres@127.0.0.1:1/none', encryption: { current: keyA } })
+    const error = await store.get('any').catch((e) => e)
+    expect(error).toBeInstanceOf(StorageError)
+    expect(error.reason).toBe('unavailable')
+    await store.close()
+  })
+})
+
+/** A restarted server's first answer: a connection the pool held from before may fail once, typed. */
+async function untilAnswered<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call()
+    } catch (error) {
+      expect(error).toBeInstanceOf(StorageError)
+      if (attempt === 3) throw error
+    }
+  }
+}
+
+describe('the embedded default', () => {
+  const dirs: string[] = []
+  afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
+
+  it('runs on PGlite with no connection string nor DATABASE_URL, and keeps its sessions in its data directory', async () => {
+    vi.stubEnv('DATABASE_URL', '')
+    try {
+      const dataDir = mkdtempSync(join(tmpdir(), 'grantflow-pglite-'))
+      dirs.push(dataDir)
+      const first = createPostgresStore({ dataDir, encryption: { current: keyA } })
+      await first.set({ ...connected(), pending }, undefined)
+      expect(first.driver).toBe('pglite')
+      await first.close()
+      const reopened = createPostgresStore({ dataDir, encryption: { current: keyA } })
+      expect(await reopened.findByState(pending.state)).toEqual({ ...connected(), pending })
+      await reopened.close()
+      const inMemory = createPostgresStore({ encryption: { current: keyA } })
+      expect(await inMemory.get(connected().key)).toBeUndefined()
+      expect(inMemory.driver).toBe('pglite')
+      await inMemory.close()
+    } finally {
+      vi.unstubAllEnvs()
+    }
+  }, 120_000)
+
+  it('uses DATABASE_URL when it is set', async () => {
+    vi.stubEnv('DATABASE_URL', database.url)
+    try {
+      const store = createPostgresStore({ schema: database.schema, table: `sessions_${++tables}`, encryption: { current: keyA } })
+      await store.set(connected(), undefined)
+      expect(store.driver).toBe('pg')
+      await store.close()
+    } finally {
+      vi.unstubAllEnvs()
+    }
+  })
+})
