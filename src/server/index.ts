@@ -1,0 +1,4 @@
+// grantflow/server: what a Node server adds to grantflow (Node 20+). Nothing here is reachable
+// from the browser entry: `grantflow` never imports this file.
+export { createRedisLock, type LockLogger, type RedisClientLike, type RedisLock, type RedisLockOptions } from './lock/redisLock.js'
+export * from './store/index.js'
