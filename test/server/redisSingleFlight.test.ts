@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { createGrantflow, createMemoryStore, defineClient } from '../../src/index.js'
 import { createRedisLock, type RedisLock } from '../../src/server/index.js'
 import { countsSince, REDIRECT_URI, useMsw, vat, vatWorld, VRN } from '../support/vatWorld.js'
-import { testRedis, uniquePrefix } from '../support/redis.js'
+import { closedPort, testRedis, uniquePrefix } from '../support/redis.js'
 
 // Server instances of one app (here, runtimes in one process, each with its own Redis
 // connection) sharing a session store and the Redis lock, against a provider that rotates refresh
@@ -40,5 +40,22 @@ describe('instances sharing a store and the Redis lock', () => {
     expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([])
     expect(since().refreshes).toBe(1)
     expect(since().authorizations).toBe(0)
+  })
+
+  it('still refresh once per instance while Redis is down, with one warning, and lose no session', async () => {
+    const warnings: string[] = []
+    const lock = createRedisLock({ redis: `redis://127.0.0.1:${await closedPort()}`, commandTimeoutMs: 500, logger: { warn: (m) => void warnings.push(m) } })
+    locks.push(lock)
+    const { grantflow, kit, clock } = vatWorld({ server, grantflow: { lock } })
+    await grantflow.apis.vat.obligations(query)
+    const since = countsSince(kit)
+    clock.advance(FOUR_HOURS + 1)
+    const outcomes = await Promise.allSettled(Array.from({ length: 50 }, () => grantflow.apis.vat.obligations(query)))
+    expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([])
+    expect(since().refreshes).toBe(1)
+    expect(warnings).toHaveLength(1)
+    // The renewed tokens are the session's: the next call needs nothing.
+    await grantflow.apis.vat.obligations(query)
+    expect(since()).toMatchObject({ refreshes: 1, authorizations: 0 })
   })
 })
