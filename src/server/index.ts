@@ -10,6 +10,7 @@ export {
   type HandledRuntime,
   type RequestHandler,
 } from './handlers/index.js'
+export { createRedisSync, type RedisSync, type RedisSyncOptions } from './sync/redisSync.js'
 export { toNodeListener } from './adapters/node.js'
 export { honoHandler, mountGrantflow } from './adapters/hono.js'
 export * from './store/index.js'

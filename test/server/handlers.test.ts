@@ -1,7 +1,8 @@
 import { setupServer } from 'msw/node'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { ConfigurationError, ConsentRequiredError } from '../../src/index.js'
-import { consentRedirect } from '../../src/server/index.js'
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
+import { ConfigurationError, ConsentRequiredError, createMemoryStore } from '../../src/index.js'
+import { consentRedirect, createRedisSync } from '../../src/server/index.js'
+import { testRedis, uniquePrefix } from '../support/redis.js'
 import { browser, serverWorld, type Adapter } from './serverWorld.js'
 
 // The server handlers through a real HTTP server on 127.0.0.1: the app's route sends the browser
@@ -81,6 +82,31 @@ describe.each<Adapter>(['node', 'hono'])('a consent through the server handlers 
     }
     expect(app.routes.submissions).toHaveLength(1)
     expect(app.kit.counters.tokenRequestsByGrant.authorization_code).toBe(1)
+  })
+})
+
+describe('instances sharing a store', () => {
+  it('complete on another instance a consent one instance started, replaying its call once there', async () => {
+    const store = createMemoryStore()
+    const { url } = await testRedis()
+    const channel = uniquePrefix('sync')
+    const syncs = [createRedisSync({ redis: url, channel }), createRedisSync({ redis: url, channel })]
+    onTestFinished(() => Promise.all(syncs.map((sync) => sync.close())).then(() => undefined))
+    const first = await world({ store, sync: [syncs[0]!] })
+    const second = await world({ store, sameAppAs: first, sync: [syncs[1]!] })
+    const { user, callbackUrl } = await consentStarted(first)
+    // The load balancer sends the browser's callback to the other instance.
+    const callback = new URL(callbackUrl)
+    const done = await user.request(new URL(callback.pathname + callback.search, second.origin).href)
+    expect(done.status).toBe(200)
+    expect(await done.json()).toMatchObject({ replayed: true, result: { formBundleNumber: expect.any(String) } })
+    expect(first.routes.submissions).toHaveLength(1)
+    // Told by the second (Redis pub/sub), the first instance's live session takes the tokens from
+    // the store, so its next call for the company needs no consent.
+    const sessionKey: string = (await store.list({ kind: 'company', id: 'acme-ltd' }))[0]!.key
+    await vi.waitFor(() => expect(first.grantflow.tokenSession(sessionKey)?.getSnapshot().matches('valid')).toBe(true))
+    expect((await user.post('/returns?vrn=987654321', {})).status).toBe(200)
+    expect(first.kit.counters.authorizations).toBe(1)
   })
 })
 

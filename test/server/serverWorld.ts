@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import { Hono } from 'hono'
 import type { setupServer } from 'msw/node'
-import { ConsentRequiredError, createGrantflow, defineClient, hmrc } from '../../src/index.js'
+import { ConsentRequiredError, createGrantflow, defineClient, hmrc, type SessionStore, type SyncPlugin } from '../../src/index.js'
 import { createGrantflowHandlers, mountGrantflow, toNodeListener, type GrantflowHandlerOptions } from '../../src/server/index.js'
-import { createProviderKit, hmrcVatRoutes } from '../../src/testing/index.js'
+import { createProviderKit, hmrcVatRoutes, type HmrcVatRoutes, type ProviderKit } from '../../src/testing/index.js'
 import { vat, vatReturn, VRN } from '../support/vatWorld.js'
 
 // A server of an app on 127.0.0.1 (node:http, or Hono on @hono/node-server), a fake HMRC from the
@@ -19,27 +19,35 @@ export interface ServerWorldOptions {
   /** What the runtime saves as `returnTo` with each consent (an app that took it from the request). */
   returnTo?: () => string | undefined
   handlers?: Partial<GrantflowHandlerOptions<Request>>
+  store?: SessionStore
+  sync?: SyncPlugin[]
+  /** Another instance of the same app: its provider, API and redirect URI (which reaches the first). */
+  sameAppAs?: { kit: ProviderKit; routes: HmrcVatRoutes; redirectUri: string }
 }
 
 export async function serverWorld(msw: ReturnType<typeof setupServer>, options: ServerWorldOptions = {}) {
   const http: Server = createServer()
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
   const origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
-  const redirectUri = `${origin}/callback`
-  const routes = hmrcVatRoutes()
-  const kit = createProviderKit({
-    provider: hmrc,
-    environment: 'sandbox',
-    clients: [{ clientId: 'vat-app', authMethod: 'none', redirectUris: [redirectUri] }],
-    api: routes,
-  })
-  msw.use(...kit.handlers)
+  const redirectUri = options.sameAppAs?.redirectUri ?? `${origin}/callback`
+  const routes = options.sameAppAs?.routes ?? hmrcVatRoutes()
+  const kit =
+    options.sameAppAs?.kit ??
+    createProviderKit({
+      provider: hmrc,
+      environment: 'sandbox',
+      clients: [{ clientId: 'vat-app', authMethod: 'none', redirectUris: [redirectUri] }],
+      api: routes,
+    })
+  if (!options.sameAppAs) msw.use(...kit.handlers)
   const apiUser = { company: (request: Request) => request.headers.get('x-company') ?? undefined }
   const grantflow = createGrantflow({
     apis: { vat },
     clients: { hmrc: defineClient({ clientId: 'vat-app', redirectUri }) },
     environment: 'sandbox',
     apiUser,
+    ...(options.store && { store: options.store }),
+    ...(options.sync && { sync: options.sync }),
     ...(options.returnTo && { returnTo: options.returnTo }),
   })
   const handlers = createGrantflowHandlers(grantflow, { apis: { vat }, apiUser, callbackPath: '/callback', ...options.handlers })
