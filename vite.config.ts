@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
-/** The package's entry points: `grantflow`, `grantflow/testing`, `grantflow/machines`, `grantflow/react`. */
+/** The package's entry points: `grantflow`, `grantflow/testing`, `grantflow/machines`, `grantflow/react`, `grantflow/server`. */
 const entries = {
   index: 'src/index.ts',
   testing: 'src/testing/index.ts',
   machines: 'machines/index.ts',
   react: 'src/react/index.ts',
+  server: 'src/server/index.ts',
 }
 
 // Dependencies and peers stay imports in the library build, subpaths too (`msw/node`,

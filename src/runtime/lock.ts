@@ -16,6 +16,17 @@ export interface SessionLock {
 export interface HeldLock {
   /** Aborts when the lease runs out: the task must stop, another holder may now run. */
   signal: AbortSignal
+  /**
+   * A distributed lock's fencing token: it grows with every holder of the key, so a write
+   * tagged with it can be refused once a later holder wrote. Absent for locks within one
+   * process or browser, where a holder cannot outlive its lease unseen.
+   */
+  fence?: number
+  /**
+   * Whether the lock is still this holder's (a distributed lock's lease can be lost to a stalled
+   * process or a partition): checked before new tokens are written. Absent: it always is.
+   */
+  stillHeld?(): Promise<boolean>
 }
 
 export interface LockOptions {

@@ -50,9 +50,10 @@ function sessionIoOf(deps: TokenSessionDeps) {
    * the store holds other fresh ones by the time of the write (another instance renewed too),
    * the first saved wins and these are dropped, so every runtime goes on with one token set.
    */
-  const saveTokens = async (target: SessionTarget, tokens: TokenSet, replacing?: { tokens: TokenSet | undefined }): Promise<TokenSet> => {
+  const saveTokens = async (target: SessionTarget, tokens: TokenSet, replacing?: { tokens: TokenSet | undefined; leaseLost?: boolean }): Promise<TokenSet> => {
     const session = await save(target, (s) => {
-      const renewedMeanwhile = replacing && s.tokens && s.tokens.accessToken !== replacing.tokens?.accessToken && isTokenFresh(s.tokens, doors.now())
+      const renewedMeanwhile =
+        replacing && s.tokens && s.tokens.accessToken !== replacing.tokens?.accessToken && (replacing.leaseLost || isTokenFresh(s.tokens, doors.now()))
       return renewedMeanwhile ? s : { ...s, tokens, pending: undefined }
     })
     if (session.tokens !== tokens) return session.tokens!
@@ -100,13 +101,15 @@ function sessionIoOf(deps: TokenSessionDeps) {
     recordError,
     refreshTokens: (target: SessionTarget, input: { tokens: TokenSet }): Promise<TokenSet> =>
       lock
-        .runExclusive(target.key, async ({ signal }) => {
+        .runExclusive(target.key, async (held) => {
           // Another tab or instance may have refreshed while we waited for the lock: a rotated
           // refresh token must never be sent twice, so adopt theirs.
           const stored = (await store.get(target.key))?.tokens
           if (stored && stored.refreshToken !== input.tokens.refreshToken && isTokenFresh(stored, doors.now())) return stored
           const { refreshTokens } = await loadSteps()
-          return saveTokens(target, await refreshTokens(await leasedContext(target, signal), input.tokens), input)
+          const renewed = await refreshTokens(await leasedContext(target, held.signal), input.tokens)
+          // Fencing: a holder whose lease was lost meanwhile writes only over the tokens it renewed, never over a later holder's.
+          return saveTokens(target, renewed, { ...input, leaseLost: held.stillHeld ? !(await held.stillHeld()) : false })
         })
         .catch((error) => recordError(target, 'refresh', error)),
     requestToken: (target: SessionTarget, input: { tokens: TokenSet | undefined }): Promise<TokenSet> =>

@@ -1,0 +1,49 @@
+import { ConsentRequiredError, InvalidCallbackError } from '../../errors.js'
+import { safeReturnTo } from '../../oauth/returnTo.js'
+import type { HandlerContext } from './context.js'
+import { bindingFromCookies, clearedConsentCookies } from './consentCookie.js'
+import { consentRedirect } from './consentRedirect.js'
+import { problemResponse } from './problem.js'
+
+/**
+ * The route at the redirect URI: takes the binding from the cookie the browser was given when it
+ * was sent to the provider, completes the authorization (once; another browser's callback, or the
+ * same callback again, is refused), replays the pending call once for the request's API user, and
+ * then sends the browser to the saved `returnTo` (a same-origin path, else `/`) or answers with the
+ * replayed call's result.
+ */
+export function createCallbackHandler<Context>({ grantflow, contextOf, options }: HandlerContext<Context>) {
+  return async (request: Request): Promise<Response> => {
+    const url = new URL(request.url)
+    const state = url.searchParams.get('state') ?? ''
+    // The cookie is this authorization's only: it goes, whatever the outcome.
+    const cleared = clearedConsentCookies(state, url, options.cookie).map((cookie): [string, string] => ['set-cookie', cookie])
+    try {
+      const binding = bindingFromCookies(request, state, options.cookie)
+      if (!binding)
+        throw new InvalidCallbackError('binding_mismatch', { description: 'the callback was not brought by the browser that started the authorization' })
+      const completed = await grantflow.completeAuthorization(url, { binding })
+      let result: unknown
+      try {
+        result = completed.call ? await grantflow.withContext(await contextOf(request)).call(completed.call) : undefined
+      } catch (error) {
+        // The replayed call needs more consent (a scope the grant lacks): back to the provider.
+        if (error instanceof ConsentRequiredError && error.authorizationUrl) return withHeaders(consentRedirect(error, options.cookie), cleared)
+        throw error
+      }
+      const redirect = options.afterCallback ? options.afterCallback === 'redirect' : completed.returnTo !== undefined
+      if (redirect) {
+        return new Response(null, { status: 303, headers: [['location', safeReturnTo(completed.returnTo) ?? '/'], ['cache-control', 'no-store'], ...cleared] })
+      }
+      const body = { sessionKey: completed.sessionKey, replayed: completed.call !== undefined, ...(completed.call && { result }) }
+      return Response.json(body, { headers: [['cache-control', 'no-store'], ...cleared] })
+    } catch (error) {
+      return problemResponse(error, cleared)
+    }
+  }
+}
+
+function withHeaders(response: Response, headers: [string, string][]): Response {
+  for (const [name, value] of headers) response.headers.append(name, value)
+  return response
+}

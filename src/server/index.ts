@@ -1,0 +1,16 @@
+// grantflow/server: what a Node server adds to grantflow (Node 20+). Nothing here is reachable
+// from the browser entry: `grantflow` never imports this file.
+export { createRedisLock, type LockLogger, type RedisClientLike, type RedisLock, type RedisLockOptions } from './lock/redisLock.js'
+export {
+  consentRedirect,
+  createGrantflowHandlers,
+  type ConsentCookieOptions,
+  type GrantflowHandlerOptions,
+  type GrantflowHandlers,
+  type HandledRuntime,
+  type RequestHandler,
+} from './handlers/index.js'
+export { createRedisSync, type RedisSync, type RedisSyncOptions } from './sync/redisSync.js'
+export { toNodeListener } from './adapters/node.js'
+export { honoHandler, mountGrantflow } from './adapters/hono.js'
+export * from './store/index.js'

@@ -1,0 +1,204 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { Redis } from 'ioredis'
+import { createRedisLock, type LockLogger, type RedisLock } from '../../src/server/index.js'
+import type { HeldLock } from '../../src/index.js'
+import { closedPort, startRedisOn, testRedis, uniquePrefix } from '../support/redis.js'
+
+// Two lock instances stand for two server instances: each has its own Redis connection.
+
+const opened: RedisLock[] = []
+const raw: Redis[] = []
+afterAll(async () => {
+  await Promise.all(opened.map((lock) => lock.close()))
+  raw.forEach((redis) => redis.disconnect())
+})
+
+async function instances(name: string, count: number, options: { ttlMs?: number } = {}) {
+  const { url } = await testRedis()
+  const prefix = uniquePrefix(name)
+  const locks = Array.from({ length: count }, () => createRedisLock({ redis: url, prefix, ...options }))
+  opened.push(...locks)
+  const redis = new Redis(url)
+  raw.push(redis)
+  return { locks, prefix, redis, lockKey: (key: string) => `${prefix}{${key}}` }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const aborted = (signal: AbortSignal) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
+
+/** Records who holds a key when, so overlapping holders show. */
+function holders() {
+  let active = 0
+  let most = 0
+  const log: string[] = []
+  return {
+    log,
+    most: () => most,
+    async hold(name: string, ms: number) {
+      active++
+      most = Math.max(most, active)
+      log.push(`${name} in`)
+      await sleep(ms)
+      log.push(`${name} out`)
+      active--
+      return name
+    },
+  }
+}
+
+describe('the Redis lock across instances', () => {
+  it('lets one holder of a key in at a time, across two instances, each with a growing fence', async () => {
+    const { locks } = await instances('exclusion', 2)
+    const record = holders()
+    const fences: number[] = []
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        locks[i % 2]!.runExclusive('session-1', async (held) => {
+          fences.push(held.fence!)
+          return record.hold(`task ${i}`, 15)
+        }),
+      ),
+    )
+    expect(results).toHaveLength(12)
+    expect(record.most()).toBe(1)
+    // In the order they held it: each later holder has a larger fencing token.
+    expect(fences).toEqual([...fences].sort((a, b) => a - b))
+    expect(new Set(fences).size).toBe(12)
+  })
+
+  it('lets holders of different keys run at once', async () => {
+    const { locks } = await instances('keys', 2)
+    const both = Promise.all([locks[0]!.runExclusive('a', () => sleep(300).then(() => Date.now())), locks[1]!.runExclusive('b', async () => Date.now())])
+    const [aEnded, bEnded] = await both
+    expect(bEnded).toBeLessThan(aEnded)
+  })
+
+  it('keeps the lock past its TTL while the holder runs: its lease is renewed', async () => {
+    const { locks } = await instances('renewal', 2, { ttlMs: 300 })
+    const record = holders()
+    const first = locks[0]!.runExclusive('session-1', () => record.hold('first', 1_200))
+    await sleep(100)
+    const second = locks[1]!.runExclusive('session-1', () => record.hold('second', 1))
+    await Promise.all([first, second])
+    expect(record.log).toEqual(['first in', 'first out', 'second in', 'second out'])
+  })
+
+  it('ends a holder at the end of its lease: its signal aborts and the next holder gets in', async () => {
+    const { locks } = await instances('lease', 2)
+    const log: string[] = []
+    let firstSignal: AbortSignal | undefined
+    const first = locks[0]!.runExclusive(
+      'session-1',
+      async ({ signal }) => {
+        firstSignal = signal
+        log.push('first in')
+        await aborted(signal)
+        log.push('first aborted')
+      },
+      { leaseMs: 400 },
+    )
+    await sleep(50)
+    const second = locks[1]!.runExclusive('session-1', async () => void log.push('second in'))
+    await Promise.all([first, second])
+    expect(log).toEqual(['first in', 'first aborted', 'second in'])
+    expect(firstSignal!.reason).toMatchObject({ name: 'TimeoutError' })
+  })
+
+  it('lets the next holder in when a holder vanished without freeing its lock (a killed instance)', async () => {
+    const { locks, redis, lockKey } = await instances('vanished', 1, { ttlMs: 400 })
+    // What a killed instance leaves: its owner token, no one renewing it.
+    await redis.set(lockKey('session-1'), 'the-killed-instance', 'PX', 400)
+    const ran = await locks[0]!.runExclusive('session-1', async () => 'ran after the lease ran out')
+    expect(ran).toBe('ran after the lease ran out')
+  })
+
+  it('never frees a lock another holder took after its lease ran out (compare-and-delete)', async () => {
+    const { locks } = await instances('compare-and-delete', 3)
+    const record = holders()
+    // The first holder overruns its lease, ignoring its signal, and ends while the second holds the key.
+    const first = locks[0]!.runExclusive('session-1', () => record.hold('first', 700), { leaseMs: 300 })
+    await sleep(50)
+    const second = locks[1]!.runExclusive('session-1', () => record.hold('second', 900))
+    await first
+    // The first's release came after the second took the lock: a third waits for the second.
+    const third = locks[2]!.runExclusive('session-1', () => record.hold('third', 1))
+    await Promise.all([second, third])
+    expect(record.log.indexOf('third in')).toBeGreaterThan(record.log.indexOf('second out'))
+  })
+
+  it('aborts a holder whose lock was taken from it, and tells it before it writes', async () => {
+    const { locks, redis, lockKey } = await instances('lost', 1, { ttlMs: 300 })
+    let held!: HeldLock
+    const stillHeld: boolean[] = []
+    await locks[0]!.runExclusive('session-1', async (h) => {
+      held = h
+      stillHeld.push(await h.stillHeld!())
+      // Another owner's token in its place: a partition healed the wrong way, a lease misjudged.
+      await redis.set(lockKey('session-1'), 'someone-else', 'PX', 5_000)
+      stillHeld.push(await h.stillHeld!())
+      await aborted(h.signal)
+    })
+    expect(stillHeld).toEqual([true, false])
+    expect(held.signal.aborted).toBe(true)
+    // Not freed by the one who lost it.
+    expect(await redis.get(lockKey('session-1'))).toBe('someone-else')
+  })
+
+  it('stops waiting when the waiter gives up (its signal): the task never runs', async () => {
+    const { locks } = await instances('give-up', 2)
+    const first = locks[0]!.runExclusive('session-1', () => sleep(600))
+    await sleep(50)
+    const giveUp = new AbortController()
+    let ran = false
+    const waiting = locks[1]!.runExclusive('session-1', async () => void (ran = true), { signal: giveUp.signal })
+    setTimeout(() => giveUp.abort(new DOMException('gave up', 'AbortError')), 100)
+    await expect(waiting).rejects.toMatchObject({ name: 'AbortError' })
+    await first
+    expect(ran).toBe(false)
+  })
+})
+
+describe('the Redis lock when Redis is unreachable', () => {
+  const logger = () => {
+    const warnings: string[] = []
+    const infos: string[] = []
+    const log: LockLogger = { warn: (m) => void warnings.push(m), info: (m) => void infos.push(m) }
+    return { log, warnings, infos }
+  }
+
+  it('falls back to single-flight in this process, with one logged warning', async () => {
+    const { log, warnings } = logger()
+    const lock = createRedisLock({ redis: `redis://127.0.0.1:${await closedPort()}`, prefix: uniquePrefix('down'), logger: log, commandTimeoutMs: 500 })
+    opened.push(lock)
+    const record = holders()
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => lock.runExclusive('session-1', () => record.hold(`task ${i}`, 10))))
+    expect(results).toHaveLength(8)
+    expect(record.most()).toBe(1)
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(/Redis is unreachable/)
+  })
+
+  it('uses Redis again once it answers', async () => {
+    const { log, warnings, infos } = logger()
+    const port = await closedPort()
+    const lock = createRedisLock({ redis: `redis://127.0.0.1:${port}`, prefix: uniquePrefix('back'), logger: log, commandTimeoutMs: 500 })
+    opened.push(lock)
+    const fenceWhileDown = await lock.runExclusive('session-1', async (held) => held.fence)
+    expect(fenceWhileDown).toBeUndefined()
+    const redis = await startRedisOn(port)
+    try {
+      let fence: number | undefined
+      // The client reconnects by itself; the lock asks Redis again once it is connected.
+      for (let attempt = 0; attempt < 100 && fence === undefined; attempt++) {
+        fence = await lock.runExclusive('session-1', async (held) => held.fence)
+        if (fence === undefined) await sleep(100)
+      }
+      expect(fence).toBe(1)
+      expect(warnings).toHaveLength(1)
+      expect(infos).toEqual([expect.stringMatching(/Redis answers again/)])
+    } finally {
+      await lock.close()
+      await redis.stop()
+    }
+  })
+})
