@@ -69,8 +69,10 @@ export function createCallbacks(context: CallbackContext) {
   const isExpired = (pending: PendingAuthorization) => isPendingExpired(pending, context.now(), context.pendingTtlMs)
 
   /** Refuses an authorization past its lifetime, forgotten in the store before the refusal is known. */
-  const refuseExpired = async (target: SessionTarget): Promise<never> => {
+  const refuseExpired = async (target: SessionTarget, pending: PendingAuthorization): Promise<never> => {
     const error = new InvalidCallbackError('expired')
+    error.sessionKey = target.key
+    if (pending.returnTo) error.returnTo = pending.returnTo
     await context.abandon(target.key, error)
     throw error
   }
@@ -93,7 +95,7 @@ export function createCallbacks(context: CallbackContext) {
     }
     const pending = entry?.actor.getSnapshot().context.pending
     if (!entry || pending?.state !== state) throw new InvalidCallbackError(completed.has(state) ? 'code_already_used' : 'no_pending_authorization')
-    if (isExpired(pending)) await refuseExpired(entry.target)
+    if (isExpired(pending)) await refuseExpired(entry.target, pending)
     return { actor: entry.actor, target: entry.target, pending }
   }
 
@@ -119,7 +121,7 @@ export function createCallbacks(context: CallbackContext) {
         const current = actor.getSnapshot().context.pending
         // (The first exchange of this state: its code was never used.)
         if (current?.state !== state) throw new InvalidCallbackError('no_pending_authorization')
-        if (isExpired(pending)) await refuseExpired(target)
+        if (isExpired(pending)) await refuseExpired(target, pending)
         actor.send({ type: 'CALLBACK_RECEIVED', callback: parametersOf(callbackUrl) })
         const after = await waitFor(actor, (s) => !s.matches('exchangingCode'), { timeout: Infinity })
         if (!after.matches('valid')) throw after.context.error ?? new InvalidCallbackError('malformed')

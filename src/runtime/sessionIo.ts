@@ -1,5 +1,5 @@
 import type { ConsentRequest, PreparedConsent } from '../../machines/tokenSession.js'
-import { InvalidCallbackError, StorageError, type GrantflowError } from '../errors.js'
+import { AuthorizationError, ConsentDeniedError, InvalidCallbackError, StorageError, type GrantflowError } from '../errors.js'
 import { emptySession, isPendingExpired, withError, type ConnectionError, type PendingAuthorization, type Session } from '../model/session.js'
 import { hasScopes, isTokenFresh, type TokenSet } from '../model/tokens.js'
 import type { OAuthContext } from '../oauth/context.js'
@@ -157,7 +157,7 @@ function sessionIoOf(deps: TokenSessionDeps) {
         const callback = validateCallback(context, input.callback, taken.pending)
         return await saveTokens(target, await exchangeCode(context, callback, taken.pending))
       } catch (error) {
-        return recordError(target, 'exchange', error)
+        return recordError(target, 'exchange', ofAuthorization(error, target.key, input.pending))
       }
     },
     async revokeTokens(target: SessionTarget, input: { tokens: TokenSet | undefined }): Promise<boolean> {
@@ -189,4 +189,16 @@ function stoppable(io: SessionIo): SessionIo {
     }
   }
   return checked
+}
+
+/**
+ * A callback's refusal (a denial, the provider's error, a callback that cannot be used) says whose
+ * authorization it ended and where its user was going, so the callback page can send them back.
+ */
+function ofAuthorization(error: unknown, sessionKey: string, pending: PendingAuthorization): unknown {
+  if (error instanceof ConsentDeniedError || error instanceof AuthorizationError || error instanceof InvalidCallbackError) {
+    error.sessionKey = sessionKey
+    if (pending.returnTo) error.returnTo = pending.returnTo
+  }
+  return error
 }

@@ -1,8 +1,18 @@
 import type { ApiUser, Session } from '../model/session.js'
 import type { SessionStore } from './store.js'
 
-/** The part of the Web Storage API the store uses, so tests and other runtimes can supply one. */
-export type KeyValueStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem' | 'key' | 'length'>
+/**
+ * The part of the Web Storage API grantflow uses, so tests and other runtimes can supply one.
+ * Declared here rather than taken from the DOM's `Storage`, so the declarations type-check in a
+ * project without the DOM lib (a Node server).
+ */
+export interface KeyValueStorage {
+  readonly length: number
+  key(index: number): string | null
+  getItem(key: string): string | null
+  setItem(key: string, value: string): void
+  removeItem(key: string): void
+}
 
 export interface BrowserStoreOptions {
   /** Where pending authorizations go so they survive the redirect to the provider (default: sessionStorage). */
