@@ -3,7 +3,7 @@ import { ConfigurationError, ConsentRequiredError, type GrantflowError } from '.
 import type { ApiUser, Session } from '../model/session.js'
 import type { HttpDoors } from '../oauth/doors.js'
 import type { SessionStore } from '../session/store.js'
-import { sessionTarget, type SessionTarget, type TargetConfig } from './targets.js'
+import { storedSessionTarget, type SessionTarget, type TargetConfig } from './targets.js'
 import { settled, type TokenSessions } from './tokenSessions.js'
 
 // What an app does to a stored session by its key: disconnect it, renew it now, and, seen from
@@ -23,7 +23,7 @@ export function createSessionActions({ sessions, store, config, doors }: Session
     if (live) return live.target
     const stored = await store.get(key)
     const api = stored && config.apis[stored.api]
-    return stored && api ? sessionTarget(config, api, stored.apiUser) : undefined
+    return stored && api ? storedSessionTarget(config, api, stored) : undefined
   }
 
   const disconnect = async (key: string): Promise<{ revoked: boolean; error?: GrantflowError }> => {
