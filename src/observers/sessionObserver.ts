@@ -1,5 +1,5 @@
 import type { TokenSessionSnapshot } from '../runtime/tokenSessions.js'
-import type { Grantflow } from '../runtime/createGrantflow.js'
+import type { Grantflow } from '../runtime/types.js'
 import { asGrantflowError, type GrantflowError } from '../errors.js'
 import type { ConnectionError, Session } from '../model/session.js'
 import { statePath } from './statePath.js'

@@ -2,6 +2,7 @@ import type { AttemptOutcome, ConsentNeed } from '../../machines/callWizard.js'
 import { buildApiRequest } from '../call/buildRequest.js'
 import { sendApiRequest } from '../call/sendRequest.js'
 import { ConsentRequiredError, InsufficientScopeError, TokenExpiredError, type ConsentReason } from '../errors.js'
+import type { Endpoint } from '../model/api.js'
 import type { PendingCall } from '../model/session.js'
 import { hasScopes, isTokenFresh, unionScopes } from '../model/tokens.js'
 import type { HttpDoors } from '../oauth/doors.js'
@@ -13,8 +14,8 @@ export type RefreshMode = 'auto' | 'raise' | 'notify'
 
 export interface WizardDeps {
   config: TargetConfig
-  /** Resolves a call's target (cached: see createTargetResolver). */
-  target: (call: PendingCall) => CallTarget
+  /** Resolves a call's target (cached: see createTargetResolver); `endpoint` when the caller holds it already. */
+  target: (call: PendingCall, endpoint?: Endpoint) => CallTarget
   sessions: TokenSessions
   doors: HttpDoors
   refresh: RefreshMode
@@ -56,8 +57,7 @@ export function reasonOf(snapshot: TokenSessionSnapshot): ConsentReason {
  * One attempt at a call with the session's current token: the happy path (a fresh token) is a
  * snapshot read and one request; everything else says what the wizard should do next.
  */
-export async function attemptCall(deps: WizardDeps, call: PendingCall): Promise<AttemptOutcome> {
-  const target = deps.target(call)
+export async function attemptCall(deps: WizardDeps, call: PendingCall, target: CallTarget = deps.target(call)): Promise<AttemptOutcome> {
   const session = deps.sessions.for(target)
   let snapshot = session.getSnapshot()
   if (!isSettled(snapshot)) snapshot = await settled(session)

@@ -3,9 +3,10 @@ import { InvalidCallbackError, type GrantflowError } from '../errors.js'
 import { isPendingExpired, type ApiUser, type PendingAuthorization } from '../model/session.js'
 import { callbackParameters } from '../oauth/callbackParameters.js'
 import type { SessionStore } from '../session/store.js'
-import type { CompletedAuthorization } from './createGrantflow.js'
+import type { CompletedAuthorization } from './types.js'
 import { forgetOldest } from './recent.js'
-import { storedSessionTarget, type SessionTarget, type TargetConfig } from './targets.js'
+import type { SessionTarget, TargetConfig } from './targets.js'
+import { storedSessionTarget } from './storedTarget.js'
 import { settled, type TokenSessionActor, type TokenSessions } from './tokenSessions.js'
 
 // How a runtime finishes authorizations from the provider's redirects: it finds the session that

@@ -4,7 +4,7 @@ import type { GrantDescriptor } from '../grants/types.js'
 import type { Api, ApiUserKind, Endpoint } from '../model/api.js'
 import type { ClientSource } from '../model/client.js'
 import { environmentOf, type Environment, type Provider } from '../model/provider.js'
-import { APPLICATION_USER, sessionKey, type ApiUser, type PendingCall, type Session } from '../model/session.js'
+import { APPLICATION_USER, sessionKey, type ApiUser, type PendingCall } from '../model/session.js'
 
 /** A client per provider id: one registration (or a function obtaining one), or one per environment name. */
 export type ClientsConfig = Record<string, ClientSource | Partial<Record<string, ClientSource>>>
@@ -89,10 +89,10 @@ const MAX_CACHED_TARGETS = 1000
  * call. The API user (recorded on the call, or the app's resolver, which runs each time: the
  * current user may change) is part of the key.
  */
-export function createTargetResolver(config: TargetConfig): (call: PendingCall) => CallTarget {
+export function createTargetResolver(config: TargetConfig): (call: PendingCall, endpoint?: Endpoint) => CallTarget {
   const cache = new Map<string, CallTarget>()
-  return (call) => {
-    const endpoint = config.apis[call.api]?.endpoints[call.endpoint]
+  return (call, known) => {
+    const endpoint = known ?? config.apis[call.api]?.endpoints[call.endpoint]
     if (!endpoint) return resolveTarget(config, call)
     const apiUser = apiUserOfCall(config, call, endpoint)
     const key = `${call.api}\u0000${call.endpoint}\u0000${apiUser.kind}\u0000${apiUser.id}`
@@ -121,18 +121,6 @@ export function sessionTarget(config: TargetConfig, api: Api, apiUser: ApiUser, 
     grant: grantFor(api.provider, apiUser.kind),
     scopes,
   }
-}
-
-/**
- * The target of a stored session, under the key it is stored by: an application's token is
- * keyed by its scope set, which the record keeps only in its key, so the scopes are read back
- * from there (rebuilt without them, the target would name another session).
- */
-export function storedSessionTarget(config: TargetConfig, api: Api, stored: Session): SessionTarget {
-  const target = sessionTarget(config, api, stored.apiUser)
-  const prefix = `${target.key}/`
-  if (!stored.key.startsWith(prefix)) return target
-  return sessionTarget(config, api, stored.apiUser, decodeURIComponent(stored.key.slice(prefix.length)).split(' '))
 }
 
 /** The call's recorded API user, which must be of the endpoint's kind; else the resolver's answer without a context. */

@@ -7,7 +7,7 @@ import type { SessionStore } from '../session/store.js'
 import type { RefreshMode } from './attempt.js'
 import type { SessionLock } from './lock.js'
 import type { SessionIo } from './sessionIo.js'
-import type { TokenSessionActors } from './createGrantflow.js'
+import type { TokenSessionActors } from './types.js'
 import type { SessionTarget } from './targets.js'
 import type { SyncPlugin } from '../sync/plugin.js'
 
