@@ -137,7 +137,7 @@ export function createGrantflow<const Apis extends Record<string, Api>, Context 
         abandonConsent,
       }),
     ))
-  const { call } = createCalls<Context | undefined>(deps, resolvers as ApiUserResolvers<Context | undefined> | undefined, wizards)
+  const { call, withApiUser } = createCalls<Context | undefined>(deps, resolvers as ApiUserResolvers<Context | undefined> | undefined, wizards)
   // Loaded on first use (see sessionActions.ts).
   let actionsModule: Promise<SessionActions> | undefined
   const actions = () => (actionsModule ??= import('./sessionActions.js').then((m) => m.createSessionActions({ sessions, store, config, doors })))
@@ -160,7 +160,8 @@ export function createGrantflow<const Apis extends Record<string, Api>, Context 
     }),
     navigator: options.navigator,
     call: (pending) => call(pending, undefined),
-    startWizard: async (pending, wizardOptions) => (await wizards()).start(pending, wizardOptions),
+    // Recorded as a call's: the wizard consents and replays for the API user it was started for.
+    startWizard: async (pending, wizardOptions) => (await wizards()).start(pending && withApiUser(pending, undefined), wizardOptions),
     resumeWizard: async (persisted) => (await wizards()).resume(persisted),
     completeAuthorization,
     abandonConsent,
