@@ -2,6 +2,7 @@ import { createActor, type Snapshot } from 'xstate'
 import type { AttemptOutcome, Interaction } from '../../machines/callWizard.js'
 import type { PendingCall } from '../model/session.js'
 import type { WizardDeps } from './attempt.js'
+import { observeSession } from './tokenSessions.js'
 import type { ConsentNavigator } from './navigation.js'
 import type { GrantflowOptions, WizardActor } from './types.js'
 import { createWizardMachine, driveNavigation, wizardEnded } from './wizardActors.js'
@@ -22,7 +23,21 @@ export interface WizardStarterDeps {
  */
 export function createWizardStarter({ deps, navigator, interaction, clock, inspect, decorate, abandonConsent }: WizardStarterDeps) {
   const machine = createWizardMachine(deps, decorate)
-  const drive = (actor: WizardActor, alreadyOpened?: string) => driveNavigation(actor, navigator, abandonConsent, alreadyOpened)
+  const drive = (actor: WizardActor, alreadyOpened?: string) => {
+    driveNavigation(actor, navigator, abandonConsent, alreadyOpened)
+    observeCallSession(actor)
+  }
+  /** A wizard in flight observes its call's session, so the session is not let go under it. */
+  const observeCallSession = (actor: WizardActor) => {
+    const call = actor.getSnapshot().context.call
+    let release: (() => void) | undefined
+    try {
+      release = call && observeSession(deps.sessions.for(deps.target(call)))
+    } catch {
+      // A call to nothing declared: the wizard fails it with its own error.
+    }
+    if (release) actor.subscribe({ complete: release, error: release })
+  }
   const actorOptions = { ...(clock && { clock }), ...(inspect && { inspect }) }
   let count = 0
 
