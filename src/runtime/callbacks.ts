@@ -3,9 +3,10 @@ import { InvalidCallbackError, type GrantflowError } from '../errors.js'
 import { isPendingExpired, type ApiUser, type PendingAuthorization } from '../model/session.js'
 import { callbackParameters } from '../oauth/callbackParameters.js'
 import type { SessionStore } from '../session/store.js'
-import type { CompletedAuthorization } from './createGrantflow.js'
+import type { CompletedAuthorization } from './types.js'
 import { forgetOldest } from './recent.js'
-import { sessionTarget, type SessionTarget, type TargetConfig } from './targets.js'
+import type { SessionTarget, TargetConfig } from './targets.js'
+import { storedSessionTarget } from './storedTarget.js'
 import { settled, type TokenSessionActor, type TokenSessions } from './tokenSessions.js'
 
 // How a runtime finishes authorizations from the provider's redirects: it finds the session that
@@ -88,7 +89,7 @@ export function createCallbacks(context: CallbackContext) {
         throw new InvalidCallbackError('expired')
       }
       if (stored && api) {
-        const target = sessionTarget(config, api, stored.apiUser)
+        const target = storedSessionTarget(config, api, stored)
         await settled(sessions.for(target))
         entry = sessions.byKey(target.key)
       }
