@@ -32,6 +32,8 @@ export interface Goal {
   /** The bound as written in the report. */
   goal: string
   met: boolean
+  /** The figure as a number, for a goal that may have a ceiling in the short run (bench/ceilings.json). */
+  value?: number
 }
 
 /** What one part hands back: its goals and the lines it reports. */

@@ -105,7 +105,7 @@ async function measureAll(dist: string): Promise<PartResult> {
   const lines: string[] = []
   const goals: Goal[] = []
   const goal = (name: string, bytes: number, bound: number) =>
-    goals.push({ part: 'bundle', name, measured: `${kb(bytes)} gzip`, goal: `≤ ${kb(bound)}`, met: bytes <= bound })
+    goals.push({ part: 'bundle', name, measured: `${kb(bytes)} gzip`, goal: `≤ ${kb(bound)}`, met: bytes <= bound, value: bytes })
 
   const peers = [
     ['oidc-client-ts', 'oidc-client-ts.ts'],
@@ -132,7 +132,7 @@ async function measureAll(dist: string): Promise<PartResult> {
 
   goal("grantflow's same job, in all", core.all, 26 * 1024)
   goal('grantflow, what loads with a page whose token is valid', core.page, 16 * 1024)
-  goal('the React layer with <AuthorizationWizard>, beyond the core (in all)', react.all - core.all, 6 * 1024)
+  goal('the React layer with `<AuthorizationWizard>`, beyond the core (in all)', react.all - core.all, 6 * 1024)
 
   // Where the bytes are: minified bytes per package or grantflow folder, with the gzip share
   // estimated at the set's own gzip ratio (gzip does not split exactly by module).

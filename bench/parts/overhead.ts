@@ -119,6 +119,7 @@ export async function overhead({ short }: OverheadOptions): Promise<PartResult> 
       measured: `${ratio.toFixed(3)}×`,
       goal: `≤ ${bound}×${short ? ' (short run; full run ≤ 1.03×)' : ''}`,
       met: ratio <= bound,
+      value: ratio,
     }
     return {
       goals: [goal],
