@@ -82,7 +82,9 @@ async function measure(entry: string, dist: string, external: string[] = []): Pr
 function grouped(inputs: Map<string, number>, byFile: boolean): [string, number][] {
   const groups = new Map<string, number>()
   for (const [input, bytes] of inputs) {
-    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1]
+    // grantflow's own build (in node_modules/.cache) by chunk file; a dependency by package.
+    const own = /grantflow-bench-dist\/(.*)$/.exec(input)?.[1]
+    const pkg = own ? `grantflow/${own}` : /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1]
     const key = pkg ?? (byFile ? input : input.split('/').slice(0, 2).join('/'))
     groups.set(key, (groups.get(key) ?? 0) + bytes)
   }
