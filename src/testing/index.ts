@@ -28,5 +28,7 @@ export type {
   KitRoute,
   KitRouteContext,
   ProviderKit,
+  ProviderKitListenOptions,
   ProviderKitOptions,
+  ProviderKitServer,
 } from './types.js'
