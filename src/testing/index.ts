@@ -32,3 +32,15 @@ export type {
   ProviderKitOptions,
   ProviderKitServer,
 } from './types.js'
+export { callWizardScenarios, playableWith } from './scenarios/wizardScenarios.js'
+export type {
+  WizardAct,
+  WizardArrangement,
+  WizardCapability,
+  WizardScenario,
+  WizardScenarioOptions,
+  WizardScenarioStep,
+  WizardStart,
+} from './scenarios/wizardScenarios.js'
+export { createWizardCoverage } from './scenarios/wizardCoverage.js'
+export type { WizardCoverage } from './scenarios/wizardCoverage.js'
