@@ -21,6 +21,8 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$
 const external = [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})].map(
   (name) => new RegExp(`^${escapeRegExp(name)}(/|$)`),
 )
+// Node's own modules (grantflow/testing's listen()) stay imports too, never browser stubs.
+external.push(/^node:/)
 
 // Inside this repository, `grantflow` imports (examples, demo, README snippets) are the sources.
 // Subpaths before `grantflow`, which would otherwise match them as a prefix.
