@@ -46,7 +46,7 @@ describe('the call wizard scenarios', () => {
       [
         'CALL',
         { by: 'app', act: 'call' },
-        [{ clock: 'passTokenLifetime' }, { kit: 'fail', fault: { endpoint: 'token', kind: 'unavailable', grant: 'refresh_token', times: 2 } }],
+        [{ clock: 'passTokenLifetime' }, { kit: 'fail', fault: { endpoint: 'token', kind: 'unavailable', grant: 'refresh_token', times: Infinity } }],
         'calling',
       ],
       ['attemptCall(tokenStale)', { by: 'follows' }, [], 'refreshing'],

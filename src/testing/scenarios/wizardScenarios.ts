@@ -254,8 +254,9 @@ function stepOf(
     case 'xstate.done.actor.renewToken':
       return kind === 'consentNeeded' ? follows(fail({ endpoint: 'token', kind: 'invalid_grant', grant: 'refresh_token' })) : follows()
     case 'xstate.error.actor.renewToken':
-      // Down for the refresh an API's 401 starts and the one the wizard's renewal retries.
-      return follows(fail({ endpoint: 'token', kind: 'unavailable', grant: 'refresh_token', times: 2 }))
+      // Down for good: for the refresh an API's 401 starts, the one the wizard's renewal makes, and
+      // every retry the app's retry policy adds (the kit's reset() clears it).
+      return follows(fail({ endpoint: 'token', kind: 'unavailable', grant: 'refresh_token', times: Infinity }))
     case 'xstate.done.actor.beginConsent':
       return follows()
     case 'xstate.error.actor.beginConsent':
