@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { cleanup, render, screen } from '@testing-library/react'
+import { cleanup, render, screen, waitFor } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { callWizardMachine, listTransitions, transitionKey } from '../../machines/index.js'
@@ -8,6 +8,7 @@ import { callWizardScenarios, createWizardCoverage, playableWith, type WizardArr
 import { useMsw, vat, vatReturn, vatWorld, VRN } from '../support/vatWorld.js'
 
 const server = useMsw()
+const SESSION_KEY = 'vat/sandbox/company%3Aacme-ltd'
 afterEach(cleanup)
 
 describe('the call wizard scenarios', () => {
@@ -77,23 +78,33 @@ describe('an app walks the wizard scenarios through its screens (Testing Library
     )
   }
 
-  // The world's user approves in a popup the moment the app opens the provider: the scenarios
-  // where nobody stays there (to close it or cancel from the app) and the user starts unconnected.
-  const atProviderOnlyApproving = (scenario: WizardScenario) =>
-    scenario.atProvider.every((answer) => answer === 'approveInPopup') &&
-    !scenario.steps.some((step, i) => step.does.by === 'app' && step.does.act === 'cancel' && scenario.steps[i - 1]!.state.startsWith('awaitingConsent'))
+  // The user at the provider is the test: the app's navigator opens a popup (the URL kept), and
+  // the test approves, or closes it, when the scenario says. The user starts unconnected.
   const playable = callWizardScenarios({ interactions: ['guided'], starts: ['event'] })
     .filter(playableWith(['popup']))
-    .filter((scenario) => scenario.given === 'noSession' && atProviderOnlyApproving(scenario))
+    .filter((scenario) => scenario.given === 'noSession')
+    // The navigator opens the provider at once: nobody cancels while it opens.
+    .filter((scenario) => !scenario.steps.some((step, i) => step.does.by === 'app' && scenario.steps[i - 1]?.state === 'awaitingConsent.openingProvider'))
 
-  it('has scenarios to play', () => expect(playable.map((scenario) => scenario.end).sort()).toEqual(['cancelled', 'failed']))
+  it('has scenarios to play', () => expect(new Set(playable.map((scenario) => scenario.end))).toEqual(new Set(['cancelled', 'failed'])))
 
   for (const scenario of playable) {
     it(scenario.name, () => play(scenario))
   }
 
   async function play(scenario: WizardScenario) {
-    const world = vatWorld({ server, grantflow: { inspect: coverage.inspect, retry: false } })
+    const opened: string[] = []
+    // What this walk took: the scenario's transitions, but for its start (useCall starts the wizard with its call).
+    const walked = createWizardCoverage()
+    const world = vatWorld({
+      server,
+      user: 'none',
+      grantflow: {
+        inspect: (event) => [coverage, walked].forEach((tracker) => tracker.inspect(event)),
+        retry: false,
+        navigator: { mode: 'custom', open: (url) => void opened.push(url) },
+      },
+    })
     try {
       const arrange = (arrangement: WizardArrangement) => {
         if ('kit' in arrangement) {
@@ -109,18 +120,24 @@ describe('an app walks the wizard scenarios through its screens (Testing Library
       )
       const steps = scenario.steps
       for (const [i, step] of steps.entries()) {
-        if (step.does.by !== 'app') continue
-        // The popup's user answers as soon as it opens: what the steps up to the next click need is set up now.
-        const nextClick = steps.findIndex((later, j) => j > i && later.does.by === 'app')
-        for (const later of steps.slice(i, nextClick === -1 ? undefined : nextClick)) later.arrange.forEach(arrange)
+        step.arrange.forEach(arrange)
+        const { does } = step
+        if (does.by === 'provider') {
+          await waitFor(() => expect(opened).toHaveLength(1))
+          if (does.answer === 'approveInPopup') await world.grantflow.completeAuthorization(await world.kit.authorize(opened[0]!)).catch(() => undefined)
+          if (does.answer === 'close') await world.grantflow.abandonConsent(SESSION_KEY)
+        }
+        if (does.by !== 'app') continue
         await screen.findByText(`state: ${steps[i - 1]!.state}`)
-        if (step.does.act === 'call') await userEvent.click(screen.getByRole('button', { name: 'Submit return' }))
-        if (step.does.act === 'continue') await userEvent.click(screen.getByRole('button', { name: 'Continue to HM Revenue & Customs' }))
-        if (step.does.act === 'cancel') await userEvent.click(await screen.findByRole('button', { name: /Cancel|Close|Dismiss/ }))
-        if (step.does.act === 'retry') await userEvent.click(await screen.findByRole('button', { name: 'Try again' }))
+        if (does.act === 'call') await userEvent.click(screen.getByRole('button', { name: 'Submit return' }))
+        if (does.act === 'continue') await userEvent.click(screen.getByRole('button', { name: 'Continue to HM Revenue & Customs' }))
+        if (does.act === 'cancel') await userEvent.click(await screen.findByRole('button', { name: /Cancel|Close|Dismiss/ }))
+        if (does.act === 'retry') await userEvent.click(await screen.findByRole('button', { name: 'Try again' }))
       }
       await screen.findByText(`state: ${scenario.end}`)
       expect(world.routes.submissions).toHaveLength(scenario.end === 'succeeded' ? 1 : 0)
+      const notTaken = new Set(walked.missing())
+      expect(scenario.transitions.filter((key) => notTaken.has(key))).toEqual(['callWizard.idle CALL #0'])
     } finally {
       world.grantflow.dispose()
     }
