@@ -23,7 +23,7 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$
 const external = [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})].map(
   (name) => new RegExp(`^${escapeRegExp(name)}(/|$)`),
 )
-// Node's own modules stay imports (grantflow/dev runs in Node), never a browser shim.
+// Node's own modules stay imports (grantflow/dev, grantflow/server, grantflow/testing's listen()), never browser stubs.
 external.push(/^node:/)
 
 // Inside this repository, `grantflow` imports (examples, demo, README snippets) are the sources.
