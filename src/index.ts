@@ -20,7 +20,7 @@ export { createMemoryStore } from './session/memoryStore.js'
 export { createBrowserStore } from './session/browserStore.js'
 export type { BrowserStoreOptions, KeyValueStorage } from './session/browserStore.js'
 export { createIndexedDbStore } from './session/indexedDbStore.js'
-export type { IndexedDbStoreOptions, IndexedDbFactory } from './session/indexedDbStore.js'
+export type { IndexedDbStoreOptions, IndexedDbFactory, WebCryptoLike } from './session/indexedDbStore.js'
 
 export { fixes, applyTokenResponseFixes } from './providers/fixes/index.js'
 export type { ComplianceFix, TokenResponseDraft, FixContext } from './providers/fixes/index.js'

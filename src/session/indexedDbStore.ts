@@ -15,15 +15,26 @@ import type { SessionStore, SetResult } from './store.js'
 // the page from itself.) Only what the store must compare or look up stays in clear: the key,
 // the version, the API user and the pending authorization's state.
 
-/** The part of `window.indexedDB` the store uses (a test passes fake-indexeddb's). */
-export type IndexedDbFactory = Pick<IDBFactory, 'open'>
+/**
+ * The part of `window.indexedDB` the store uses (a test passes fake-indexeddb's). Declared by
+ * shape, so the declarations need no DOM lib in a Node project.
+ */
+export interface IndexedDbFactory {
+  open(name: string, version?: number): object
+}
+
+/** Web Crypto as the store uses it (`globalThis.crypto`), declared by shape for the same reason. */
+export interface WebCryptoLike {
+  readonly subtle: object
+  getRandomValues<T extends Uint8Array<ArrayBuffer>>(array: T): T
+}
 
 export interface IndexedDbStoreOptions {
   /** The database's name (default `grantflow`): apps sharing an origin keep theirs apart. */
   name?: string
   indexedDB?: IndexedDbFactory
   /** Web Crypto (default `globalThis.crypto`). */
-  crypto?: Crypto
+  crypto?: WebCryptoLike
 }
 
 /** A session as IndexedDB holds it. */
@@ -74,8 +85,8 @@ const committed = (transaction: IDBTransaction) =>
  * createGrantflow({ ..., store: createIndexedDbStore(), lock: createWebLock(), sync: [createBroadcastSync()] })
  */
 export function createIndexedDbStore(options: IndexedDbStoreOptions = {}): SessionStore {
-  const factory = options.indexedDB ?? globalThis.indexedDB
-  const webCrypto = options.crypto ?? globalThis.crypto
+  const factory = (options.indexedDB ?? globalThis.indexedDB) as IDBFactory
+  const webCrypto = (options.crypto ?? globalThis.crypto) as Crypto
   const subtle = webCrypto.subtle
   const name = options.name ?? 'grantflow'
 
