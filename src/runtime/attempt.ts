@@ -42,7 +42,7 @@ export async function attemptCall(deps: WizardDeps, call: PendingCall, target: C
 
   if (!fresh || (target.holder === 'person' && !hasScopes(tokens.scopes, target.endpoint.scopes))) {
     // Not sent: what to do next (consent, renewal) is worked out by the lazily loaded outcomes.
-    return (await import('./attemptOutcomes.js')).unsent(deps, target, snapshot, fresh)
+    return (await import('./attemptOutcomes.js')).unsent(deps, target, snapshot, fresh, () => attemptCall(deps, call, target))
   }
   const request = buildApiRequest(target.provider, target.environment, target.endpoint, call.params, call.body)
   let outcome

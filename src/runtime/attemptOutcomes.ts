@@ -32,15 +32,37 @@ export function reasonOf(snapshot: TokenSessionSnapshot): ConsentReason {
   return 'no_session'
 }
 
-/** An attempt not sent: its session has no fresh token, or lacks the endpoint's scopes (`fresh`). */
-export function unsent(deps: WizardDeps, target: CallTarget, snapshot: TokenSessionSnapshot, fresh: boolean): AttemptOutcome {
+/**
+ * An attempt not sent: its session has no fresh token, or lacks the endpoint's scopes (`fresh`).
+ * `again` makes the attempt anew, once the session took tokens found in the store.
+ */
+export async function unsent(
+  deps: WizardDeps,
+  target: CallTarget,
+  snapshot: TokenSessionSnapshot,
+  fresh: boolean,
+  again: () => Promise<AttemptOutcome>,
+): Promise<AttemptOutcome> {
   const tokens = snapshot.context.tokens
   if (fresh) return consentNeeded(target, 'insufficient_scope', tokens?.scopes ?? [])
   if (target.grant.renewal === 'reacquire' || (tokens && snapshot.hasTag('renewable'))) {
     // Stale before it was sent: nothing reached the API, so renewing costs the API nothing.
     return renewalNeeded(deps, target, tokens?.scopes ?? [], 'refresh_failed', snapshot.matches('valid'))
   }
+  // Before asking the user: another instance or tab may have connected the session since this one
+  // read it (the provider's redirect landed there, or this one lost the race for the callback).
+  if (await tookStoredTokens(deps, target)) return again()
   return consentNeeded(target, reasonOf(snapshot), tokens?.scopes ?? [])
+}
+
+/** Whether the live session took tokens newer than its own from the store, and is now connected. */
+async function tookStoredTokens(deps: WizardDeps, target: CallTarget): Promise<boolean> {
+  const session = deps.sessions.for(target)
+  const before = session.getSnapshot().context.tokens?.accessToken
+  const { adoptStoredTokens } = await import('../sync/adoptStoredTokens.js')
+  await adoptStoredTokens(deps.sessions.store, deps.sessions, target.key)
+  const after = session.getSnapshot()
+  return after.matches('valid') && after.context.tokens?.accessToken !== before
 }
 
 /** How often one call may be refused for a token that ran out in flight before a refusal counts as one. */

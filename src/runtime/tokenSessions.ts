@@ -158,6 +158,8 @@ export function createTokenSessions(deps: TokenSessionDeps) {
   })
 
   return {
+    /** The store the sessions are read from and written to. */
+    store,
     /** The I/O actors of one session's machine (the model-based tests wrap them). */
     actorsFor,
     /** The session actor for a target, started on first use. */

@@ -54,6 +54,36 @@ describe('runtimes sharing one store', () => {
     expect(starter.kit.counters.authorizations).toBe(1)
   })
 
+  it('go on with the tokens another instance obtained: the one that started the consent, and the one that lost the callback, call with no new consent', async () => {
+    const store = createMemoryStore()
+    const starter = vatWorld({ server, user: 'none', store })
+    const instance = () =>
+      createGrantflow({
+        apis: { vat },
+        clients: { hmrc: defineClient({ clientId: 'vat-app', redirectUri: REDIRECT_URI }) },
+        environment: 'sandbox',
+        apiUser: { company: () => 'acme-ltd' },
+        now: starter.clock.now,
+        store,
+      })
+    const [first, second] = [instance(), instance()]
+    // Both instances hold a live session of the key before the consent: no tokens yet.
+    await expect(second.apis.vat.obligations(query)).rejects.toMatchObject({ reason: 'no_session' })
+    const consent = await starter.grantflow.apis.vat.obligations(query).catch((e) => e)
+    const callback = await starter.kit.authorize(consent.authorizationUrl)
+    // The redirect lands on another instance (and, retried by a proxy, on a second one too).
+    const outcomes = await Promise.allSettled([
+      first.completeAuthorization(callback, { binding: consent.binding }),
+      second.completeAuthorization(callback, { binding: consent.binding }),
+    ])
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1)
+    const before = countsSince(starter.kit)
+    // The user's next requests land on every instance: each finds the session connected.
+    for (const grantflow of [starter.grantflow, first, second])
+      await expect(grantflow.apis.vat.obligations(query)).resolves.toMatchObject({ obligations: expect.any(Array) })
+    expect(before()).toMatchObject({ authorizations: 0, tokenRequests: 0 })
+  })
+
   it('record a failure without writing back the tokens another instance rotated meanwhile', async () => {
     const inner = createMemoryStore()
     let rotateBeforeErrorWrite = false
