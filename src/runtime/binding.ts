@@ -8,6 +8,7 @@ import type { HttpDoors } from '../oauth/doors.js'
 import { requireIssWhereShared } from '../oauth/mixUp.js'
 import { clientFor, type ClientsConfig, type SessionTarget } from './targets.js'
 import type { GrantDescriptor } from '../grants/types.js'
+import type { ClientRegistrationStore } from '../session/clientRegistrationStore.js'
 import { checkSharedRedirects, redirectUse, type RedirectUses } from './validateOptions.js'
 
 // How a session reaches its provider: the authorization server, the client, the fixes and the
@@ -28,6 +29,8 @@ export interface BindingDeps {
   redirects: RedirectUses
   /** How long discovered metadata and clients obtained at runtime are kept (default {@link DISCOVERY_TTL_MS}). */
   ttlMs?: number | undefined
+  /** Where clients obtained at runtime are kept across restarts and instances (see GrantflowOptions.clientRegistrations). */
+  registrations?: ClientRegistrationStore | undefined
   /**
    * Where a session's authorization server is described. Default: its environment's declaration.
    * The seam for RFC 9728, where a protected resource's metadata names its authorization server.
@@ -66,9 +69,11 @@ export function createBindingResolver(deps: BindingDeps): (target: SessionTarget
     if (kept && now < kept.expiresAt) return kept.value
     const entry: Kept<ClientRegistration> = {
       value: (async () => {
+        // Registered before (this instance before a restart, or another one): used as it is.
+        const registered = await deps.registrations?.get(target.provider.id, target.environmentName).catch(() => undefined)
         let client: ClientRegistration
         try {
-          client = await source({ provider: target.provider, environment: target.environmentName, authorizationServer: as })
+          client = registered ?? (await source({ provider: target.provider, environment: target.environmentName, authorizationServer: as }))
         } catch (error) {
           if (error instanceof GrantflowError) throw error
           // Only the failure's name as cause: a secret manager's message may quote what it held.
@@ -78,6 +83,8 @@ export function createBindingResolver(deps: BindingDeps): (target: SessionTarget
         }
         checkClient(client)
         if (client.redirectUri) addRedirectUse(redirects, client.redirectUri, server)
+        // Kept for the next restart; a store that fails to keep it costs a registration then, not this call.
+        if (!registered) await deps.registrations?.set(target.provider.id, target.environmentName, client).catch(() => undefined)
         return client
       })(),
       expiresAt: now + ttlMs,

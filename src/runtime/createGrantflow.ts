@@ -73,7 +73,7 @@ export function createGrantflow<const Apis extends Record<string, Api>, Context 
   // with a valid token needs only the session's identity.
   let binder: Promise<(target: SessionTarget) => Promise<ProviderBinding>> | undefined
   const oauthContext = async (target: SessionTarget): Promise<ProviderBinding> =>
-    (await (binder ??= loadSteps().then((steps) => steps.createBindingResolver({ clients: options.clients, doors, redirects, ttlMs: options.bindingTtlMs }))))(
+    (await (binder ??= loadSteps().then((steps) => steps.createBindingResolver({ clients: options.clients, doors, redirects, ttlMs: options.bindingTtlMs, registrations: options.clientRegistrations }))))(
       target,
     )
 

@@ -1,3 +1,4 @@
+import type { ClientRegistrationStore } from '../session/clientRegistrationStore.js'
 import type { ActorOptions, ActorRefFrom, AnyActorLogic, PromiseActorLogic, Snapshot } from 'xstate'
 import type { ConsentRequest } from '../../machines/tokenSession.js'
 import type { Interaction } from '../../machines/callWizard.js'
@@ -82,6 +83,12 @@ export interface GrantflowOptions<Apis extends Record<string, Api>, Context = un
    * before they are fetched again (default 1 hour). A failure is not kept.
    */
   bindingTtlMs?: number
+  /**
+   * Where clients obtained at runtime (a `clients` function: RFC 7591 dynamic registration) are
+   * kept, per provider environment: one found there is used without calling the function, so a
+   * restart or another instance reuses the registration instead of registering a new client.
+   */
+  clientRegistrations?: ClientRegistrationStore
   /** Timeout of token, discovery and revocation requests (default 30 s). */
   timeoutMs?: number
   /**

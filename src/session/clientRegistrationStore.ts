@@ -3,8 +3,7 @@ import type { ClientRegistration } from '../model/client.js'
 /**
  * Where clients registered at run time (RFC 7591 dynamic registration) are kept, one per
  * provider environment, so a restart or a reload reuses the registration instead of making a
- * new client each time. Implementations return copies. Nothing in the runtime uses it yet: the
- * registration itself comes with the provider bindings.
+ * new client each time (`createGrantflow({ clientRegistrations })`). Implementations return copies.
  */
 export interface ClientRegistrationStore {
   get(provider: string, environment: string): Promise<ClientRegistration | undefined>

@@ -7,6 +7,8 @@ import {
   defineEndpoint,
   defineProvider,
   shape,
+  createMemoryClientRegistrationStore,
+  type ClientRegistrationStore,
   type ClientRequest,
   type ClientSource,
   type ConsentNavigator,
@@ -30,7 +32,7 @@ const profile = defineApi({
 const APP_CLIENT = defineClient({ clientId: 'app', redirectUri: REDIRECT_URI })
 
 /** A provider found by discovery, and a server's runtime whose users approve at once; who is calling comes from the request. */
-function acmeWorld(client: ClientSource = APP_CLIENT, bindingTtlMs?: number) {
+function acmeWorld(client: ClientSource = APP_CLIENT, bindingTtlMs?: number, clientRegistrations?: ClientRegistrationStore) {
   const clock = testClock()
   const kit = createProviderKit({
     provider: acme,
@@ -55,6 +57,7 @@ function acmeWorld(client: ClientSource = APP_CLIENT, bindingTtlMs?: number) {
     retry: false,
     apiUser: { user: (request: { userId: string }) => request.userId },
     ...(bindingTtlMs !== undefined && { bindingTtlMs }),
+    ...(clientRegistrations && { clientRegistrations }),
   })
   const me = (userId: string) => grantflow.withContext({ userId }).apis.profile.me({})
   const discoveries = () => kit.counters.discovery
@@ -146,5 +149,38 @@ describe('the provider binding, resolved when a token is needed', () => {
       interaction: 'none',
     })
     await expect(grantflow.apis.profile.me({})).rejects.toThrow(/shares the redirect URI/)
+  })
+
+  it('keeps a client registered at runtime in the registration store: a restarted runtime uses it and registers none', async () => {
+    const registrations = createMemoryClientRegistrationStore()
+    let registered = 0
+    const register = async () => {
+      registered += 1
+      return defineClient({ clientId: 'app', redirectUri: REDIRECT_URI })
+    }
+    await expect(acmeWorld(register, undefined, registrations).me('ada')).resolves.toEqual({ name: 'Ada' })
+    expect(registered).toBe(1)
+    expect((await registrations.get('acme', 'production'))?.clientId).toBe('app')
+    // After a restart (a new runtime, same registration store): the kept client, no new registration.
+    await expect(acmeWorld(register, undefined, registrations).me('grace')).resolves.toEqual({ name: 'Ada' })
+    expect(registered).toBe(1)
+  })
+
+  it('registers anew when the registration store cannot be read, and the call still succeeds', async () => {
+    const failing: ClientRegistrationStore = {
+      get: async () => Promise.reject(new Error('store down')),
+      set: async () => Promise.reject(new Error('store down')),
+    }
+    let registered = 0
+    const { me } = acmeWorld(
+      async () => {
+        registered += 1
+        return APP_CLIENT
+      },
+      undefined,
+      failing,
+    )
+    await expect(me('ada')).resolves.toEqual({ name: 'Ada' })
+    expect(registered).toBe(1)
   })
 })
