@@ -9,6 +9,7 @@ const entries = {
   machines: 'machines/index.ts',
   react: 'src/react/index.ts',
   server: 'src/server/index.ts',
+  dev: 'src/dev/index.ts',
 }
 
 // Dependencies and peers stay imports in the library build, subpaths too (`msw/node`,
@@ -22,6 +23,8 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$
 const external = [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})].map(
   (name) => new RegExp(`^${escapeRegExp(name)}(/|$)`),
 )
+// Node's own modules stay imports (grantflow/dev, grantflow/server, grantflow/testing's listen()), never browser stubs.
+external.push(/^node:/)
 
 // Inside this repository, `grantflow` imports (examples, demo, README snippets) are the sources.
 // Subpaths before `grantflow`, which would otherwise match them as a prefix.

@@ -101,19 +101,34 @@ export class ConsentRequiredError extends GrantflowError {
   }
 }
 
+/**
+ * Whose authorization a callback's refusal ends, and where its user was going: set by the runtime
+ * once the callback is matched to a pending authorization (`declare`d: nothing is emitted for them).
+ */
+interface OfAuthorization {
+  /** The session whose pending authorization the callback answered. */
+  sessionKey?: string
+  /** Where the app asked to return the user after the consent (a same-origin path). */
+  returnTo?: string
+}
+
 /** The user (or the provider on their behalf) refused consent: `access_denied`. */
-export class ConsentDeniedError extends GrantflowError {
+export class ConsentDeniedError extends GrantflowError implements OfAuthorization {
   override readonly name = 'ConsentDeniedError'
   readonly code = 'consent_denied' as const
+  declare sessionKey?: string
+  declare returnTo?: string
   constructor(details: ErrorDetails = {}) {
     super(`consent was denied${details.description ? `: ${details.description}` : ''}`, { error: 'access_denied', ...details })
   }
 }
 
 /** The provider answered the authorization request with an error other than access_denied. */
-export class AuthorizationError extends GrantflowError {
+export class AuthorizationError extends GrantflowError implements OfAuthorization {
   override readonly name = 'AuthorizationError'
   readonly code = 'authorization_failed' as const
+  declare sessionKey?: string
+  declare returnTo?: string
   constructor(details: ErrorDetails & { error: string }) {
     super(`the provider refused the authorization request: ${details.error}${details.description ? ` (${details.description})` : ''}`, details)
   }
@@ -132,10 +147,13 @@ export type InvalidCallbackReason =
   | 'malformed'
 
 /** A callback that cannot be trusted or used: wrong state or issuer, no code, nothing pending. */
-export class InvalidCallbackError extends GrantflowError {
+export class InvalidCallbackError extends GrantflowError implements OfAuthorization {
   override readonly name = 'InvalidCallbackError'
   readonly code = 'invalid_callback' as const
   readonly reason: InvalidCallbackReason
+  /** Set where the callback was matched to a pending authorization (not for `binding_mismatch`: not the bringer's). */
+  declare sessionKey?: string
+  declare returnTo?: string
   constructor(reason: InvalidCallbackReason, details: ErrorDetails = {}) {
     super(`invalid authorization callback: ${reason.replaceAll('_', ' ')}`, details)
     this.reason = reason

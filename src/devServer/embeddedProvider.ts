@@ -1,16 +1,16 @@
 // The Vite plugin that runs a real authorization server inside the dev server: oidc-provider
 // under /oidc with its own sign-in page, the VAT API under /api/local, and the application's
 // server route under /api/app. Node only: neither the library nor a page imports this.
-import { randomBytes } from 'node:crypto'
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { exportJWK, generateKeyPair } from 'jose'
 import type { Connect, Plugin } from 'vite'
 import { hmrcVatRoutes } from '../testing/hmrcVat.js'
 import { RequestBodyTooLargeError, sendBodyTooLarge, sendJson } from './http.js'
-import type { DemoAccount } from './interactions.js'
+import type { DemoAccount } from './accounts.js'
 import { createLocalAuthority, type LocalAuthority, type LocalAuthoritySettings, type SharedState } from './localAuthority.js'
 import { decideLocalRequest, parseConfiguredOrigin } from './localRequests.js'
-import type { ProviderRequest } from './providerRequests.js'
+import type { ProviderRequest } from './providerRequest.js'
+import type { JWK } from './oidcConfiguration.js'
 
 /** The demo's user, whose login the sign-in page shows. */
 export const DEMO_ACCOUNT: DemoAccount = { login: 'demo', password: 'demo', name: 'Demo User' }
@@ -85,6 +85,27 @@ export const MAX_ORIGINS = 8
  * export default defineConfig({ plugins: [react(), embeddedProvider()] })
  */
 export function embeddedProvider(options: EmbeddedProviderOptions = {}): Plugin & { api: EmbeddedProviderApi } {
+  const { mount, api } = embeddedRoutes(options)
+  return {
+    name: 'grantflow-embedded-provider',
+    api,
+    configureServer(server) {
+      mount(server.middlewares, Boolean(server.config.server.https))
+    },
+    configurePreviewServer(server) {
+      mount(server.middlewares, Boolean(server.config.preview.https))
+    },
+  }
+}
+
+/** The middlewares a connect-style stack takes: Vite's, or grantflow/dev's plain node:http one. */
+export type MiddlewareStack = Pick<Connect.Server, 'stack' | 'use'>
+
+/** The provider's routes, mounted on a connect-style stack (see {@link embeddedProvider}). */
+export function embeddedRoutes(options: EmbeddedProviderOptions = {}): {
+  mount: (middlewares: MiddlewareStack, secure: boolean) => void
+  api: EmbeddedProviderApi
+} {
   const configuredOrigin = options.origin === undefined ? undefined : parseConfiguredOrigin(options.origin)
   const settings: LocalAuthoritySettings & { applicationPath: string | false; controlPath: string | false } = {
     issuerPath: normalizePath(options.issuerPath ?? '/oidc'),
@@ -125,7 +146,7 @@ export function embeddedProvider(options: EmbeddedProviderOptions = {}): Plugin 
     return authority
   }
 
-  function mount(middlewares: Connect.Server, secure: boolean) {
+  function mount(middlewares: MiddlewareStack, secure: boolean) {
     const routes = [settings.issuerPath, settings.apiPath, settings.applicationPath, settings.controlPath].filter((path) => path !== false)
     // The routes a page of another origin must not read or drive: no CORS answer for them.
     const sameOriginRoutes = [settings.applicationPath, settings.controlPath].filter((path) => path !== false)
@@ -171,27 +192,19 @@ export function embeddedProvider(options: EmbeddedProviderOptions = {}): Plugin 
     if (settings.controlPath) use(settings.controlPath, (authority) => authority.control)
   }
 
-  return {
-    name: 'grantflow-embedded-provider',
-    api: { origins: () => [...authorities.keys()] },
-    configureServer(server) {
-      mount(server.middlewares, Boolean(server.config.server.https))
-    },
-    configurePreviewServer(server) {
-      mount(server.middlewares, Boolean(server.config.preview.https))
-    },
-  }
+  return { mount, api: { origins: () => [...authorities.keys()] } }
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
 
 /** Keys made once per start: the provider's RS256 signing key and random cookie keys. */
 async function createSharedState(): Promise<SharedState> {
-  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true })
+  // node:crypto rather than jose: grantflow/dev needs no dependency of its own beside oidc-provider.
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
   const kid = `embedded-${randomBytes(6).toString('base64url')}`
   return {
-    signingKey: { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid },
-    publicKey: { ...(await exportJWK(publicKey)), alg: 'RS256', use: 'sig', kid },
+    signingKey: { ...(privateKey.export({ format: 'jwk' }) as JWK), alg: 'RS256', use: 'sig', kid },
+    publicKey: { ...(publicKey.export({ format: 'jwk' }) as JWK), alg: 'RS256', use: 'sig', kid },
     cookieKeys: [randomBytes(32).toString('base64url')],
     vat: hmrcVatRoutes(),
   }

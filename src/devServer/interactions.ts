@@ -5,14 +5,9 @@ import type Provider from 'oidc-provider'
 import type { InteractionDetails } from 'oidc-provider'
 import { readText, RequestBodyTooLargeError, sendHtml } from './http.js'
 import { consentPage, errorPage, loginPage } from './interactionPages.js'
+import type { DemoAccount } from './accounts.js'
 
-/** A user who can sign in at the embedded provider. */
-export interface DemoAccount {
-  login: string
-  password: string
-  /** How the consent page names them ("Demo User"). */
-  name?: string
-}
+export type { DemoAccount } from './accounts.js'
 
 export interface InteractionRoutesOptions {
   /** Where the routes are mounted: `/oidc/interaction`, as oidcConfiguration's interactionPath. */

@@ -1,9 +1,9 @@
 // One origin's embedded world: oidc-provider with its own login and consent pages, the VAT API
 // that accepts its tokens, and the application's server route, all under one dev server origin.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { JWK } from 'jose'
 import Provider from 'oidc-provider'
 import type { HmrcVatRoutes } from '../testing/hmrcVat.js'
+import type { JWK } from './oidcConfiguration.js'
 import { createApplicationRoute } from './applicationRoute.js'
 import { createEmbeddedControl } from './control.js'
 import { createInteractionRoutes, type DemoAccount } from './interactions.js'

@@ -1,7 +1,7 @@
 // The one oidc-provider configuration grantflow is tested and demonstrated against: the
 // integration tests (test/support/oidcServer.ts) and the dev server's embedded provider
 // (embeddedProvider.ts) both build their provider from it.
-import type { JWK } from 'jose'
+import type { JsonWebKey } from 'node:crypto'
 import { errors, type ClientMetadata, type Configuration } from 'oidc-provider'
 
 /** The scopes the provider knows. */
@@ -10,6 +10,9 @@ export const SCOPES = ['openid', 'offline_access', 'read:vat', 'write:vat'] as c
 export const RESOURCE_SCOPES = ['read:vat', 'write:vat'] as const
 
 /** An account the provider can issue tokens for: its subject and the claims of its id_token. */
+/** A key as oidc-provider takes it (node:crypto's JWK export, with its id and use). */
+export type JWK = JsonWebKey & { kid?: string; alg?: string; use?: string }
+
 export interface OidcAccount {
   accountId: string
   claims?: Record<string, unknown>

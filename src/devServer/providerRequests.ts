@@ -1,22 +1,8 @@
 // The provider's access log: one line per request, as oidc-provider routed and answered it.
 import type { ProviderContext } from 'oidc-provider'
+import type { ProviderRequest } from './providerRequest.js'
 
-/** One request the provider answered, as its access log would say (never a token). */
-export interface ProviderRequest {
-  /** oidc-provider's route name: authorization, resume, token, revocation, introspection, jwks, discovery... */
-  route: string | undefined
-  method: string
-  path: string
-  status: number
-  clientId?: string
-  /** How the client authenticated (none, client_secret_basic, private_key_jwt). */
-  authMethod?: string
-  grantType?: string
-  resource?: string
-  tokenTypeHint?: string
-  /** The OAuth error it answered with. */
-  error?: string
-}
+export type { ProviderRequest } from './providerRequest.js'
 
 /**
  * Describes a request oidc-provider has answered, from a middleware after `next()`.

@@ -9,8 +9,22 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 /** `'/vat/{vrn}/returns/{periodKey}'` → `'vrn' | 'periodKey'` */
 export type PathParamNames<Path extends string> = Path extends `${string}{${infer Name}}${infer Rest}` ? Name | PathParamNames<Rest> : never
 
-/** Path parameters are required strings; any other key is sent as a query parameter. */
-export type EndpointParams<Path extends string, Query> = { [K in PathParamNames<Path>]: string } & Query
+/** A query parameter's value, as it is written into the URL. */
+export type QueryValue = string | number | boolean | null | undefined
+
+/**
+ * A call's parameters: the path's, required strings, and the query parameters the endpoint declares
+ * (`query: shape<...>()`), sent as the query string. Nothing else: a misspelt or undeclared key fails
+ * to compile. An endpoint that declares no query takes only its path parameters.
+ */
+export type EndpointParams<Path extends string, Query = unknown> = [PathParamNames<Path>] extends [never]
+  ? NoQuery<Query> extends true
+    ? Record<string, never>
+    : Query
+  : { [K in PathParamNames<Path>]: string } & (NoQuery<Query> extends true ? unknown : Query)
+
+/** Whether an endpoint declares no query: nothing (`never`, `unknown`) or an object with no keys. */
+type NoQuery<Query> = [Query] extends [never] ? true : unknown extends Query ? true : [keyof Query] extends [never] ? true : false
 
 /** Turns the JSON an API returned into the endpoint's result type; may validate and throw. */
 export type Parser<T> = (value: unknown) => T
@@ -77,10 +91,16 @@ export function shape<T>(): Parser<T> {
  *   result: shape<{ obligations: Obligation[] }>(),
  * })
  */
-export function defineEndpoint<Path extends string, Query = unknown, Body = undefined, Result = unknown, Method extends HttpMethod = HttpMethod>(
+export function defineEndpoint<
+  Path extends string,
+  Query extends { [K in keyof Query]: QueryValue } = never,
+  Body = undefined,
+  Result = unknown,
+  Method extends HttpMethod = HttpMethod,
+>(
   options: EndpointOptions<Path, Query, Body, Result, Method>,
 ): Endpoint<
-  EndpointParams<Path, Partial<Record<string, string | number | boolean>> & Query>,
+  EndpointParams<Path, Query>,
   // An endpoint declared without `body` takes none (TypeScript infers `unknown` when nothing says).
   unknown extends Body ? undefined : Body,
   Result

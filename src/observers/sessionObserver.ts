@@ -1,5 +1,5 @@
-import type { TokenSessionSnapshot } from '../runtime/tokenSessions.js'
-import type { Grantflow } from '../runtime/createGrantflow.js'
+import { observeSession, type TokenSessionSnapshot } from '../runtime/tokenSessions.js'
+import type { Grantflow } from '../runtime/types.js'
 import { asGrantflowError, type GrantflowError } from '../errors.js'
 import type { ConnectionError, Session } from '../model/session.js'
 import { statePath } from './statePath.js'
@@ -39,8 +39,9 @@ export type ObservedSession = { key: string } | { api: string; endpoint: string 
 type ObservedRuntime = Pick<Grantflow, 'tokenSession' | 'tokenSessionFor' | 'sessions'>
 
 /**
- * Follows one session for a view: subscribes to its token session while someone listens and
- * re-reads its stored record (its connection errors) when the session moves; polls nothing.
+ * Follows one session for a view: subscribes to its token session while someone listens (and
+ * keeps it live meanwhile: the runtime never lets an observed session go) and re-reads its
+ * stored record (its connection errors) when the session moves; polls nothing.
  * An endpoint's session is started (and loaded from the store) on first observation.
  *
  * @example
@@ -82,12 +83,18 @@ export function createSessionObserver(runtime: ObservedRuntime, observed: Observ
     )
   }
   const start = () => {
-    const subscription = found.actor?.subscribe(() => {
+    const { actor } = found
+    // Observed, the session stays live while it is shown, however many others are called.
+    const release = actor && observeSession(actor)
+    const subscription = actor?.subscribe(() => {
       update()
       reread()
     })
     reread()
-    return () => subscription?.unsubscribe()
+    return () => {
+      subscription?.unsubscribe()
+      release?.()
+    }
   }
 
   return {

@@ -1,3 +1,4 @@
+import type { KeyValueStorage } from '../session/browserStore.js'
 import { useEffect, useRef, useState } from 'react'
 import type { Snapshot } from 'xstate'
 import { asGrantflowError, type GrantflowError } from '../errors.js'
@@ -9,7 +10,7 @@ export interface AuthorizationCallbackOptions {
   /** The callback URL (default: the current location). */
   url?: string
   /** Where a redirect saved the wizard (default: sessionStorage). */
-  storage?: Pick<Storage, 'getItem' | 'removeItem'>
+  storage?: Pick<KeyValueStorage, 'getItem' | 'removeItem'>
   /**
    * The window, to hand the callback to the opener when this page is the consent popup a popup
    * navigator opened, as marked in its sessionStorage (default: the global one).

@@ -1,13 +1,12 @@
-import { useSelector } from '@xstate/react'
-import { useCallback, useEffect, useState } from 'react'
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react'
 import type { ConsentNeed, Interaction } from '../../machines/callWizard.js'
 import type { GrantflowError } from '../errors.js'
 import type { Api } from '../model/api.js'
-import type { WizardActor } from '../runtime/createGrantflow.js'
+import type { WizardActor } from '../runtime/types.js'
 import { useGrantflow } from './GrantflowProvider.js'
 import { prepareNavigator } from './prepareNavigator.js'
 import { apiIdOf, type BodyOf, type CallArguments, type EndpointOf, type ParamsOf, type ResultOf } from './types.js'
-import { statePath } from './wizardState.js'
+import { createWizardObserver } from '../observers/wizardObserver.js'
 
 export interface UseCallOptions {
   /**
@@ -63,14 +62,9 @@ export function useCall(api: Api | string, endpoint: string, options: UseCallOpt
   // A wizard belongs to the component that started it: replaced or unmounted, it stops.
   useEffect(() => () => wizard?.stop(), [wizard])
 
-  const state = useSelector(
-    wizard,
-    (s) => s?.value ?? 'idle',
-    (a, b) => statePath(a) === statePath(b),
-  )
-  const result = useSelector(wizard, (s) => s?.context.result)
-  const error = useSelector(wizard, (s) => s?.context.error)
-  const consent = useSelector(wizard, (s) => s?.context.consent)
+  // The view comes from a wizard observer through useSyncExternalStore, as useSession's does.
+  const observer = useMemo(() => createWizardObserver(wizard), [wizard])
+  const { state, status, result, error, consent } = useSyncExternalStore(observer.subscribe, observer.getSnapshot, observer.getSnapshot)
 
   const call = useCallback(
     async (params: Record<string, unknown> = {}, body?: unknown) => {
@@ -90,5 +84,5 @@ export function useCall(api: Api | string, endpoint: string, options: UseCallOpt
     wizard.send({ type: 'CONSENT_ACCEPTED' })
   }, [wizard, grantflow])
 
-  return { state, status: statePath(state), call: call as UseCallResult['call'], result, error, consent, retry, cancel, accept, wizard }
+  return { state, status, call: call as UseCallResult['call'], result, error, consent, retry, cancel, accept, wizard }
 }

@@ -3,9 +3,10 @@ import { InvalidCallbackError, type GrantflowError } from '../errors.js'
 import { isPendingExpired, type ApiUser, type PendingAuthorization } from '../model/session.js'
 import { callbackParameters } from '../oauth/callbackParameters.js'
 import type { SessionStore } from '../session/store.js'
-import type { CompletedAuthorization } from './createGrantflow.js'
+import type { CompletedAuthorization } from './types.js'
 import { forgetOldest } from './recent.js'
-import { sessionTarget, type SessionTarget, type TargetConfig } from './targets.js'
+import type { SessionTarget, TargetConfig } from './targets.js'
+import { storedSessionTarget } from './storedTarget.js'
 import { settled, type TokenSessionActor, type TokenSessions } from './tokenSessions.js'
 
 // How a runtime finishes authorizations from the provider's redirects: it finds the session that
@@ -69,8 +70,10 @@ export function createCallbacks(context: CallbackContext) {
   const isExpired = (pending: PendingAuthorization) => isPendingExpired(pending, context.now(), context.pendingTtlMs)
 
   /** Refuses an authorization past its lifetime, forgotten in the store before the refusal is known. */
-  const refuseExpired = async (target: SessionTarget): Promise<never> => {
+  const refuseExpired = async (target: SessionTarget, pending: PendingAuthorization): Promise<never> => {
     const error = new InvalidCallbackError('expired')
+    error.sessionKey = target.key
+    if (pending.returnTo) error.returnTo = pending.returnTo
     await context.abandon(target.key, error)
     throw error
   }
@@ -86,14 +89,14 @@ export function createCallbacks(context: CallbackContext) {
         throw new InvalidCallbackError('expired')
       }
       if (stored && api) {
-        const target = sessionTarget(config, api, stored.apiUser)
+        const target = storedSessionTarget(config, api, stored)
         await settled(sessions.for(target))
         entry = sessions.byKey(target.key)
       }
     }
     const pending = entry?.actor.getSnapshot().context.pending
     if (!entry || pending?.state !== state) throw new InvalidCallbackError(completed.has(state) ? 'code_already_used' : 'no_pending_authorization')
-    if (isExpired(pending)) await refuseExpired(entry.target)
+    if (isExpired(pending)) await refuseExpired(entry.target, pending)
     return { actor: entry.actor, target: entry.target, pending }
   }
 
@@ -119,7 +122,7 @@ export function createCallbacks(context: CallbackContext) {
         const current = actor.getSnapshot().context.pending
         // (The first exchange of this state: its code was never used.)
         if (current?.state !== state) throw new InvalidCallbackError('no_pending_authorization')
-        if (isExpired(pending)) await refuseExpired(target)
+        if (isExpired(pending)) await refuseExpired(target, pending)
         actor.send({ type: 'CALLBACK_RECEIVED', callback: parametersOf(callbackUrl) })
         const after = await waitFor(actor, (s) => !s.matches('exchangingCode'), { timeout: Infinity })
         if (!after.matches('valid')) throw after.context.error ?? new InvalidCallbackError('malformed')

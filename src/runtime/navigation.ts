@@ -1,3 +1,4 @@
+import type { KeyValueStorage } from '../session/browserStore.js'
 import { ConfigurationError } from '../errors.js'
 
 /**
@@ -29,7 +30,7 @@ export interface PopupWindow {
   /** The window its messages come from (their `event.source`): a real `Window` is its own `window`. */
   window: unknown
   /** Its sessionStorage, written while it still shows this origin's `about:blank`, to mark it as the consent popup. */
-  sessionStorage: Pick<Storage, 'setItem'>
+  sessionStorage: Pick<KeyValueStorage, 'setItem'>
 }
 
 /** Minimal window surface the browser navigators use, injectable for tests. */
@@ -38,7 +39,7 @@ export interface NavigatorWindow {
   open(url: string, target: string, features: string): PopupWindow | null
   addEventListener(type: 'message', listener: (event: MessageEvent) => void): void
   removeEventListener(type: 'message', listener: (event: MessageEvent) => void): void
-  sessionStorage: Pick<Storage, 'setItem' | 'getItem' | 'removeItem'>
+  sessionStorage: Pick<KeyValueStorage, 'setItem' | 'getItem' | 'removeItem'>
 }
 
 /** Where a redirect keeps the wizard it leaves behind. */
@@ -182,7 +183,7 @@ export function deliverCallbackToOpener(
     opener: { postMessage(message: CallbackMessage, origin: string): void; closed?: boolean } | null
     location: { href: string; origin: string }
     close(): void
-    sessionStorage: Pick<Storage, 'getItem' | 'removeItem'>
+    sessionStorage: Pick<KeyValueStorage, 'getItem' | 'removeItem'>
   } = globalThis as never,
 ): boolean {
   if (!win.opener || win.opener.closed || win.sessionStorage.getItem(CONSENT_POPUP_KEY) === null) return false

@@ -1,9 +1,11 @@
 import { waitFor } from 'xstate'
 import { ConfigurationError, ConsentRequiredError, type GrantflowError } from '../errors.js'
 import type { ApiUser, Session } from '../model/session.js'
+import type { GrantflowSessions, PersonKind, ScopedSessions } from './types.js'
 import type { HttpDoors } from '../oauth/doors.js'
 import type { SessionStore } from '../session/store.js'
-import { sessionTarget, type SessionTarget, type TargetConfig } from './targets.js'
+import type { SessionTarget, TargetConfig } from './targets.js'
+import { storedSessionTarget } from './storedTarget.js'
 import { settled, type TokenSessions } from './tokenSessions.js'
 
 // What an app does to a stored session by its key: disconnect it, renew it now, and, seen from
@@ -23,7 +25,7 @@ export function createSessionActions({ sessions, store, config, doors }: Session
     if (live) return live.target
     const stored = await store.get(key)
     const api = stored && config.apis[stored.api]
-    return stored && api ? sessionTarget(config, api, stored.apiUser) : undefined
+    return stored && api ? storedSessionTarget(config, api, stored) : undefined
   }
 
   const disconnect = async (key: string): Promise<{ revoked: boolean; error?: GrantflowError }> => {
@@ -54,22 +56,26 @@ export function createSessionActions({ sessions, store, config, doors }: Session
    * The stored session of a key if it is one of the context's API users (never the
    * application's): another user's key finds nothing, as a key that does not exist.
    */
-  const own = async (key: string, userOf: (kind: Exclude<ApiUser['kind'], 'application'>) => ApiUser): Promise<Session | undefined> => {
+  const own = async (key: string, userOf: (kind: PersonKind) => ApiUser): Promise<Session | undefined> => {
     const session = await store.get(key)
     const user = session?.apiUser
     return user && user.kind !== 'application' && userOf(user.kind).id === user.id ? session : undefined
   }
 
-  return {
-    disconnect,
-    refresh,
-    own,
-    ownDisconnect: async (key: string, userOf: Parameters<typeof own>[1]) => ((await own(key, userOf)) ? disconnect(key) : { revoked: false }),
-    async ownRefresh(key: string, userOf: Parameters<typeof own>[1]): Promise<void> {
+  const all: GrantflowSessions = { list: (apiUser) => store.list(apiUser), get: (key) => store.get(key), disconnect, refresh }
+
+  /** The sessions of one context's API users (`userOf` answers who they are). */
+  const scoped = (userOf: (kind: PersonKind) => ApiUser): ScopedSessions => ({
+    list: async (kind) => store.list(userOf(kind)),
+    get: (key) => own(key, userOf),
+    disconnect: async (key) => ((await own(key, userOf)) ? disconnect(key) : { revoked: false }),
+    async refresh(key) {
       if (!(await own(key, userOf))) throw new ConfigurationError(`no session "${key}"`)
       return refresh(key)
     },
-  }
+  })
+
+  return { all, scoped }
 }
 
 export type SessionActions = ReturnType<typeof createSessionActions>

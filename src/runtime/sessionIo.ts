@@ -1,5 +1,5 @@
 import type { ConsentRequest, PreparedConsent } from '../../machines/tokenSession.js'
-import { InvalidCallbackError, StorageError, type GrantflowError } from '../errors.js'
+import { AuthorizationError, ConsentDeniedError, InvalidCallbackError, StorageError, type GrantflowError } from '../errors.js'
 import { emptySession, isPendingExpired, withError, type ConnectionError, type PendingAuthorization, type Session } from '../model/session.js'
 import { hasScopes, isTokenFresh, type TokenSet } from '../model/tokens.js'
 import type { OAuthContext } from '../oauth/context.js'
@@ -96,32 +96,49 @@ function sessionIoOf(deps: TokenSessionDeps) {
     return { ...context, doors: { ...context.doors, signal } }
   }
 
+  /**
+   * Renews a session's tokens under the lock, once across tabs and instances: tokens another
+   * runtime saved while this one waited for the lock are adopted when `adoptable` (and fresh);
+   * else `request` obtains new ones, saved (the first saved wins) or recorded as `step`'s failure.
+   */
+  const renew = (
+    target: SessionTarget,
+    input: { tokens: TokenSet | undefined },
+    step: 'refresh' | 'client_credentials',
+    adoptable: (stored: TokenSet) => boolean,
+    request: (context: OAuthContext) => Promise<TokenSet>,
+  ): Promise<TokenSet> =>
+    lock
+      .runExclusive(target.key, async (held) => {
+        const stored = (await store.get(target.key))?.tokens
+        if (stored && adoptable(stored) && isTokenFresh(stored, doors.now())) return stored
+        const renewed = await request(await leasedContext(target, held.signal))
+        // Fencing: a holder whose lease was lost meanwhile writes only over the tokens it renewed, never over a later holder's.
+        return saveTokens(target, renewed, { ...input, leaseLost: held.stillHeld ? !(await held.stillHeld()) : false })
+      })
+      .catch((error) => recordError(target, step, error))
+
   return {
     save,
     recordError,
     refreshTokens: (target: SessionTarget, input: { tokens: TokenSet }): Promise<TokenSet> =>
-      lock
-        .runExclusive(target.key, async (held) => {
-          // Another tab or instance may have refreshed while we waited for the lock: a rotated
-          // refresh token must never be sent twice, so adopt theirs.
-          const stored = (await store.get(target.key))?.tokens
-          if (stored && stored.refreshToken !== input.tokens.refreshToken && isTokenFresh(stored, doors.now())) return stored
-          const { refreshTokens } = await loadSteps()
-          const renewed = await refreshTokens(await leasedContext(target, held.signal), input.tokens)
-          // Fencing: a holder whose lease was lost meanwhile writes only over the tokens it renewed, never over a later holder's.
-          return saveTokens(target, renewed, { ...input, leaseLost: held.stillHeld ? !(await held.stillHeld()) : false })
-        })
-        .catch((error) => recordError(target, 'refresh', error)),
+      // A rotated refresh token must never be sent twice: one another runtime renewed with is adopted.
+      renew(
+        target,
+        input,
+        'refresh',
+        (stored) => stored.refreshToken !== input.tokens.refreshToken,
+        async (context) => (await loadSteps()).refreshTokens(context, input.tokens),
+      ),
     requestToken: (target: SessionTarget, input: { tokens: TokenSet | undefined }): Promise<TokenSet> =>
-      lock
-        .runExclusive(target.key, async ({ signal }) => {
-          // Adopt a token another instance obtained meanwhile, unless it is the one just refused.
-          const stored = (await store.get(target.key))?.tokens
-          if (stored && stored.accessToken !== input.tokens?.accessToken && isTokenFresh(stored, doors.now())) return stored
-          const { requestClientCredentials } = await loadSteps()
-          return saveTokens(target, await requestClientCredentials(await leasedContext(target, signal), target.scopes), input)
-        })
-        .catch((error) => recordError(target, 'client_credentials', error)),
+      // A token another runtime obtained is adopted, unless it is the one just refused.
+      renew(
+        target,
+        input,
+        'client_credentials',
+        (stored) => stored.accessToken !== input.tokens?.accessToken,
+        async (context) => (await loadSteps()).requestClientCredentials(context, target.scopes),
+      ),
     async prepareConsent(target: SessionTarget, input: { request: ConsentRequest }): Promise<PreparedConsent> {
       try {
         const [context, { startAuthorization }] = await Promise.all([deps.oauthContext(target), loadSteps()])
@@ -157,7 +174,7 @@ function sessionIoOf(deps: TokenSessionDeps) {
         const callback = validateCallback(context, input.callback, taken.pending)
         return await saveTokens(target, await exchangeCode(context, callback, taken.pending))
       } catch (error) {
-        return recordError(target, 'exchange', error)
+        return recordError(target, 'exchange', ofAuthorization(error, target.key, input.pending))
       }
     },
     async revokeTokens(target: SessionTarget, input: { tokens: TokenSet | undefined }): Promise<boolean> {
@@ -189,4 +206,16 @@ function stoppable(io: SessionIo): SessionIo {
     }
   }
   return checked
+}
+
+/**
+ * A callback's refusal (a denial, the provider's error, a callback that cannot be used) says whose
+ * authorization it ended and where its user was going, so the callback page can send them back.
+ */
+function ofAuthorization(error: unknown, sessionKey: string, pending: PendingAuthorization): unknown {
+  if (error instanceof ConsentDeniedError || error instanceof AuthorizationError || error instanceof InvalidCallbackError) {
+    error.sessionKey = sessionKey
+    if (pending.returnTo) error.returnTo = pending.returnTo
+  }
+  return error
 }

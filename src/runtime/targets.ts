@@ -89,10 +89,10 @@ const MAX_CACHED_TARGETS = 1000
  * call. The API user (recorded on the call, or the app's resolver, which runs each time: the
  * current user may change) is part of the key.
  */
-export function createTargetResolver(config: TargetConfig): (call: PendingCall) => CallTarget {
+export function createTargetResolver(config: TargetConfig): (call: PendingCall, endpoint?: Endpoint) => CallTarget {
   const cache = new Map<string, CallTarget>()
-  return (call) => {
-    const endpoint = config.apis[call.api]?.endpoints[call.endpoint]
+  return (call, known) => {
+    const endpoint = known ?? config.apis[call.api]?.endpoints[call.endpoint]
     if (!endpoint) return resolveTarget(config, call)
     const apiUser = apiUserOfCall(config, call, endpoint)
     const key = `${call.api}\u0000${call.endpoint}\u0000${apiUser.kind}\u0000${apiUser.id}`

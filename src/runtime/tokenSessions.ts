@@ -7,7 +7,7 @@ import type { SessionStore } from '../session/store.js'
 import type { RefreshMode } from './attempt.js'
 import type { SessionLock } from './lock.js'
 import type { SessionIo } from './sessionIo.js'
-import type { TokenSessionActors } from './createGrantflow.js'
+import type { TokenSessionActors } from './types.js'
 import type { SessionTarget } from './targets.js'
 import type { SyncPlugin } from '../sync/plugin.js'
 
@@ -47,6 +47,25 @@ export function settled(actor: TokenSessionActor): Promise<TokenSessionSnapshot>
     settling.set(actor, waiting)
   }
   return waiting
+}
+
+/** How many observe a live session (views, wizards in flight): one observed is never let go. */
+const observers = new WeakMap<TokenSessionActor, number>()
+
+/**
+ * Counts an observer of a live session (a view following it, a wizard in flight) until the
+ * returned release is called: while one is counted, the session stays live whatever the bound.
+ */
+export function observeSession(actor: TokenSessionActor): () => void {
+  observers.set(actor, (observers.get(actor) ?? 0) + 1)
+  let released = false
+  return () => {
+    if (released) return
+    released = true
+    const left = (observers.get(actor) ?? 1) - 1
+    if (left > 0) observers.set(actor, left)
+    else observers.delete(actor)
+  }
 }
 
 export interface TokenSessionDeps {
@@ -91,10 +110,11 @@ export function createTokenSessions(deps: TokenSessionDeps) {
   const maxLive = deps.maxLiveSessions ?? MAX_LIVE_SESSIONS
 
   /**
-   * Lets go of the least recently used idle sessions beyond the bound, looking at a few at most.
-   * Idle: resting, or waiting for a consent past its lifetime (its user walked away: a callback
-   * for it is refused, and one found in the store is dropped). A busy one goes to the back of the
-   * line, so sessions that stay busy never keep the idle ones behind them live.
+   * Lets go of the least recently used idle sessions beyond the bound, looking at a few at most
+   * (a sweep when a session is started, no timer). Idle: unobserved, and resting or waiting for a
+   * consent past its lifetime (its user walked away: a callback for it is refused, and one found
+   * in the store is dropped). A busy or observed one goes to the back of the line, so sessions
+   * that stay busy never keep the idle ones behind them live.
    */
   const letGoIdle = () => {
     let looked = 0
@@ -106,7 +126,7 @@ export function createTokenSessions(deps: TokenSessionDeps) {
       actors.delete(key)
       // Not stopped when let go: a call still holding it finishes as usual; the lock and the
       // store keep two actors of one key from refreshing twice (see refreshTokens).
-      if (!abandoned && !snapshot.hasTag('resting')) actors.set(key, entry)
+      if (observers.has(entry.actor) || (!abandoned && !snapshot.hasTag('resting'))) actors.set(key, entry)
     }
   }
   const { store, doors } = deps

@@ -4,7 +4,8 @@ import { TokenEndpointError, type GrantflowError } from '../errors.js'
 import { isPendingExpired, type PendingCall } from '../model/session.js'
 import type { ConsentNavigator } from './navigation.js'
 import { hasScopes, isTokenFresh } from '../model/tokens.js'
-import { attemptCall, consentNeeded, reasonOf, type WizardDeps } from './attempt.js'
+import { attemptCall, type WizardDeps } from './attempt.js'
+import { consentNeeded, reasonOf } from './attemptOutcomes.js'
 import { settled } from './tokenSessions.js'
 
 // The call wizard and its actors: loaded when a call first needs more than a valid token (the

@@ -1,8 +1,19 @@
 import type { ApiUser, Session } from '../model/session.js'
+import type { BrowserPlaces } from './browserRecords.js'
 import type { SessionStore } from './store.js'
 
-/** The part of the Web Storage API the store uses, so tests and other runtimes can supply one. */
-export type KeyValueStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem' | 'key' | 'length'>
+/**
+ * The part of the Web Storage API grantflow uses, so tests and other runtimes can supply one.
+ * Declared here rather than taken from the DOM's `Storage`, so the declarations type-check in a
+ * project without the DOM lib (a Node server).
+ */
+export interface KeyValueStorage {
+  readonly length: number
+  key(index: number): string | null
+  getItem(key: string): string | null
+  setItem(key: string, value: string): void
+  removeItem(key: string): void
+}
 
 export interface BrowserStoreOptions {
   /** Where pending authorizations go so they survive the redirect to the provider (default: sessionStorage). */
@@ -62,38 +73,6 @@ export function createBrowserStore(options: BrowserStoreOptions = {}): SessionSt
     return session
   }
 
-  /** The highest of the versions found: the newest record, wherever it is. */
-  const newest = (...records: (Partial<Session> | undefined)[]): number | undefined => {
-    const versions = records.map((r) => r?.version).filter((v): v is number => typeof v === 'number')
-    return versions.length ? Math.max(...versions) : undefined
-  }
-
-  /** The version get() would answer now, found without awaiting. */
-  const versionOf = (key: string) => newest(memory.get(key), raw(tokenStorage, key), raw(pendingStorage, key))
-
-  /**
-   * The session from what each place holds. Memory is the newest unless another runtime over the
-   * same Web Storage (a tab sharing localStorage) wrote a newer version since: then it is stale
-   * (its tokens are the ones that runtime replaced) and Web Storage's record is the session.
-   */
-  const merge = (key: string, pending: Partial<Session> | undefined, persisted: Partial<Session> | undefined): Session | undefined => {
-    let base = memory.get(key)
-    const version = newest(base, persisted, pending)
-    if (base && base.version !== version) {
-      memory.delete(key)
-      base = undefined
-    }
-    if (!base && !pending && !persisted) return undefined
-    // Each storage holds the session's identity fields.
-    const merged = structuredClone({ ...pending, ...persisted, ...base }) as Session
-    // Memory holds the newest tokens (the refresh token too); Web Storage fills in after a reload.
-    if (!base?.tokens && persisted?.tokens) merged.tokens = persisted.tokens
-    merged.pending = pending?.pending
-    merged.errors ??= []
-    if (version !== undefined) merged.version = version
-    return merged
-  }
-
   const keysOf = (storage: KeyValueStorage | undefined): string[] => {
     if (!storage) return []
     const keys: string[] = []
@@ -104,26 +83,23 @@ export function createBrowserStore(options: BrowserStoreOptions = {}): SessionSt
     return keys
   }
 
-  const write = (session: Session) => {
-    memory.set(session.key, structuredClone(session))
-    const { pending, tokens, ...rest } = session
-    if (pending) pendingStorage?.setItem(prefix + session.key, JSON.stringify({ ...rest, pending }))
-    else pendingStorage?.removeItem(prefix + session.key)
-    if (tokenStorage) {
-      const kept = tokens && (options.persistRefreshTokens ? tokens : { ...tokens, refreshToken: undefined })
-      tokenStorage.setItem(prefix + session.key, JSON.stringify({ ...rest, tokens: kept }))
-    }
-  }
+  const places: BrowserPlaces = { prefix, pendingStorage, tokenStorage, persistRefreshTokens: options.persistRefreshTokens, memory, raw }
+  let recordsModule: Promise<typeof import('./browserRecords.js')> | undefined
+  const records = () => (recordsModule ??= import('./browserRecords.js'))
 
   const store: SessionStore = {
     survivesReload: !!pendingStorage,
     async get(key) {
       const [pending, persisted] = await Promise.all([read(pendingStorage, key), read(tokenStorage, key)])
-      return merge(key, pending, persisted)
+      // Nothing written nor stored: no records to merge, so the merging code need not load.
+      if (!pending && !persisted && !memory.has(key)) return undefined
+      return (await records()).mergeRecords(places, key, pending, persisted)
     },
     async set(session, expected) {
-      if (versionOf(session.key) !== expected) return { written: false, current: await store.get(session.key) }
-      write(session)
+      // Loaded on the first write. From its arrival, the compare and the write are one step.
+      const { versionOf, writeSession } = await records()
+      if (versionOf(places, session.key) !== expected) return { written: false, current: await store.get(session.key) }
+      writeSession(places, session)
       return { written: true }
     },
     async delete(key) {
@@ -138,14 +114,7 @@ export function createBrowserStore(options: BrowserStoreOptions = {}): SessionSt
     async take(state) {
       // Loaded on a callback only. From the module's arrival to the removal, nothing is awaited.
       const { takePending } = await import('./browserTake.js')
-      return takePending(
-        state,
-        keysOf(pendingStorage),
-        (key) => raw(pendingStorage, key),
-        (key) => raw(tokenStorage, key),
-        merge,
-        write,
-      )
+      return takePending(state, keysOf(pendingStorage), places)
     },
     async list(apiUser: ApiUser) {
       return (await import('./browserScan.js')).list(apiUser, [...keysOf(pendingStorage), ...keysOf(tokenStorage), ...memory.keys()], store.get)

@@ -5,9 +5,14 @@ import type { Journal } from './journal.js'
 import type { ServerState } from './state.js'
 import type { ConsentAnswer, KitClient, KitQuirk, KitRoute } from './types.js'
 
-/** Everything the kit's handlers share: resolved options plus the server's mutable memory. */
+/**
+ * Everything the kit's handlers share: resolved options plus the server's mutable memory. The
+ * memory (state, journal, faults, consent, callbacks) is changed in place and never replaced, so
+ * the context `listen()` serves at its own origin shares it.
+ */
 export interface KitContext {
   provider: Provider
+  environmentName: string
   endpoints: KitEndpoints
   clients: KitClient[]
   accessTokenTtlSeconds: number

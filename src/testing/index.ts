@@ -28,5 +28,19 @@ export type {
   KitRoute,
   KitRouteContext,
   ProviderKit,
+  ProviderKitListenOptions,
   ProviderKitOptions,
+  ProviderKitServer,
 } from './types.js'
+export { callWizardScenarios, playableWith } from './scenarios/wizardScenarios.js'
+export type {
+  WizardAct,
+  WizardArrangement,
+  WizardCapability,
+  WizardScenario,
+  WizardScenarioOptions,
+  WizardScenarioStep,
+  WizardStart,
+} from './scenarios/wizardScenarios.js'
+export { createWizardCoverage } from './scenarios/wizardCoverage.js'
+export type { WizardCoverage } from './scenarios/wizardCoverage.js'

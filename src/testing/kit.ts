@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'msw'
-import { environmentOf } from '../model/provider.js'
+import { environmentOf, type Environment } from '../model/provider.js'
 import { authorizationEndpointHandler } from './authorizationEndpoint.js'
 import { DEFAULT_CLIENT } from './clients.js'
 import type { KitContext } from './context.js'
@@ -8,10 +8,11 @@ import { resolveEndpoints } from './endpoints.js'
 import { addFault } from './faults.js'
 import { clearJournal, createJournal } from './journal.js'
 import { protectedApiHandler } from './protectedApi.js'
+import { parseOrigin, rebaseEnvironment, rebaseProvider } from './origin.js'
 import { revocationEndpointHandler } from './revocationEndpoint.js'
 import { clearServerState, createServerState, expireAllAccessTokens, revokeEverything } from './state.js'
 import { tokenEndpointHandler } from './tokenEndpoint.js'
-import type { KitClient, ProviderKit, ProviderKitOptions } from './types.js'
+import type { ConsentAnswer, ConsentOptions, KitClient, ProviderKit, ProviderKitListenOptions, ProviderKitOptions, ProviderKitServer } from './types.js'
 
 /**
  * A strict fake authorization server and protected API for one provider environment, as MSW
@@ -28,7 +29,10 @@ import type { KitClient, ProviderKit, ProviderKitOptions } from './types.js'
  * expect(kit.counters.tokenRequestsByGrant.refresh_token).toBe(1)
  */
 export function createProviderKit(options: ProviderKitOptions): ProviderKit {
-  const environment = environmentOf(options.provider, options.environment)
+  const origin = options.origin === undefined ? undefined : parseOrigin(options.origin)
+  const declared = environmentOf(options.provider, options.environment)
+  const environment = origin ? rebaseEnvironment(declared, origin) : declared
+  const provider = origin ? rebaseProvider(options.provider, options.environment, origin) : options.provider
   const endpoints = resolveEndpoints(environment)
   const clients = options.clients ?? [DEFAULT_CLIENT]
   clients.forEach(checkClient)
@@ -36,7 +40,8 @@ export function createProviderKit(options: ProviderKitOptions): ProviderKit {
   if (!(ttl > 0)) throw new RangeError('provider kit: accessTokenTtlSeconds must be positive')
 
   const ctx: KitContext = {
-    provider: options.provider,
+    provider,
+    environmentName: options.environment,
     endpoints,
     clients,
     accessTokenTtlSeconds: ttl,
@@ -54,20 +59,11 @@ export function createProviderKit(options: ProviderKitOptions): ProviderKit {
     callbacks: new Map(),
   }
 
-  // The API handler comes last: it answers only its routes and lets everything else fall through.
-  const handlers: RequestHandler[] = [
-    discoveryHandler(ctx),
-    authorizationEndpointHandler(ctx),
-    tokenEndpointHandler(ctx),
-    revocationEndpointHandler(ctx),
-    protectedApiHandler(ctx),
-  ].filter((handler) => handler !== undefined)
-
   return {
-    handlers,
-    consent(answer, consentOptions = {}) {
-      ctx.consent = { answer, ...(consentOptions.grantScopes && { grantScopes: [...consentOptions.grantScopes] }) }
-    },
+    handlers: handlersFor(ctx),
+    provider,
+    consent: (answer, consentOptions) => setConsent(ctx, answer, consentOptions),
+    listen: (listenOptions) => listen(ctx, environment, listenOptions, origin),
     authorize: (authorizationUrl) => actAsUser(ctx, authorizationUrl),
     expireAccessTokens: () => expireAllAccessTokens(ctx.state),
     revokeAll: () => revokeEverything(ctx.state),
@@ -79,8 +75,66 @@ export function createProviderKit(options: ProviderKitOptions): ProviderKit {
       clearJournal(ctx.journal)
       ctx.faults.length = 0
       ctx.callbacks.clear()
-      ctx.consent = { answer: 'approve' }
+      setConsent(ctx, 'approve')
     },
+  }
+}
+
+/** The kit's handlers for one context. The API handler comes last: it answers only its routes and lets everything else fall through. */
+function handlersFor(ctx: KitContext): RequestHandler[] {
+  return [discoveryHandler(ctx), authorizationEndpointHandler(ctx), tokenEndpointHandler(ctx), revocationEndpointHandler(ctx), protectedApiHandler(ctx)].filter(
+    (handler) => handler !== undefined,
+  )
+}
+
+// Changed in place, never replaced: a context served at another origin (listen) shares it.
+function setConsent(ctx: KitContext, answer: ConsentAnswer, options: ConsentOptions = {}): void {
+  ctx.consent.answer = answer
+  if (options.grantScopes) ctx.consent.grantScopes = [...options.grantScopes]
+  else delete ctx.consent.grantScopes
+}
+
+/**
+ * Serves the kit over HTTP on 127.0.0.1. A kit made with an `origin` listens at its port; any
+ * other gets an OS-chosen port (or `port`) and answers there with its environment moved to that
+ * origin: same memory, faults and counters, so `kit.authorize`, `kit.fail` and `kit.counters`
+ * work on both. node:http is loaded here only, so pages that use the kit through MSW never load it.
+ */
+async function listen(ctx: KitContext, environment: Environment, options: ProviderKitListenOptions = {}, fixedOrigin?: string): Promise<ProviderKitServer> {
+  const { listenOnLoopback } = await import('./server/listen.js')
+  if (fixedOrigin && new URL(fixedOrigin).hostname !== '127.0.0.1') {
+    throw new TypeError(`provider kit: listen() serves 127.0.0.1 only; this kit's origin is ${fixedOrigin}`)
+  }
+  const fixedPort = fixedOrigin ? Number(new URL(fixedOrigin).port) : undefined
+  if (fixedPort !== undefined && options.port !== undefined && options.port !== fixedPort) {
+    throw new TypeError(`provider kit: this kit's origin is ${fixedOrigin}, not port ${options.port}`)
+  }
+  const servedAt = (origin: string): KitContext => {
+    if (origin === fixedOrigin) return ctx
+    const rebased = rebaseEnvironment(environment, origin)
+    return { ...ctx, provider: rebaseProvider(ctx.provider, ctx.environmentName, origin), endpoints: resolveEndpoints(rebased), apiBaseUrl: rebased.apiBaseUrl }
+  }
+  let served: KitContext | undefined
+  const server = await listenOnLoopback(
+    (origin) => {
+      served = servedAt(origin)
+      return handlersFor(served)
+    },
+    { ...options, ...(fixedPort !== undefined && { port: fixedPort }) },
+  )
+  const { endpoints, apiBaseUrl, provider } = served!
+  return {
+    origin: server.origin,
+    provider,
+    endpoints: {
+      issuer: endpoints.issuer,
+      tokenEndpoint: endpoints.tokenEndpoint,
+      apiBaseUrl,
+      ...(endpoints.authorizationEndpoint && { authorizationEndpoint: endpoints.authorizationEndpoint }),
+      ...(endpoints.revocationEndpoint && { revocationEndpoint: endpoints.revocationEndpoint }),
+      ...(endpoints.discovery && { discoveryUrl: endpoints.discovery.url }),
+    },
+    close: server.close,
   }
 }
 

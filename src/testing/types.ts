@@ -109,6 +109,12 @@ export interface ProviderKitOptions {
   api?: KitRoute[]
   /** Epoch milliseconds; default `Date.now`. */
   now?: () => number
+  /**
+   * Serve the environment from this origin (`http://127.0.0.1:4010`): every URL of it keeps its
+   * path and moves here, and `kit.provider` points there. Needed only for a fixed port; `listen()`
+   * without it picks a free port and moves the URLs itself.
+   */
+  origin?: string
 }
 
 export type ConsentAnswer = 'approve' | 'deny'
@@ -118,9 +124,53 @@ export interface ConsentOptions {
   grantScopes?: string[]
 }
 
+export interface ProviderKitListenOptions {
+  /** Default: the port of the kit's `origin`, or one the OS chooses. */
+  port?: number
+  /**
+   * Origins of pages allowed to call the kit from a browser (CORS), besides loopback ones
+   * (`http://localhost:5173` is always allowed).
+   */
+  corsOrigins?: readonly string[]
+}
+
+/** The kit listening on 127.0.0.1: a real authorization server and API for tests in other processes. */
+export interface ProviderKitServer {
+  /** `http://127.0.0.1:<port>` */
+  origin: string
+  /** The provider with the kit's environment at `origin`: give it to the app under test. */
+  provider: Provider
+  /** Where each part answers, for clients that are not grantflow (curl, another process). */
+  endpoints: {
+    issuer: string
+    authorizationEndpoint?: string
+    tokenEndpoint: string
+    revocationEndpoint?: string
+    /** Discovery-based environments: the metadata document. */
+    discoveryUrl?: string
+    apiBaseUrl: string
+  }
+  /** Stops listening and drops open connections. */
+  close(): Promise<void>
+}
+
 /** A fake authorization server and protected API for one provider environment. */
 export interface ProviderKit {
   handlers: RequestHandler[]
+  /** The provider the kit serves (at the kit's `origin` when it has one). */
+  readonly provider: Provider
+  /**
+   * Serves the same handlers over HTTP on 127.0.0.1, sharing this kit's memory, faults and counters.
+   * Node only.
+   *
+   * @example
+   * const kit = createProviderKit({ provider: hmrc, environment: 'sandbox', api: hmrcVatRoutes() })
+   * const server = await kit.listen()
+   * const grantflow = createGrantflow({ providers: [server.provider], ... })
+   * await fetch(`${server.endpoints.tokenEndpoint}`, { method: 'POST' }) // 400 invalid_request
+   * await server.close()
+   */
+  listen(options?: ProviderKitListenOptions): Promise<ProviderKitServer>
   /** How the authorization endpoint answers from now on (default: approve the requested scopes). */
   consent(answer: ConsentAnswer, options?: ConsentOptions): void
   /** Acts as the user: requests the authorization URL and returns the callback URL it redirects to. */

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
+import { callWizardScenarios, createWizardCoverage, playableWith, type KitFault, type WizardArrangement, type WizardScenario } from '../../src/testing/index.js'
+import type { EmbeddedFault } from '../../src/devServer/controlProtocol.js'
 import {
   countDialogs,
   dialogsSeen,
@@ -21,16 +23,49 @@ import {
 // go to test-results/screenshots/.
 
 let demo: DemoBrowser
+// The wizard's transitions the demo's tests walked, each test naming the scenario it plays.
+const coverage = createWizardCoverage()
 
 beforeAll(async () => {
   demo = await startDemo()
 }, 60_000)
 
 afterAll(async () => {
+  console.log(`demo against the embedded provider: ${coverage.summary()}`)
   await demo?.close()
 })
 
+// The wizard scenarios (grantflow/testing) the demo can play: its wizard is guided, the browser
+// leaves for the provider and comes back (redirect), and the embedded provider's faults stand
+// for the kit's faults a scenario arms.
+const scenarios = callWizardScenarios({ interactions: ['guided'], starts: ['event'] })
+const scenarioNamed = (name: string) => scenarios.find((scenario) => scenario.name === `guided: ${name}`)!
+
+// The demo's panel fails one refresh, which grantflow's retry gets past: a refresh that stays
+// down is not playable here (test/model plays it against the kit).
+function embeddedFaultsFor(fault: KitFault): EmbeddedFault[] | undefined {
+  if (fault.endpoint === 'api' && fault.kind === 'server_error') return Array.from({ length: fault.times ?? 1 }, () => ({ fault: 'fail-next-api' }))
+  return undefined
+}
+
+function demoCanPlay(scenario: WizardScenario): boolean {
+  // Once the browser has left for the provider, the page is gone: nothing is cancelled from it.
+  const cancelsAtProvider = scenario.steps.some(
+    (step, i) => step.does.by === 'app' && step.does.act === 'cancel' && scenario.steps[i - 1]!.state.startsWith('awaitingConsent'),
+  )
+  return (
+    playableWith(['redirect'])(scenario) &&
+    scenario.atProvider.every((answer) => answer === 'approve' || answer === 'deny') &&
+    scenario.faults.every((fault) => embeddedFaultsFor(fault) !== undefined) &&
+    !cancelsAtProvider
+  )
+}
+
 const CONNECT = 'Connect Ledgerline to VAT (Making Tax Digital)'
+// The scenarios the hand-written tests below play (with more assertions and screenshots).
+const HAPPY_PATH =
+  'CALL → attemptCall(consentNeeded) → CONSENT_ACCEPTED → beginConsent done → CALLBACK_RECEIVED → completeConsent done → attemptCall(succeeded)'
+const DENIED = 'CALL → attemptCall(consentNeeded) → CONSENT_ACCEPTED → beginConsent done → CALLBACK_RECEIVED → error: completeConsent (the user denies)'
 
 /** What the embedded provider recorded for a period, and its counters as they are now. */
 async function recorded(periodKey: string) {
@@ -119,6 +154,7 @@ describe('the demo against the embedded oidc-provider, in chromium', () => {
     expect(log).toContain('POST /oidc/token (authorization_code)')
     expect(errors).toEqual([])
     await close()
+    coverage.walked(scenarioNamed(HAPPY_PATH))
   }, 60_000)
 
   it('keeps the return when consent is refused at the provider; Try again submits it once', async () => {
@@ -142,6 +178,7 @@ describe('the demo against the embedded oidc-provider, in chromium', () => {
     expect((await recorded('#002')).submissions).toEqual([{ periodKey: '#002', netVatDue: 2360 }])
     expect(errors).toEqual([])
     await close()
+    coverage.walked(scenarioNamed(DENIED))
   }, 60_000)
 
   it('refreshes an expired token silently: no consent screen, the return is sent once', async () => {
@@ -281,4 +318,75 @@ describe('the demo against the embedded oidc-provider, in chromium', () => {
     expect(errors).toEqual([])
     await close()
   }, 30_000)
+})
+
+describe('the wizard scenarios the demo can play, generated (grantflow/testing)', () => {
+  // Greedily, the scenario taking the most transitions not taken yet, until none adds one: the run stays short.
+  const taken = new Set([...scenarioNamed(HAPPY_PATH).transitions, ...scenarioNamed(DENIED).transitions])
+  const candidates = scenarios.filter(demoCanPlay)
+  const generated: WizardScenario[] = []
+  for (;;) {
+    const fresh = (scenario: WizardScenario) => scenario.transitions.filter((key) => !taken.has(key)).length
+    const best = [...candidates].sort((a, b) => fresh(b) - fresh(a))[0]
+    if (!best || fresh(best) === 0) break
+    generated.push(best)
+    best.transitions.forEach((key) => taken.add(key))
+  }
+
+  it('has scenarios beyond the hand-written ones', () => expect(generated.length).toBeGreaterThanOrEqual(3))
+
+  generated.forEach((scenario, index) => {
+    // Each its own period: the server's records outlive a test.
+    const periodKey = `#${String(200 + index)}`
+    it(scenario.name, () => play(scenario, periodKey, `#${String(300 + index)}`), 60_000)
+  })
+
+  async function arrange(arrangement: WizardArrangement) {
+    if ('kit' in arrangement && arrangement.kit === 'expireAccessTokens') return embeddedFault(demo, { fault: 'expire-access-tokens' })
+    if ('kit' in arrangement && arrangement.kit === 'fail') {
+      for (const fault of embeddedFaultsFor(arrangement.fault)!) await embeddedFault(demo, fault)
+      return
+    }
+    throw new Error(`the demo cannot arrange ${JSON.stringify(arrangement)}`)
+  }
+
+  async function play(scenario: WizardScenario, periodKey: string, connectingPeriodKey: string) {
+    const { page, errors, close } = await openDemo(demo)
+    if (scenario.given === 'connected') {
+      // Connected first, with a return of its own.
+      await submitReturn(page, connectingPeriodKey)
+      await continueToProvider(page)
+      await signInAndAnswer(page, 'Allow')
+      await page.getByRole('heading', { name: 'VAT return submitted' }).waitFor()
+    }
+    const before = await recorded(periodKey)
+    for (const step of scenario.steps) {
+      for (const arrangement of step.arrange) await arrange(arrangement)
+      const { does } = step
+      if (does.by === 'app' && does.act === 'call') await submitReturn(page, periodKey)
+      if (does.by === 'app' && does.act === 'continue') await continueToProvider(page)
+      if (does.by === 'app' && does.act === 'retry') await page.getByRole('button', { name: 'Try again' }).click()
+      if (does.by === 'app' && does.act === 'cancel')
+        await page
+          .getByRole('dialog')
+          .getByRole('button', { name: /^(Cancel|Close|Dismiss)$/ })
+          .click()
+      if (does.by === 'provider') await signInAndAnswer(page, does.answer === 'deny' ? 'Cancel' : 'Allow')
+      // A step that waits for the user shows its dialog before the next act.
+      if (step.state === 'unauthorized' || step.state === 'failed') await page.getByRole('dialog').waitFor()
+    }
+    if (scenario.end === 'succeeded')
+      await page
+        .getByRole('status')
+        .filter({ hasText: `period ${periodKey}` })
+        .waitFor()
+    if (scenario.end === 'failed') await page.getByRole('dialog').getByRole('button', { name: 'Try again' }).waitFor()
+    if (scenario.end === 'cancelled') await expect.poll(() => page.getByRole('dialog').count()).toBe(0)
+    const after = await recorded(periodKey)
+    expect(after.submissions).toEqual(scenario.end === 'succeeded' ? [{ periodKey, netVatDue: 2360 }] : [])
+    expect(after.counters.authorizations - before.counters.authorizations).toBe(scenario.atProvider.length)
+    expect(errors).toEqual([])
+    await close()
+    coverage.walked(scenario)
+  }
 })

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
+import { callWizardScenarios, createWizardCoverage, playableWith, type WizardArrangement, type WizardScenario } from '../../src/testing/index.js'
 import { countDialogs, dialogsSeen, glimpse, openDemo, startDemo, submitReturn, type DemoBrowser } from './demoBrowser.js'
 
 // The demo in a real browser as `npm run dev:mock` serves it: the simulated HMRC (the provider
@@ -8,14 +9,23 @@ import { countDialogs, dialogsSeen, glimpse, openDemo, startDemo, submitReturn, 
 // Screenshots go to test-results/screenshots/mock-*.png.
 
 let demo: DemoBrowser
+const coverage = createWizardCoverage()
 
 beforeAll(async () => {
   demo = await startDemo({ mode: 'mock' })
 }, 60_000)
 
 afterAll(async () => {
+  console.log(`demo with simulated providers: ${coverage.summary()}`)
   await demo?.close()
 })
+
+// The wizard scenarios (grantflow/testing) this demo can play: guided, the browser leaves for the
+// simulated HMRC and comes back, and the provider kit runs in the page, so every kit fault a
+// scenario arms is armed on it as is.
+const scenarios = callWizardScenarios({ interactions: ['guided'], starts: ['event'] })
+const HAPPY_PATH =
+  'guided: CALL → attemptCall(consentNeeded) → CONSENT_ACCEPTED → beginConsent done → CALLBACK_RECEIVED → completeConsent done → attemptCall(succeeded)'
 
 /** The fake HMRC sandbox's records, read from the page. */
 function hmrc(page: Page) {
@@ -83,6 +93,7 @@ describe('the demo with simulated providers (npm run dev:mock), in chromium', ()
     expect(await page.getByRole('list', { name: 'VAT returns received by HMRC' }).getByRole('listitem').count()).toBe(1)
     expect(errors).toEqual([])
     await close()
+    coverage.walked(scenarios.find((scenario) => scenario.name === HAPPY_PATH)!)
   }, 45_000)
 
   it('refreshes an expired token silently: no consent screen, the return is sent once', async () => {
@@ -116,4 +127,75 @@ describe('the demo with simulated providers (npm run dev:mock), in chromium', ()
     expect(errors).toEqual([])
     await close()
   }, 45_000)
+})
+
+describe('the wizard scenarios the simulated demo can play, generated (grantflow/testing)', () => {
+  const cancelsAtProvider = (scenario: WizardScenario) =>
+    scenario.steps.some((step, i) => step.does.by === 'app' && step.does.act === 'cancel' && scenario.steps[i - 1]!.state.startsWith('awaitingConsent'))
+  const candidates = scenarios.filter(
+    (scenario) =>
+      playableWith(['redirect'])(scenario) && scenario.atProvider.every((answer) => answer === 'approve' || answer === 'deny') && !cancelsAtProvider(scenario),
+  )
+  // Greedily, the scenario taking the most transitions not taken yet, until none adds one: the run stays short.
+  const taken = new Set(scenarios.find((scenario) => scenario.name === HAPPY_PATH)!.transitions)
+  const generated: WizardScenario[] = []
+  for (;;) {
+    const fresh = (scenario: WizardScenario) => scenario.transitions.filter((key) => !taken.has(key)).length
+    const best = [...candidates].sort((a, b) => fresh(b) - fresh(a))[0]
+    if (!best || fresh(best) === 0) break
+    generated.push(best)
+    best.transitions.forEach((key) => taken.add(key))
+  }
+
+  it('has scenarios beyond the hand-written ones', () => expect(generated.length).toBeGreaterThanOrEqual(4))
+
+  for (const scenario of generated) it(scenario.name, () => play(scenario), 45_000)
+
+  function arrange(page: Page, arrangement: WizardArrangement) {
+    return page.evaluate((a) => {
+      const kit = window.__grantflowDemo!.world.hmrc.sandbox.kit
+      if ('kit' in a && a.kit === 'fail') kit.fail(a.fault)
+      else if ('kit' in a) kit.expireAccessTokens()
+      else throw new Error(`the demo cannot arrange ${JSON.stringify(a)}`)
+    }, arrangement)
+  }
+
+  async function play(scenario: WizardScenario) {
+    const { page, errors, close } = await openDemo(demo)
+    if (scenario.given === 'connected') {
+      await submitReturn(page, '#001')
+      await consentAtHmrc(page)
+      await page.getByRole('button', { name: 'Grant authority', exact: true }).click()
+      await page.getByRole('heading', { name: 'VAT return submitted' }).waitFor()
+    }
+    const before = await hmrc(page)
+    for (const step of scenario.steps) {
+      for (const arrangement of step.arrange) await arrange(page, arrangement)
+      const { does } = step
+      if (does.by === 'app' && does.act === 'call') await submitReturn(page, '25A3')
+      if (does.by === 'app' && does.act === 'continue') await consentAtHmrc(page)
+      if (does.by === 'app' && does.act === 'retry') await page.getByRole('button', { name: 'Try again' }).click()
+      if (does.by === 'app' && does.act === 'cancel')
+        await page
+          .getByRole('dialog')
+          .getByRole('button', { name: /^(Cancel|Close|Dismiss)$/ })
+          .click()
+      if (does.by === 'provider') {
+        await page.getByRole('heading', { name: 'Grant authority' }).waitFor()
+        await page.getByRole('button', { name: does.answer === 'deny' ? 'Do not grant authority' : 'Grant authority', exact: true }).click()
+      }
+      // A step that waits for the user shows its dialog before the next act.
+      if (step.state === 'unauthorized' || step.state === 'failed') await page.getByRole('dialog').waitFor()
+    }
+    if (scenario.end === 'succeeded') await page.getByRole('status').filter({ hasText: 'period 25A3' }).waitFor()
+    if (scenario.end === 'failed') await page.getByRole('dialog').getByRole('button', { name: 'Try again' }).waitFor()
+    if (scenario.end === 'cancelled') await expect.poll(() => page.getByRole('dialog').count()).toBe(0)
+    const after = await hmrc(page)
+    expect(after.submissions.filter((s) => s.periodKey === '25A3')).toEqual(scenario.end === 'succeeded' ? [{ periodKey: '25A3', netVatDue: 2360 }] : [])
+    expect(after.consents - before.consents).toBe(scenario.atProvider.length)
+    expect(after.duplicates).toBe(0)
+    expect(errors).toEqual([])
+    await close()
+    coverage.walked(scenario)
+  }
 })

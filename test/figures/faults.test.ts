@@ -162,7 +162,7 @@ async function recover(w: FaultWorld, step: Step, outcome: Awaited<ReturnType<ty
 /** A failed wizard keeps its call; RETRY (after the fault is gone) must make it succeed. */
 async function retryKeptCall(wizard: Wizard, ended: Awaited<ReturnType<typeof wizardEnd>>): Promise<void> {
   if (ended.matches('succeeded')) return
-  expect(ended.context.call).toEqual(POST_CALL)
+  expect(ended.context.call).toMatchObject(POST_CALL)
   wizard.send({ type: 'RETRY' })
   const done = await wizardEnd(wizard)
   expect(done.context.error).toBeUndefined()

@@ -16,7 +16,8 @@ import {
   type TokenSet,
 } from '../../src/index.js'
 import { REDIRECT_URI, useMsw, vatWorld, VRN } from '../support/vatWorld.js'
-import { createCoverage, createGates, describeEvent, doneEvent, edgeCoveragePaths, errorEvent, until, untilIdle, type ModelStep } from './harness.js'
+import { attemptOutcomes, serializeWizardState, wizardEvents } from '../../src/testing/scenarios/wizardModel.js'
+import { createCoverage, createGates, describeEvent, edgeCoveragePaths, until, untilIdle, type ModelStep } from './harness.js'
 
 const server = useMsw()
 const coverage = createCoverage(callWizardMachine)
@@ -29,47 +30,9 @@ const need = {
   reason: 'no_session' as const,
   sessionKey: 'vat/sandbox/company%3Aacme-ltd',
 }
-const consentNeeded: AttemptOutcome = { kind: 'consentNeeded', need, error: new ConsentRequiredError(need) }
-const renewalNeeded: AttemptOutcome = { ...consentNeeded, kind: 'renewalNeeded' }
-const tokenStale: AttemptOutcome = { ...consentNeeded, kind: 'tokenStale' }
+const { consentNeeded, renewalNeeded, tokenStale } = attemptOutcomes(need)
 
-/** The events that can happen in each state of the wizard, as the model knows them. */
-function eventsIn(snapshot: ReturnType<typeof callWizardMachine.getInitialSnapshot>): Array<EventObject & Record<string, unknown>> {
-  const at = (state: Parameters<typeof snapshot.matches>[0]) => snapshot.matches(state)
-  if (at('idle')) return [{ type: 'CALL', call: CALL }]
-  if (at('calling'))
-    return [
-      doneEvent('attemptCall', { kind: 'succeeded', value: {} }),
-      doneEvent('attemptCall', tokenStale),
-      doneEvent('attemptCall', renewalNeeded),
-      doneEvent('attemptCall', consentNeeded),
-      errorEvent('attemptCall'),
-    ]
-  if (at('refreshing'))
-    return [doneEvent('renewToken', { kind: 'succeeded', value: undefined }), doneEvent('renewToken', consentNeeded), errorEvent('renewToken')]
-  if (at('unauthorized')) return [{ type: 'CONSENT_ACCEPTED' }, { type: 'CANCEL' }]
-  if (at({ awaitingConsent: 'openingProvider' }))
-    return [doneEvent('beginConsent', { authorizationUrl: 'url', opensProvider: true }), errorEvent('beginConsent'), { type: 'CANCEL' }]
-  if (at({ awaitingConsent: 'atProvider' }))
-    return [
-      { type: 'CALLBACK_RECEIVED', callbackUrl: 'url' },
-      { type: 'CODE_EXCHANGE_STARTED' },
-      { type: 'SESSION_AUTHORIZED' },
-      { type: 'CONSENT_FAILED', error: {} },
-      { type: 'xstate.after.consentTimeout.callWizard.awaitingConsent.atProvider' },
-      { type: 'CANCEL' },
-    ]
-  if (at('exchangingCode')) return [doneEvent('completeConsent'), errorEvent('completeConsent')]
-  if (at('retrying'))
-    return [
-      doneEvent('attemptCall', { kind: 'succeeded', value: {} }),
-      doneEvent('attemptCall', tokenStale),
-      doneEvent('attemptCall', renewalNeeded),
-      errorEvent('attemptCall'),
-    ]
-  if (at('failed') || at('consentRequired')) return [{ type: 'RETRY' }, { type: 'CANCEL' }]
-  return []
-}
+const eventsIn = wizardEvents(CALL, need)
 
 /** A live runtime against the provider kit, whose wizard steps wait at gates for the test. */
 async function createSut(interaction: Interaction, startWithCall: boolean, firstAttempt?: AttemptOutcome) {
@@ -192,8 +155,8 @@ async function perform(sut: Sut, event: EventObject, next: EventObject | undefin
 function observe(sut: Sut, expected: ModelStep['state']): void {
   const snapshot = sut.wizard.getSnapshot()
   expect(snapshot.value).toEqual(expected.value)
-  // From CALL on, the pending call is never lost, whatever happened.
-  if (!snapshot.matches('idle')) expect(snapshot.context.call).toEqual(CALL)
+  // From CALL on, the pending call is never lost, whatever happened (started with it, it carries its API user too).
+  if (!snapshot.matches('idle')) expect(snapshot.context.call).toMatchObject(CALL)
   // An attempt the caller made before the wizard is judged at once and not kept (a saved wizard carries none).
   expect(snapshot.context.firstAttempt).toBeUndefined()
   if (snapshot.matches('succeeded')) expect(snapshot.output?.value).toHaveProperty('obligations')
@@ -246,7 +209,7 @@ for (const interaction of ['automatic', 'guided', 'none'] as const) {
   const paths = edgeCoveragePaths(callWizardMachine, {
     input: { interaction },
     events: eventsIn,
-    serializeState: (s) => `${JSON.stringify(s.value)}${s.context.renewed ? ' renewed' : ''}`,
+    serializeState: serializeWizardState,
   })
   describe(`call wizard, interaction ${interaction}: ${paths.length} generated paths`, () => {
     for (const path of paths) {
@@ -261,7 +224,7 @@ describe('call wizard started with its call', () => {
   const paths = edgeCoveragePaths(callWizardMachine, {
     input: { interaction: 'automatic', call: CALL },
     events: eventsIn,
-    serializeState: (s) => `${JSON.stringify(s.value)}${s.context.renewed ? ' renewed' : ''}`,
+    serializeState: serializeWizardState,
   }).slice(0, 4)
   for (const path of paths) {
     it(path.map((s) => describeEvent(s.event).replace('xstate.', '')).join(' → '), () => run(path, 'automatic', true))

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { waitFor } from 'xstate'
 import { ConfigurationError, ConsentRequiredError, createGrantflow, defineClient } from '../../src/index.js'
 import { REDIRECT_URI, useMsw, vat, vatReturn, vatWorld, VRN } from '../support/vatWorld.js'
 
@@ -21,6 +22,21 @@ describe('sessions per API user', () => {
     expect(acme).toHaveLength(1)
     expect(globex).toHaveLength(1)
     expect(acme[0]!.tokens!.accessToken).not.toBe(globex[0]!.tokens!.accessToken)
+  })
+
+  it('a wizard consents and replays for the company it was started for, whoever is current when the user accepts', async () => {
+    let company = 'acme-ltd'
+    const { grantflow, kit } = vatWorld({ server, grantflow: { interaction: 'guided', apiUser: { company: () => company } } })
+    const wizard = await grantflow.startWizard({ api: 'vat', endpoint: 'obligations', params: query })
+    await waitFor(wizard, (s) => s.matches('unauthorized'))
+    company = 'globex-plc'
+    wizard.send({ type: 'CONSENT_ACCEPTED' })
+    const done = await waitFor(wizard, (s) => s.matches('succeeded'))
+    expect(done.context.call?.apiUser).toEqual({ kind: 'company', id: 'acme-ltd' })
+    expect((await grantflow.sessions.list({ kind: 'company', id: 'acme-ltd' }))[0]?.tokens).toBeDefined()
+    expect(await grantflow.sessions.list({ kind: 'company', id: 'globex-plc' })).toEqual([])
+    expect(kit.counters.authorizations).toBe(1)
+    wizard.stop()
   })
 
   it('disconnecting one company leaves the other connected', async () => {

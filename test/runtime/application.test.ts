@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { http, HttpResponse } from 'msw'
-import { ConfigurationError, createGrantflow, defineClient, InsufficientScopeError, ProviderUnreachableError, TokenEndpointError } from '../../src/index.js'
+import {
+  APPLICATION_USER,
+  ConfigurationError,
+  createGrantflow,
+  createMemoryStore,
+  defineClient,
+  InsufficientScopeError,
+  ProviderUnreachableError,
+  TokenEndpointError,
+} from '../../src/index.js'
 import { legifrance, useMsw, vatWorld } from '../support/vatWorld.js'
 
 const server = useMsw()
@@ -71,5 +80,42 @@ describe('the application as API user (client credentials)', () => {
     vatWorld({ server })
     const grantflow = createGrantflow({ apis: { legifrance }, clients: { piste: defineClient({ clientId: 'legal-app' }) }, environment: 'sandbox' })
     await expect(grantflow.apis.legifrance.getArticle({}, { id: 'x' })).rejects.toBeInstanceOf(ConfigurationError)
+  })
+
+  describe('by the key it is stored under, which names its scope set', () => {
+    /** A session obtained by one runtime, and another runtime on the same store that has no live session of it. */
+    const storedElsewhere = async () => {
+      const store = createMemoryStore()
+      const { grantflow, pisteKit, clock } = vatWorld({ server, store })
+      await grantflow.apis.legifrance.getArticle({}, { id: 'LEGIARTI000006419280' })
+      const [session] = await store.list(APPLICATION_USER)
+      const other = createGrantflow({
+        apis: { legifrance },
+        clients: { piste: defineClient({ clientId: 'legal-app', authentication: { method: 'client_secret_post', clientSecret: 'piste-secret' } }) },
+        environment: 'sandbox',
+        store,
+        now: clock.now,
+      })
+      return { store, pisteKit, clock, other, session: session! }
+    }
+
+    it('disconnects the session of that scope set', async () => {
+      const { store, other, session } = await storedElsewhere()
+      expect(session.key).toMatch(/openid$/)
+      await other.sessions.disconnect(session.key)
+      expect((await store.get(session.key))?.tokens).toBeUndefined()
+      other.dispose()
+    })
+
+    it('renews the stale token of that scope set', async () => {
+      const { store, pisteKit, clock, other, session } = await storedElsewhere()
+      clock.advance(3600_000)
+      await other.sessions.refresh(session.key)
+      expect(pisteKit.counters.tokenRequestsByGrant.client_credentials).toBe(2)
+      const renewed = await store.get(session.key)
+      expect(renewed?.tokens?.accessToken).not.toBe(session.tokens?.accessToken)
+      expect(await store.list(APPLICATION_USER)).toHaveLength(1)
+      other.dispose()
+    })
   })
 })

@@ -77,7 +77,7 @@ describe('popup mode', () => {
     tab.popups[0]!.close()
     const failed = await waitFor(wizard, (s) => s.matches('failed'))
     expect(failed.context.error).toBeInstanceOf(CancelledError)
-    expect(failed.context.call).toEqual(submit)
+    expect(failed.context.call).toEqual({ ...submit, apiUser: { kind: 'company', id: 'acme-ltd' } })
     expect(tab.listenerCount()).toBe(0)
   })
 

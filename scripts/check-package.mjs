@@ -1,0 +1,167 @@
+// Checks the package as a user receives it from npm: `npm pack`, the tarball unpacked into a fresh
+// app in a temporary directory outside the repository, its dependencies and peers taken from this
+// repository's node_modules (symlinked one by one: only what package.json declares, so an import of
+// anything undeclared fails), then the README's quickstarts (its `<!-- quickstart:NAME -->` and
+// `<!-- example:PATH -->` blocks) type-checked under a DOM config and a DOM-less Node config with
+// skipLibCheck off, built with esbuild, and the Node ones run. Then publint and
+// @arethetypeswrong/cli on the tarball. Run by .ci/run after `npm run build`.
+import { execFile, execFileSync } from 'node:child_process'
+import { promisify } from 'node:util'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const repo = fileURLToPath(new URL('..', import.meta.url))
+const bin = (name) => join(repo, 'node_modules', '.bin', name)
+const manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'))
+const work = mkdtempSync(join(tmpdir(), 'grantflow-package-'))
+const app = join(work, 'app')
+const problems = []
+
+function run(command, args, options = {}) {
+  return execFileSync(command, args, { cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options })
+}
+
+const runAsync = (command, args) => promisify(execFile)(command, args, { cwd: app, encoding: 'utf8', maxBuffer: 64 << 20 })
+
+/** Runs a check; a failure is reported with its output, and the next checks still run. */
+function check(name, task) {
+  const started = Date.now()
+  try {
+    const note = task()
+    console.log(`package: ${name}${note ? `: ${note}` : ''} (${((Date.now() - started) / 1000).toFixed(1)} s)`)
+  } catch (error) {
+    problems.push(`${name}:\n${[error.stdout, error.stderr, error.stdout || error.stderr ? '' : error.message].filter(Boolean).join('\n').trim()}`)
+    console.log(`package: ${name}: FAILED`)
+  }
+}
+
+try {
+  // The tarball, as `npm publish` would upload it.
+  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: repo, encoding: 'utf8' }))
+  const tarball = join(work, packed[0].filename)
+  mkdirSync(join(app, 'node_modules', 'grantflow'), { recursive: true })
+  execFileSync('tar', ['xzf', tarball, '-C', join(app, 'node_modules', 'grantflow'), '--strip-components=1'])
+
+  // Dependencies and peers as npm would install them beside grantflow, plus the app's own tools' types.
+  const installed = [
+    ...Object.keys(manifest.dependencies ?? {}),
+    ...Object.keys(manifest.peerDependencies ?? {}),
+    '@types/node',
+    '@types/react',
+    '@types/react-dom',
+  ]
+  for (const name of installed) {
+    mkdirSync(dirname(join(app, 'node_modules', name)), { recursive: true })
+    symlinkSync(join(repo, 'node_modules', name), join(app, 'node_modules', name), 'dir')
+  }
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'fresh-app', private: true, type: 'module' }, null, 2))
+
+  // The README's quickstarts, as a user copies them.
+  const readme = readFileSync(join(repo, 'README.md'), 'utf8')
+  const blocks = [...readme.matchAll(/<!-- (?:quickstart|example):([^\s]+) -->\n```\w+\n([\s\S]*?)```\n/g)].map(([, name, code]) => ({
+    file: basename(name),
+    code,
+  }))
+  if (blocks.length < 3) throw new Error(`README.md: expected at least 3 quickstart blocks, found ${blocks.length}`)
+  for (const { file, code } of blocks) writeFileSync(join(app, file), code)
+  const browserFiles = blocks.filter((b) => b.file.endsWith('.tsx')).map((b) => b.file)
+  const nodeFiles = blocks.filter((b) => !b.file.endsWith('.tsx')).map((b) => b.file)
+
+  // Every entry imported, for the declarations' sake.
+  writeFileSync(
+    join(app, 'entries.ts'),
+    [
+      "export * as core from 'grantflow'",
+      "export * as machines from 'grantflow/machines'",
+      "export * as react from 'grantflow/react'",
+      "export * as dev from 'grantflow/dev'",
+    ].join('\n') + '\n',
+  )
+  writeFileSync(join(app, 'testing-entry.ts'), "export * as testing from 'grantflow/testing'\n")
+  const base = { target: 'ES2022', strict: true, skipLibCheck: false, noEmit: true, jsx: 'react-jsx', resolveJsonModule: true, isolatedModules: true }
+  const tsconfig = (name, compilerOptions, files) =>
+    writeFileSync(join(app, name), JSON.stringify({ compilerOptions: { ...base, ...compilerOptions }, files }, null, 2))
+  // A Vite app: the DOM lib, bundler resolution.
+  tsconfig('tsconfig.dom.json', { lib: ['ES2023', 'DOM', 'DOM.Iterable'], module: 'ESNext', moduleResolution: 'Bundler', types: [] }, [
+    ...browserFiles,
+    'entries.ts',
+  ])
+  // A Node server: no DOM lib, Node's resolution (the exports map as Node reads it).
+  const nodeOptions = { lib: ['ES2023'], types: ['node'], module: 'NodeNext', moduleResolution: 'NodeNext' }
+  tsconfig('tsconfig.node.json', nodeOptions, [...nodeFiles.filter((f) => !readsTesting(f)), 'entries.ts'])
+  tsconfig('tsconfig.testing.json', nodeOptions, [...nodeFiles.filter(readsTesting), 'testing-entry.ts'])
+  function readsTesting(file) {
+    return blocks.find((b) => b.file === file).code.includes("'grantflow/testing'")
+  }
+
+  // The three type-checks at once: each is a tsc over every declaration (skipLibCheck off).
+  const typeChecks = {
+    dom: runAsync(bin('tsc'), ['-p', 'tsconfig.dom.json']).then(
+      () => undefined,
+      (error) => error,
+    ),
+    node: runAsync(bin('tsc'), ['-p', 'tsconfig.node.json']).then(
+      () => undefined,
+      (error) => error,
+    ),
+    testing: runAsync(bin('tsc'), ['-p', 'tsconfig.testing.json']).then(
+      () => '',
+      (error) => error.stdout ?? '',
+    ),
+  }
+  const [domError, nodeError, testingOutput] = await Promise.all([typeChecks.dom, typeChecks.node, typeChecks.testing])
+  check('type-checks with the DOM lib (lib ES2023 + DOM, skipLibCheck false)', () => {
+    if (domError) throw domError
+    return browserFiles.join(', ')
+  })
+  check('type-checks without the DOM lib (lib ES2023, types node, NodeNext, skipLibCheck false)', () => {
+    if (nodeError) throw nodeError
+    return nodeFiles.filter((f) => !readsTesting(f)).join(', ')
+  })
+  // msw's own declarations do not type-check without the DOM lib (MessageEvent, WebSocketEventMap):
+  // those errors are msw's, and a Node project that uses msw already passes skipLibCheck or adds DOM.
+  // What must hold is that none is in grantflow's declarations or the app's code.
+  check("grantflow/testing without the DOM lib: no error outside msw's own declarations", () => {
+    const ours = testingOutput.split('\n').filter((line) => /error TS/.test(line) && !/node_modules\/(msw|@mswjs|rettime|@open-draft)\//.test(line))
+    if (ours.length) throw Object.assign(new Error('type errors'), { stdout: ours.join('\n') })
+    return nodeFiles.filter(readsTesting).join(', ')
+  })
+  check('builds the browser quickstart with esbuild', () => {
+    for (const file of browserFiles)
+      run(bin('esbuild'), [file, '--bundle', '--platform=browser', '--format=esm', `--outfile=out/${file}.js`, '--log-level=warning'])
+    return browserFiles.join(', ')
+  })
+  check('builds and runs the Node quickstarts', () => {
+    const ran = []
+    for (const file of nodeFiles) {
+      run(bin('esbuild'), [file, '--bundle', '--platform=node', '--format=esm', '--packages=external', `--outfile=out/${file}.mjs`, '--log-level=warning'])
+      // A server (it would not stop by itself) and a config file are built, not run.
+      if (file.startsWith('vite.config') || /\.listen\(\d/.test(blocks.find((b) => b.file === file).code)) continue
+      const output = run(process.execPath, [`out/${file}.mjs`], { timeout: 30_000 })
+      ran.push(`${file} (${output.trim().split('\n').at(-1)})`)
+    }
+    return ran.join(', ')
+  })
+  check('require() of the ESM build, the way Node 20.19+ loads it', () => {
+    run(process.execPath, ['--input-type=commonjs', '-e', "const g = require('grantflow'); if (typeof g.createGrantflow !== 'function') process.exit(1)"])
+  })
+  check('publint', () => run(bin('publint'), ['run', tarball, '--strict']).trim().split('\n').at(-1))
+  // ESM-only package (type: module, no require condition): the esm-only profile leaves out the
+  // CommonJS resolution modes (node10 and node16 from CJS), which this package does not serve by design;
+  // Node 20.19+ require() of ESM is checked above.
+  check('@arethetypeswrong/cli (profile esm-only)', () => {
+    run(bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'table-flipped', '--no-emoji', '--no-color'])
+    return 'no problems'
+  })
+} catch (error) {
+  problems.push(error.stack ?? String(error))
+} finally {
+  rmSync(work, { recursive: true, force: true })
+}
+
+if (problems.length) {
+  console.error(`\npackage check failed:\n${problems.join('\n\n')}`)
+  process.exit(1)
+}

@@ -1,0 +1,57 @@
+import type { AttemptOutcome, ConsentNeed } from '../../machines/callWizard.js'
+import { ConsentRequiredError, TokenExpiredError, type ConsentReason } from '../errors.js'
+import { unionScopes } from '../model/tokens.js'
+import type { WizardDeps } from './attempt.js'
+import type { CallTarget } from './targets.js'
+import type { TokenSessionSnapshot } from './tokenSessions.js'
+
+// What an attempt that did not succeed means for the wizard: a consent to ask for, a renewal to
+// try first. Loaded when a call first needs more than its valid token.
+
+export function consentNeeded(
+  target: CallTarget,
+  reason: ConsentReason,
+  granted: readonly string[],
+  needed: readonly string[] = [],
+  kind: Exclude<AttemptOutcome['kind'], 'succeeded'> = 'consentNeeded',
+): AttemptOutcome {
+  const need: ConsentNeed = {
+    provider: { id: target.provider.id, name: target.provider.name },
+    api: { id: target.api.id, name: target.api.name },
+    // Ask again for what the session had, so consenting for one call loses no other.
+    scopes: unionScopes(granted, target.endpoint.scopes, needed),
+    reason,
+    sessionKey: target.key,
+  }
+  return { kind, need, error: new ConsentRequiredError(need) }
+}
+
+export function reasonOf(snapshot: TokenSessionSnapshot): ConsentReason {
+  if (snapshot.matches('revoked')) return 'revoked'
+  if (snapshot.matches('expired')) return 'refresh_failed'
+  return 'no_session'
+}
+
+/** An attempt not sent: its session has no fresh token, or lacks the endpoint's scopes (`fresh`). */
+export function unsent(deps: WizardDeps, target: CallTarget, snapshot: TokenSessionSnapshot, fresh: boolean): AttemptOutcome {
+  const tokens = snapshot.context.tokens
+  if (fresh) return consentNeeded(target, 'insufficient_scope', tokens?.scopes ?? [])
+  if (target.grant.renewal === 'reacquire' || (tokens && snapshot.hasTag('renewable'))) {
+    // Stale before it was sent: nothing reached the API, so renewing costs the API nothing.
+    return renewalNeeded(deps, target, tokens?.scopes ?? [], 'refresh_failed', snapshot.matches('valid'))
+  }
+  return consentNeeded(target, reasonOf(snapshot), tokens?.scopes ?? [])
+}
+
+/** How often one call may be refused for a token that ran out in flight before a refusal counts as one. */
+export const MAX_IN_FLIGHT_EXPIRIES = 3
+
+/**
+ * The token must be renewed; if that does not help, this is the consent to ask for. `stale`: it
+ * ran out by the clock, so renewing is always right (never consent while a refresh can succeed).
+ */
+export function renewalNeeded(deps: WizardDeps, target: CallTarget, granted: readonly string[], reason: ConsentReason, stale: boolean): AttemptOutcome {
+  // `raise`: the app refreshes by itself, as with requests-oauthlib's TokenExpiredError.
+  if (deps.refresh === 'raise' && target.holder === 'person') throw new TokenExpiredError(target.key)
+  return consentNeeded(target, reason, granted, [], stale ? 'tokenStale' : 'renewalNeeded')
+}

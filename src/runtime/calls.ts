@@ -1,0 +1,33 @@
+import type { Endpoint } from '../model/api.js'
+import type { PendingCall } from '../model/session.js'
+import { attemptCall, type WizardDeps } from './attempt.js'
+import { resolveApiUser, type ApiUserResolvers } from './targets.js'
+import type { WizardStarter } from './wizardStarter.js'
+
+/**
+ * How a runtime makes a call: the API user recorded on it, one attempt with the session's token
+ * and, only when that is not enough, a wizard that gets consent, renews and replays it.
+ */
+export function createCalls<Context>(deps: WizardDeps, resolvers: ApiUserResolvers<Context> | undefined, wizards: () => Promise<WizardStarter>) {
+  /** The call with its API user recorded: the one it names, else the resolvers' answer in `context`. */
+  const withApiUser = (pending: PendingCall, context: Context, endpoint = deps.config.apis[pending.api]?.endpoints[pending.endpoint]): PendingCall =>
+    pending.apiUser || !endpoint ? pending : { ...pending, apiUser: resolveApiUser(resolvers, endpoint.apiUser, context) }
+
+  /** Calls an endpoint (looked up once: the endpoint functions pass the one they hold). */
+  const call = async (made: PendingCall, context: Context, known?: Endpoint): Promise<unknown> => {
+    const endpoint = known ?? deps.config.apis[made.api]?.endpoints[made.endpoint]
+    const pending = withApiUser(made, context, endpoint)
+    // Happy path: a fresh token means one snapshot read and one request, no wizard.
+    const first = await attemptCall(deps, pending, deps.target(pending, endpoint))
+    if (first.kind === 'succeeded') return first.value
+    // The wizard's first attempt is this one: a refused request is not sent again before consent.
+    const wizard = await wizards()
+    const actor = await wizard.start(pending, { firstAttempt: first })
+    const done = await wizard.ended(actor)
+    actor.stop()
+    if (done.matches('succeeded')) return done.context.result
+    throw done.context.error
+  }
+
+  return { call, withApiUser }
+}
