@@ -132,7 +132,7 @@ async function connectedSession() {
   const store = createPostgresStore({ pool: database.pool(), schema: database.schema, table, encryption: { current: { id: 'stampede', key: encryptionKey } } })
   stores.push(store)
   const seed = localWorld(server, { grantflow: { store } })
-  await seed.grantflow.apis.vat.obligations({ vrn: VRN, from: '2025-01-01', to: '2025-12-31' })
+  await seed.grantflow.apis.vat.obligations({ vrn: VRN })
   const discovery = (await (await fetch(new URL('/.well-known/openid-configuration', server.issuer))).json()) as { token_endpoint: string }
   const redis = await testRedis()
   const open: Omit<OpenMessage, 'tokenProxy'> = {

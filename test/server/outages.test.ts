@@ -12,7 +12,7 @@ import { closedPort, startRedisOn, uniquePrefix } from '../support/redis.js'
 const oidc = useOidcServer()
 const database = useTestDatabase()
 const encryption = { current: { id: 'outages', key: generateEncryptionKey() } }
-const query = { vrn: VRN, from: '2025-01-01', to: '2025-12-31' }
+const query = { vrn: VRN }
 const HOUR = 3600_000
 const opened: { close(): Promise<void> }[] = []
 afterAll(() => Promise.all(opened.map((o) => o.close())))

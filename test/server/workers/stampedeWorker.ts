@@ -84,7 +84,7 @@ function open(message: OpenMessage) {
     sync: [sync],
   })
   runtime = {
-    call: () => grantflow.apis.vat.obligations({ vrn: message.vrn, from: '2025-01-01', to: '2025-12-31' }),
+    call: () => grantflow.apis.vat.obligations({ vrn: message.vrn }),
     close: async () => {
       await Promise.allSettled([lock.close(), sync.close(), store.close()])
     },
