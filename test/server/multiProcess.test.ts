@@ -18,8 +18,9 @@ import type { OpenMessage, WorkerMessage, WorkerReply } from './workers/stampede
 const WORKERS = 4
 const CALLS_PER_WORKER = 250
 const HOUR = 3600_000
-/** Short, so a killed holder keeps the others out briefly (the production default is 10 s). */
-const LOCK_TTL_MS = 2_000
+/** The lease of the lock (the production default), and a short one for the crash, so a killed holder keeps the others out briefly. */
+const LOCK_TTL_MS = 10_000
+const SHORT_LOCK_TTL_MS = 3_000
 const WORKER_SCRIPT = fileURLToPath(new URL('./workers/stampedeWorker.ts', import.meta.url))
 
 const oidc = useOidcServer()
@@ -126,7 +127,7 @@ function ask(child: ChildProcess, message: WorkerMessage): Promise<WorkerReply> 
 }
 
 /** A fresh table with one company's session in it (consented in this process), and the workers' settings for it. */
-async function connectedSession() {
+async function connectedSession(lockTtlMs = LOCK_TTL_MS) {
   const server = oidc()
   const table = `stampede_${++tables}`
   const store = createPostgresStore({ pool: database.pool(), schema: database.schema, table, encryption: { current: { id: 'stampede', key: encryptionKey } } })
@@ -146,7 +147,7 @@ async function connectedSession() {
     redisUrl: redis.url,
     lockPrefix: uniquePrefix('multi-process-lock'),
     syncChannel: uniquePrefix('multi-process-sync'),
-    lockTtlMs: LOCK_TTL_MS,
+    lockTtlMs,
     clockOffsetMs: HOUR,
     company: COMPANY.id,
     vrn: VRN,
@@ -197,7 +198,7 @@ describe('four instances in four processes sharing Postgres and Redis', () => {
   }, 60_000)
 
   it('lose nothing when the lock holder is killed in the middle of its refresh: another instance refreshes, every other call succeeds', async () => {
-    const session = await connectedSession()
+    const session = await connectedSession(SHORT_LOCK_TTL_MS)
     proxy = await startTokenProxy(session.tokenEndpoint, { holdFirst: true })
     const started = await openWorkers(session.openVia(proxy))
     const [before] = await sessionRows(session.table)

@@ -66,9 +66,10 @@ describe('a Redis outage during a stampede', () => {
     const recorded = oidc().recordFromNow()
     const hold = holdingFetch()
     const warnings: string[] = []
+    // A lease long enough that the holder, which cannot renew it once Redis is gone, still holds it when its refresh is answered.
     const prefix = uniquePrefix('outage')
     const locks: RedisLock[] = Array.from({ length: 4 }, () =>
-      createRedisLock({ redis: redis.url, prefix, ttlMs: 3_000, commandTimeoutMs: 500, logger: { warn: (m) => void warnings.push(m) } }),
+      createRedisLock({ redis: redis.url, prefix, ttlMs: 6_000, commandTimeoutMs: 500, logger: { warn: (m) => void warnings.push(m) } }),
     )
     opened.push(...locks)
     const instances = locks.map((lock) => instance(store, { lock, fetch: hold.fetch, now: () => Date.now() + HOUR }))
