@@ -105,6 +105,7 @@ export function createRedisLock(options: RedisLockOptions): RedisLock {
   const acquire = async (lockKey: string, fenceKey: string, ttl: number, stop: AbortSignal) => {
     const token = crypto.randomUUID()
     let delay = FIRST_POLL_MS
+    let heldByAnother = false
     for (;;) {
       stop.throwIfAborted()
       const sentAt = Date.now()
@@ -113,10 +114,15 @@ export function createRedisLock(options: RedisLockOptions): RedisLock {
         fence = Number(await command((redis) => redis.eval(ACQUIRE, 2, lockKey, fenceKey, token, ttl)))
       } catch (error) {
         wentAway(error)
+        // Another instance held the key when Redis last answered: it may still be refreshing, and
+        // it can prove its lease for a ttl from before this ask at most. Running now would present
+        // the refresh token it is rotating; after, its tokens are in the store to adopt.
+        if (heldByAnother) await sleep(Math.max(0, sentAt + ttl - Date.now()), stop)
         return undefined
       }
       answered()
       if (fence > 0) return { token, fence, sentAt }
+      heldByAnother = true
       await sleep(delay / 2 + Math.random() * delay, stop)
       delay = Math.min(delay * 2, MAX_POLL_MS)
     }
