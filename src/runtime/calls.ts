@@ -18,8 +18,16 @@ export function createCalls<Context>(deps: WizardDeps, resolvers: ApiUserResolve
     const endpoint = known ?? deps.config.apis[made.api]?.endpoints[made.endpoint]
     const pending = withApiUser(made, context, endpoint)
     // Happy path: a fresh token means one snapshot read and one request, no wizard.
-    const first = await attemptCall(deps, pending, deps.target(pending, endpoint))
+    const target = deps.target(pending, endpoint)
+    let first = await attemptCall(deps, pending, target)
     if (first.kind === 'succeeded') return first.value
+    if (first.kind === 'tokenStale') {
+      // Stale by the clock: the session renews it once for every call waiting (single flight),
+      // and the call goes again; a wizard only if that is not enough, as its own would do.
+      const renewed = await (await import('./wizardActors.js')).renewToken(deps, pending)
+      first = renewed.kind === 'succeeded' ? await attemptCall(deps, pending, target) : renewed
+      if (first.kind === 'succeeded') return first.value
+    }
     // The wizard's first attempt is this one: a refused request is not sent again before consent.
     const wizard = await wizards()
     const actor = await wizard.start(pending, { firstAttempt: first })
