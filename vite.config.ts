@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
-/** The package's entry points: `grantflow`, `grantflow/testing`, `grantflow/machines`, `grantflow/react`, `grantflow/server`. */
+/** The package's entry points: `grantflow`, `grantflow/testing`, `grantflow/machines`, `grantflow/react`, `grantflow/server`, `grantflow/dev`, `grantflow/protocol`. */
 const entries = {
   index: 'src/index.ts',
   testing: 'src/testing/index.ts',
@@ -10,6 +10,7 @@ const entries = {
   react: 'src/react/index.ts',
   server: 'src/server/index.ts',
   dev: 'src/dev/index.ts',
+  protocol: 'src/protocol.ts',
 }
 
 // Dependencies and peers stay imports in the library build, subpaths too (`msw/node`,
@@ -32,6 +33,9 @@ export const alias = {
   'grantflow/react': fileURLToPath(new URL('src/react/index.ts', import.meta.url)),
   'grantflow/testing': fileURLToPath(new URL('src/testing/index.ts', import.meta.url)),
   'grantflow/machines': fileURLToPath(new URL('machines/index.ts', import.meta.url)),
+  'grantflow/protocol': fileURLToPath(new URL('src/protocol.ts', import.meta.url)),
+  'grantflow/server': fileURLToPath(new URL('src/server/index.ts', import.meta.url)),
+  'grantflow/dev': fileURLToPath(new URL('src/dev/index.ts', import.meta.url)),
   grantflow: fileURLToPath(new URL('src/index.ts', import.meta.url)),
 }
 
@@ -48,7 +52,9 @@ export default defineConfig({
       entry: Object.fromEntries(Object.entries(entries).map(([name, file]) => [name, fileURLToPath(new URL(file, import.meta.url))])),
       formats: ['es'],
     },
-    rolldownOptions: { external },
+    // Module by module, as the sources are: the app's bundler then loads with the page only what
+    // it imports, and what grantflow loads on first need stays behind its dynamic imports.
+    rolldownOptions: { external, output: { preserveModules: true, preserveModulesRoot: '.', entryFileNames: '[name].js' } },
   },
   test: {
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],

@@ -7,17 +7,14 @@ import {
   defaultDoors,
   defineClient,
   defineProvider,
-  exchangeCode,
   InvalidCallbackError,
-  resolveAuthorizationServer,
   safeReturnTo,
-  startAuthorization,
   TokenEndpointError,
-  validateCallback,
   type ConsentNavigator,
   type OAuthContext,
   type PendingCall,
 } from '../../src/index.js'
+import { exchangeCode, resolveAuthorizationServer, startAuthorization, validateCallback } from '../../src/protocol.js'
 import { APP_ORIGIN, fakeWindow, until } from '../support/fakeBrowser.js'
 import { recordFigure, type FigureTask } from '../support/figures.js'
 import { findSecrets } from '../support/secretScan.js'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { APPLICATION_USER, requestClientCredentials } from '../../src/index.js'
+import { APPLICATION_USER } from '../../src/index.js'
+import { requestClientCredentials } from '../../src/protocol.js'
 import { VAT_RATES } from '../support/resourceServer.js'
 import { callResource, localWorld, oauthContext, useOidcServer, vatReturn, VRN } from './localWorld.js'
 

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import {
-  ConsentDeniedError,
-  InvalidCallbackError,
-  TokenEndpointError,
-  exchangeCode,
-  startAuthorization,
-  validateCallback,
-  type ConsentRequiredError,
-} from '../../src/index.js'
+import { ConsentDeniedError, InvalidCallbackError, TokenEndpointError, type ConsentRequiredError } from '../../src/index.js'
+import { exchangeCode, startAuthorization, validateCallback } from '../../src/protocol.js'
 import { loginAndConsent } from '../support/interact.js'
 import { COMPANY, localWorld, oauthContext, useOidcServer, VRN } from './localWorld.js'
 

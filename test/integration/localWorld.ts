@@ -5,13 +5,13 @@ import {
   defineApi,
   defineEndpoint,
   defineProvider,
-  resolveAuthorizationServer,
   shape,
   type ClientRegistration,
   type ConsentNavigator,
   type GrantflowOptions,
   type OAuthContext,
 } from '../../src/index.js'
+import { resolveAuthorizationServer } from '../../src/protocol.js'
 import { createBrowser, type LoginAndConsentOptions } from '../support/interact.js'
 import { startOidcServer, type OidcServer, type OidcServerOptions } from '../support/oidcServer.js'
 import type { OBLIGATIONS, VAT_RATES } from '../support/resourceServer.js'

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import {
-  createGrantflow,
-  defineApi,
-  defineEndpoint,
-  exchangeCode,
-  shape,
-  startAuthorization,
-  validateCallback,
-  type ConsentNavigator,
-} from '../../src/index.js'
+import { createGrantflow, defineApi, defineEndpoint, shape, type ConsentNavigator } from '../../src/index.js'
+import { exchangeCode, startAuthorization, validateCallback } from '../../src/protocol.js'
 import { CookieJar, createBrowser, loginAndConsent } from '../support/interact.js'
 import { OBLIGATIONS } from '../support/resourceServer.js'
 import { COMPANY, localProvider, oauthContext, useOidcServer, VRN } from './localWorld.js'

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import {
-  ConsentRequiredError,
-  defaultDoors,
-  exchangeCode,
-  resolveAuthorizationServer,
-  startAuthorization,
-  TokenEndpointError,
-  validateCallback,
-} from '../../src/index.js'
+import { ConsentRequiredError, defaultDoors, TokenEndpointError } from '../../src/index.js'
+import { exchangeCode, resolveAuthorizationServer, startAuthorization, validateCallback } from '../../src/protocol.js'
 import { loginAndConsent } from '../support/interact.js'
 import { OBLIGATIONS } from '../support/resourceServer.js'
 import { COMPANY, localWorld, oauthContext, useOidcServer, VRN } from './localWorld.js'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { refreshTokens, TokenEndpointError } from '../../src/index.js'
+import { TokenEndpointError } from '../../src/index.js'
+import { refreshTokens } from '../../src/protocol.js'
 import type { OidcClients } from '../support/oidcServer.js'
 import { callResource, COMPANY, localWorld, oauthContext, useOidcServer, VRN } from './localWorld.js'
 

@@ -1,16 +1,7 @@
 import * as oauth from 'oauth4webapi'
 import { describe, expect, it } from 'vitest'
-import {
-  APPLICATION_USER,
-  ConsentRequiredError,
-  exchangeCode,
-  refreshTokens,
-  requestClientCredentials,
-  revokeTokens,
-  startAuthorization,
-  TokenEndpointError,
-  validateCallback,
-} from '../../src/index.js'
+import { APPLICATION_USER, ConsentRequiredError, TokenEndpointError } from '../../src/index.js'
+import { exchangeCode, refreshTokens, requestClientCredentials, revokeTokens, startAuthorization, validateCallback } from '../../src/protocol.js'
 import { loginAndConsent } from '../support/interact.js'
 import { callResource, COMPANY, localWorld, oauthContext, useOidcServer, VRN } from './localWorld.js'
 

@@ -1,20 +1,8 @@
 import { getInitialSnapshot, SimulatedClock, type EventObject } from 'xstate'
 import { describe, expect, it } from 'vitest'
 import { callWizardMachine, type AttemptOutcome, type Interaction } from '../../machines/index.js'
-import {
-  createMemoryStore,
-  defineClient,
-  exchangeCode,
-  ConsentRequiredError,
-  GrantflowError,
-  hmrc,
-  resolveAuthorizationServer,
-  startAuthorization,
-  validateCallback,
-  defaultDoors,
-  type SessionStore,
-  type TokenSet,
-} from '../../src/index.js'
+import { createMemoryStore, defineClient, ConsentRequiredError, GrantflowError, hmrc, defaultDoors, type SessionStore, type TokenSet } from '../../src/index.js'
+import { exchangeCode, resolveAuthorizationServer, startAuthorization, validateCallback } from '../../src/protocol.js'
 import { REDIRECT_URI, useMsw, vatWorld, VRN } from '../support/vatWorld.js'
 import { attemptOutcomes, serializeWizardState, wizardEvents } from '../../src/testing/scenarios/wizardModel.js'
 import { createCoverage, createGates, describeEvent, edgeCoveragePaths, until, untilIdle, type ModelStep } from './harness.js'

@@ -7,18 +7,15 @@ import {
   defaultDoors,
   defineClient,
   emptySession,
-  exchangeCode,
   GrantflowError,
   TokenEndpointError,
   hmrc,
-  resolveAuthorizationServer,
-  startAuthorization,
-  validateCallback,
   type PendingCall,
   type Session,
   type SessionStore,
   type TokenSet,
 } from '../../src/index.js'
+import { exchangeCode, resolveAuthorizationServer, startAuthorization, validateCallback } from '../../src/protocol.js'
 import { REDIRECT_URI, useMsw, vatWorld, VRN } from '../support/vatWorld.js'
 import { createCoverage, createGates, describeEvent, doneEvent, edgeCoveragePaths, errorEvent, until, type ModelStep } from './harness.js'
 

@@ -1,15 +1,7 @@
 import * as oauth from 'oauth4webapi'
 import { describe, expect, it } from 'vitest'
-import {
-  ConfigurationError,
-  ConsentDeniedError,
-  AuthorizationError,
-  defineClient,
-  InvalidCallbackError,
-  startAuthorization,
-  validateCallback,
-  type PendingAuthorization,
-} from '../../src/index.js'
+import { ConfigurationError, ConsentDeniedError, AuthorizationError, defineClient, InvalidCallbackError, type PendingAuthorization } from '../../src/index.js'
+import { startAuthorization, validateCallback } from '../../src/protocol.js'
 
 const as: oauth.AuthorizationServer = {
   issuer: 'https://login.example',

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import {
-  authorizerFor,
   bearer,
   buildApiRequest,
   ConfigurationError,
@@ -15,6 +14,7 @@ import {
   type RequestAuthorizer,
   type TokenSet,
 } from '../../src/index.js'
+import { authorizerFor } from '../../src/protocol.js'
 
 const SECRET = 'AT-SECRET-0123456789'
 const tokens = (tokenType: string): TokenSet => ({ accessToken: SECRET, tokenType, scopes: [] })

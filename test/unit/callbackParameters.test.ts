@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { callbackParameters, defineClient, InvalidCallbackError, validateCallback, type PendingAuthorization } from '../../src/index.js'
+import { callbackParameters, defineClient, InvalidCallbackError, type PendingAuthorization } from '../../src/index.js'
+import { validateCallback } from '../../src/protocol.js'
 
 const entries = (parameters: URLSearchParams) => [...parameters]
 

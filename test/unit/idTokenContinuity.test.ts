@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { defaultDoors, defineClient, refreshTokens, TokenEndpointError, type OAuthContext, type TokenSet } from '../../src/index.js'
+import { defaultDoors, defineClient, TokenEndpointError, type OAuthContext, type TokenSet } from '../../src/index.js'
+import { refreshTokens } from '../../src/protocol.js'
 
 const issuer = 'https://login.example'
 const client = defineClient({ clientId: 'app', redirectUri: 'https://app.example/callback' })

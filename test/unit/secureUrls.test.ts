@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import {
-  ConfigurationError,
-  defaultDoors,
-  defineClient,
-  defineProvider,
-  refreshTokens,
-  resolveAuthorizationServer,
-  revokeTokens,
-  type OAuthContext,
-} from '../../src/index.js'
+import { ConfigurationError, defaultDoors, defineClient, defineProvider, type OAuthContext } from '../../src/index.js'
+import { refreshTokens, resolveAuthorizationServer, revokeTokens } from '../../src/protocol.js'
 
 const LOOPBACK_ISSUER = 'http://127.0.0.1:1'
 const secretClient = defineClient({ clientId: 'app', authentication: { method: 'client_secret_basic', clientSecret: 'CLIENT-SECRET' } })
