@@ -1,8 +1,7 @@
 // The demo's chart of a machine, drawn from its definition alone: the states (nested ones inside
 // their parent's box) and the transitions come from the machine object, and elkjs's layered
 // algorithm places them. Nothing is placed by hand, so a state added to a machine finds its place.
-import ELK from 'elkjs/lib/elk.bundled.js'
-import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk.bundled.js'
+import type { ELK, ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk.bundled.js'
 import type { AnyStateMachine, AnyStateNode } from 'xstate'
 import { listTransitions } from 'grantflow/machines'
 import type { Point } from './geometry.js'
@@ -100,10 +99,12 @@ const LAYOUT = {
   'elk.layered.cycleBreaking.strategy': 'MODEL_ORDER',
 }
 
-let sharedElk: InstanceType<typeof ELK> | undefined
+let sharedElk: Promise<ELK> | undefined
+// elkjs is most of the demo's weight: loaded apart, once, so the app shows before the chart is laid out.
+const loadElk = () => (sharedElk ??= import('elkjs/lib/elk.bundled.js').then(({ default: Elk }) => new Elk()))
 
 /** The chart of a machine: its states and transitions, laid out by elkjs. */
-export async function layoutChart(machine: AnyStateMachine, elk = (sharedElk ??= new ELK())): Promise<Chart> {
+export async function layoutChart(machine: AnyStateMachine, elk?: ELK): Promise<Chart> {
   const edges = edgesOf(machine)
   const states = childrenOf(machine.root)
   const roots: ElkNode[] = states.map(elkNodeOf)
@@ -115,7 +116,7 @@ export async function layoutChart(machine: AnyStateMachine, elk = (sharedElk ??=
     children: roots,
     edges: edges.map((edge): ElkExtendedEdge => ({ id: edge.key, sources: [edge.from], targets: [edge.to] })),
   }
-  const graph: ElkNode = await elk.layout(input)
+  const graph: ElkNode = await (elk ?? (await loadElk())).layout(input)
 
   // ELK gives each node's position relative to its parent and each edge's relative to its container.
   const origin = new Map<string, Point>([[graph.id, { x: 0, y: 0 }]])
