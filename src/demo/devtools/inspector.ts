@@ -74,7 +74,7 @@ export function createInspector(timeline: Timeline): Inspector {
       const moved = lastState.get(actor) !== state
       lastState.set(actor, state)
       const followed = machine === 'callWizard' ? current : currentSession
-      // A session only counts once it moves: every session loads at start, and the chart should show the busy one.
+      // A session's context-only updates (a token stored, a timer reset) do not make it the one drawn: a move does.
       if (followed !== actor && (machine === 'callWizard' || moved)) {
         if (machine === 'callWizard') current = actor
         else currentSession = actor
