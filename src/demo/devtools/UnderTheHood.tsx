@@ -7,7 +7,7 @@ import { StateChart } from './StateChart.js'
 const TABS = ['State chart', 'Event log', 'Faults'] as const
 type Tab = (typeof TABS)[number]
 
-/** The demo's side panel: the running wizard's chart, the event log, and the fault panel. */
+/** The demo's side panel: the running wizard's and session's charts, the event log, and the fault panel. */
 export function UnderTheHood({ environment }: { environment: VatEnvironment }) {
   const [tab, setTab] = useState<Tab>('State chart')
   const panels: Record<Tab, ReactNode> = {
@@ -19,7 +19,7 @@ export function UnderTheHood({ environment }: { environment: VatEnvironment }) {
     <aside className="hood" aria-label="Under the hood">
       <header className="hood-header">
         <h2>Under the hood</h2>
-        <p>grantflow's call wizard, live</p>
+        <p>grantflow's call wizard and token session, live</p>
       </header>
       <div className="tabs" role="tablist" aria-label="Under the hood">
         {TABS.map((name) => (

@@ -38,11 +38,14 @@ export interface Inspector {
   inspect(event: InspectionEvent): void
   /** The wizard that last did something: the one the state chart draws. */
   currentWizard(): AnyActorRef | undefined
+  /** The token session that last did something: the one the session chart draws. */
+  currentSession(): AnyActorRef | undefined
   subscribe(listener: () => void): () => void
 }
 
 export function createInspector(timeline: Timeline): Inspector {
   let current: AnyActorRef | undefined
+  let currentSession: AnyActorRef | undefined
   const listeners = new Set<() => void>()
   const numbers = new WeakMap<AnyActorRef, number>()
   const lastState = new WeakMap<AnyActorRef, string>()
@@ -70,8 +73,11 @@ export function createInspector(timeline: Timeline): Inspector {
       const state = pathOf(snapshot.value)
       const moved = lastState.get(actor) !== state
       lastState.set(actor, state)
-      if (machine === 'callWizard' && current !== actor) {
-        current = actor
+      const followed = machine === 'callWizard' ? current : currentSession
+      // A session's context-only updates (a token stored, a timer reset) do not make it the one drawn: a move does.
+      if (followed !== actor && (machine === 'callWizard' || moved)) {
+        if (machine === 'callWizard') current = actor
+        else currentSession = actor
         // Possibly inside a render: the chart hears of it after.
         queueMicrotask(() => listeners.forEach((listener) => listener()))
       }
@@ -88,6 +94,7 @@ export function createInspector(timeline: Timeline): Inspector {
       })
     },
     currentWizard: () => current,
+    currentSession: () => currentSession,
     subscribe(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)
