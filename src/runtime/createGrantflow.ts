@@ -73,9 +73,11 @@ export function createGrantflow<const Apis extends Record<string, Api>, Context 
   // with a valid token needs only the session's identity.
   let binder: Promise<(target: SessionTarget) => Promise<ProviderBinding>> | undefined
   const oauthContext = async (target: SessionTarget): Promise<ProviderBinding> =>
-    (await (binder ??= loadSteps().then((steps) => steps.createBindingResolver({ clients: options.clients, doors, redirects, ttlMs: options.bindingTtlMs, registrations: options.clientRegistrations }))))(
-      target,
-    )
+    (
+      await (binder ??= loadSteps().then((steps) =>
+        steps.createBindingResolver({ clients: options.clients, doors, redirects, ttlMs: options.bindingTtlMs, registrations: options.clientRegistrations }),
+      ))
+    )(target)
 
   const pendingTtlMs = options.pendingAuthorizationTtlMs ?? PENDING_AUTHORIZATION_TTL_MS
   // Wizards and token sessions show the app's inspector redacted events only: it may be another origin's.
