@@ -11,8 +11,9 @@ const root = fileURLToPath(new URL('../..', import.meta.url))
 /** Where the screenshots of each wizard state go (git-ignored). */
 export const SCREENSHOTS = join(root, 'test-results/screenshots')
 
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = [
+export const CHROMIUM = '/usr/bin/chromium'
+/** Chromium's flags here: headless as root, and none of its own network traffic (the machine has none). */
+export const ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',

@@ -6,22 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { embeddedProvider } from '../../src/devServer/embeddedProvider.js'
 import type { EmbeddedFault, EmbeddedRecords } from '../../src/devServer/controlProtocol.js'
 import { alias } from '../../vite.config.js'
-import { watchErrors } from './demoBrowser.js'
+import { ARGS, CHROMIUM, watchErrors } from './demoBrowser.js'
 
 // Tabs of one browser sharing their sessions (createIndexedDbStore + createWebLock +
 // createBroadcastSync) against the embedded oidc-provider, which rotates refresh tokens: a
 // refresh token presented twice would be a reuse. What is asserted is what the provider recorded
 // and what each tab's call returned.
 
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 /** Access tokens live 8 s: usable for 4 s (half their life, as the expiry leeway is), then stale. */
 const ACCESS_TOKEN_TTL_S = 8
 
@@ -41,7 +32,7 @@ beforeAll(async () => {
   })
   await vite.listen()
   origin = `http://127.0.0.1:${(vite.httpServer!.address() as AddressInfo).port}`
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS, headless: true })
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true })
 }, 60_000)
 
 afterAll(async () => {

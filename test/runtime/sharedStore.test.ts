@@ -21,21 +21,24 @@ const FOUR_HOURS = 4 * 3600_000
 const query = { vrn: VRN, from: '2025-01-01', to: '2025-12-31' }
 const company = { kind: 'company' as const, id: 'acme-ltd' }
 
+/** Another instance of the VAT app, over the same store, on the test's clock. */
+const instanceOver = (store: SessionStore, now: () => number) =>
+  createGrantflow({
+    apis: { vat },
+    clients: { hmrc: defineClient({ clientId: 'vat-app', redirectUri: REDIRECT_URI }) },
+    environment: 'sandbox',
+    apiUser: { company: () => 'acme-ltd' },
+    now,
+    store,
+  })
+
 describe('runtimes sharing one store', () => {
   it('exchange a code once when both receive its callback: one token request, the other refused', async () => {
     const store = createMemoryStore()
     const starter = vatWorld({ server, user: 'none', store })
     // Two more instances of the same app over the same store and provider, neither of which
     // started the consent: both find its pending authorization in the store.
-    const instance = () =>
-      createGrantflow({
-        apis: { vat },
-        clients: { hmrc: defineClient({ clientId: 'vat-app', redirectUri: REDIRECT_URI }) },
-        environment: 'sandbox',
-        apiUser: { company: () => 'acme-ltd' },
-        now: starter.clock.now,
-        store,
-      })
+    const instance = () => instanceOver(store, starter.clock.now)
     const [first, second] = [instance(), instance()]
     const consent = await starter.grantflow.apis.vat.obligations(query).catch((e) => e)
     const callback = await starter.kit.authorize(consent.authorizationUrl)
@@ -57,15 +60,7 @@ describe('runtimes sharing one store', () => {
   it('go on with the tokens another instance obtained: the one that started the consent, and the one that lost the callback, call with no new consent', async () => {
     const store = createMemoryStore()
     const starter = vatWorld({ server, user: 'none', store })
-    const instance = () =>
-      createGrantflow({
-        apis: { vat },
-        clients: { hmrc: defineClient({ clientId: 'vat-app', redirectUri: REDIRECT_URI }) },
-        environment: 'sandbox',
-        apiUser: { company: () => 'acme-ltd' },
-        now: starter.clock.now,
-        store,
-      })
+    const instance = () => instanceOver(store, starter.clock.now)
     const [first, second] = [instance(), instance()]
     // Both instances hold a live session of the key before the consent: no tokens yet.
     await expect(second.apis.vat.obligations(query)).rejects.toMatchObject({ reason: 'no_session' })
