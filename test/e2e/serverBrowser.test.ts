@@ -143,26 +143,29 @@ describe('the server example in chromium', () => {
 
 describe('the redirect after the callback, in chromium', () => {
   let companies = 0
-  /** A browser acting for a company of its own that connects through the form with `returnTo`: where it ends, and every URL it asked for. */
-  async function connectWith(returnTo: string) {
+  /** A browser acting for a company of its own that consents through one of the forms with `returnTo`: where it ends, and every URL it asked for. */
+  async function consentWith(returnTo: string, form: 'Connect' | 'File the return' = 'Connect') {
     const context = await freshContext()
-    await context.addCookies([{ name: 'company', value: `company-${++companies}`, url: returning.origin }])
+    const company = ++companies
+    await context.addCookies([{ name: 'company', value: `company-${company}`, url: returning.origin }])
     const asked: string[] = []
     context.on('request', (request) => asked.push(request.url()))
     const page = await context.newPage()
-    await page.goto(`${returning.origin}/?returnTo=${encodeURIComponent(returnTo)}`)
-    await page.getByRole('button', { name: 'Connect' }).click()
+    await page.goto(`${returning.origin}/?${new URLSearchParams({ returnTo, vrn: String(100_000_000 + company) })}`)
+    await page.getByRole('button', { name: form }).click()
     await signInAndAllow(page)
-    // Off the provider and past the callback: wherever the callback sent it.
-    await page.waitForURL((url) => url.origin !== returning.origin || !(url.pathname.startsWith('/oidc/') || url.pathname === '/callback'))
-    await page.waitForLoadState()
-    return { page, context, asked, landed: new URL(page.url()) }
+    // Off the provider: wherever the callback sent it (a redirect from the callback commits no page of its own).
+    // Committed is enough to tell: another origin's page (an error page here, no network) may never load.
+    await page.waitForURL((url) => url.origin !== returning.origin || !url.pathname.startsWith('/oidc/'), { waitUntil: 'commit' })
+    const landed = new URL(page.url())
+    if (landed.origin === returning.origin) await page.waitForLoadState()
+    return { page, context, asked, landed }
   }
 
   it.each(['//evil.example/', 'https://evil.example/', '/\\evil.example/', '/.//evil.example/'])(
     'a returnTo of %s: the browser ends on this origin at /, and never asks evil.example for anything',
     async (returnTo) => {
-      const { page, asked, landed } = await connectWith(returnTo)
+      const { page, asked, landed } = await consentWith(returnTo)
       expect(landed.origin).toBe(returning.origin)
       expect(landed.pathname + landed.search).toBe('/')
       // Connected already: the form again goes straight to where it may, with no consent.
@@ -176,9 +179,27 @@ describe('the redirect after the callback, in chromium', () => {
     30_000,
   )
 
-  it('a same-origin returnTo is followed, as the URL parser normalises it', async () => {
-    const { page, landed } = await connectWith('/returns/./new?period=18A1')
-    expect(landed.href).toBe(`${returning.origin}/returns/new?period=18A1`)
-    expect(await page.locator('#landed').textContent()).toBe('Landed at /returns/new?period=18A1')
-  }, 30_000)
+  // Checked when the authorization is prepared, and again by the callback route.
+  it.each(['//evil.example/', '/.//evil.example/', 'https://evil.example/'])(
+    'a returnTo of %s saved by a call that needed consent: the call is replayed once and the browser ends on this origin at /',
+    async (returnTo) => {
+      const before = (await records(returning.origin)).submissions.length
+      const { asked, landed } = await consentWith(returnTo, 'File the return')
+      expect(landed.origin).toBe(returning.origin)
+      expect(landed.pathname + landed.search).toBe('/')
+      expect((await records(returning.origin)).submissions.length - before).toBe(1)
+      expect(asked.filter((url) => new URL(url).hostname.includes('evil'))).toEqual([])
+    },
+    30_000,
+  )
+
+  it.each(['Connect', 'File the return'] as const)(
+    'a same-origin returnTo is followed, as the URL parser normalises it (%s)',
+    async (form) => {
+      const { page, landed } = await consentWith('/returns/./new?period=18A1', form)
+      expect(landed.href).toBe(`${returning.origin}/returns/new?period=18A1`)
+      expect(await page.locator('#landed').textContent()).toBe('Landed at /returns/new?period=18A1')
+    },
+    30_000,
+  )
 })

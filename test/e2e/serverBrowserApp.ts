@@ -3,7 +3,7 @@ import { createServer, request as forward, type IncomingMessage, type ServerResp
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { startDevProvider } from '../../src/dev/index.js'
-import { createGrantflow, defineApi, defineClient, defineEndpoint, defineProvider, hmrc, shape } from '../../src/index.js'
+import { ConsentRequiredError, createGrantflow, defineApi, defineClient, defineEndpoint, defineProvider, hmrc, shape } from '../../src/index.js'
 import { createGrantflowHandlers, toNodeListener } from '../../src/server/index.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -41,10 +41,13 @@ export async function startServerExample(): Promise<RunningServer> {
 
 /**
  * A server that takes a `returnTo` as a browser gives it: the page at `/` holds the "Connect"
- * form (the handlers' connect route) with the `?returnTo=` it was opened with, and the callback
- * sends the browser on (`afterCallback: 'redirect'`). Any other path shows where the browser
- * landed. The company is the `company` cookie, so each browser context has a session of its own.
- * As the server example, the embedded provider answers behind this server's origin.
+ * form (the handlers' connect route) with the `?returnTo=` it was opened with, and a "File the
+ * return" form (for the `?vrn=` it was opened with: the VAT API takes one return a period) whose
+ * call, when it needs consent, has the runtime save that `returnTo` with the authorization (its
+ * `returnTo` option). The callback sends the browser on (`afterCallback: 'redirect'`). Any other
+ * path shows where the browser landed. The company is the `company` cookie, so each browser
+ * context has a session of its own. As the server example, the embedded provider answers behind
+ * this server's origin.
  */
 export async function startReturnToServer(): Promise<RunningServer> {
   const http = createServer()
@@ -70,7 +73,10 @@ export async function startReturnToServer(): Promise<RunningServer> {
   })
   const company = (request: Request) => /(?:^|;\s*)company=([\w-]+)/.exec(request.headers.get('cookie') ?? '')?.[1]
   const apiUser = { company }
+  // What the runtime saves as the consent's returnTo: the filing route's, set just before its call (one browser acts at a time here).
+  let savedReturnTo: string | undefined
   const grantflow = createGrantflow({
+    returnTo: () => savedReturnTo,
     apis: { vat },
     clients: { gateway: defineClient({ clientId: 'returnto-app', redirectUri: `${origin}/callback` }) },
     environment: 'local',
@@ -78,6 +84,19 @@ export async function startReturnToServer(): Promise<RunningServer> {
   })
   const handlers = createGrantflowHandlers(grantflow, { apis: { vat }, apiUser, callbackPath: '/callback', afterCallback: 'redirect' })
 
+  const nineBoxes = {
+    periodKey: '#001',
+    vatDueSales: 1000,
+    vatDueAcquisitions: 0,
+    totalVatDue: 1000,
+    vatReclaimedCurrPeriod: 250,
+    netVatDue: 750,
+    totalValueSalesExVAT: 5000,
+    totalValuePurchasesExVAT: 1250,
+    totalValueGoodsSuppliedExVAT: 0,
+    totalAcquisitionsExVAT: 0,
+    finalised: true,
+  }
   const html = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
   const page = (body: string) =>
     new Response(`<!doctype html><meta charset="utf-8"><title>returnTo</title>${body}`, { headers: { 'content-type': 'text/html; charset=utf-8' } })
@@ -87,7 +106,17 @@ export async function startReturnToServer(): Promise<RunningServer> {
     if (url.pathname === '/')
       return page(`<form method="post" action="${handlers.paths.connect}">
 <input type="hidden" name="api" value="vat"><input type="hidden" name="endpoint" value="submitReturn">
-<input type="hidden" name="returnTo" value="${html(url.searchParams.get('returnTo') ?? '')}"><button>Connect</button></form>`)
+<input type="hidden" name="returnTo" value="${html(url.searchParams.get('returnTo') ?? '')}"><button>Connect</button></form>
+<form method="post" action="/file?${html(url.searchParams.toString())}"><button>File the return</button></form>`)
+    if (url.pathname === '/file' && request.method === 'POST') {
+      savedReturnTo = url.searchParams.get('returnTo') ?? undefined
+      try {
+        return Response.json(await grantflow.withContext(request).apis.vat.submitReturn({ vrn: url.searchParams.get('vrn') ?? '123456789' }, nineBoxes))
+      } catch (error) {
+        if (error instanceof ConsentRequiredError) return handlers.consentRedirect(error)
+        throw error
+      }
+    }
     return page(`<h1 id="landed">Landed at ${html(url.pathname + url.search)}</h1>`)
   }
 
