@@ -126,6 +126,7 @@ describe('the server example in chromium', () => {
     const refused = await b.goto(stolen)
     expect(refused?.status()).toBe(403)
     expect(await refused?.json()).toMatchObject({ code: 'invalid_callback', reason: 'binding_mismatch', status: 403 })
+    expect(await b.locator('#result').count()).toBe(0)
     const untouched = await records(origin)
     expect(untouched.submissions).toHaveLength(0)
     expect(untouched.counters.codeExchanges).toBe(0)
