@@ -111,6 +111,19 @@ describe('instances sharing a store', () => {
 })
 
 describe('failures', () => {
+  it('refuse a request body over 256 kB through the node:http adapter before a handler reads it: 413, nothing started', async () => {
+    const app = await world({ adapter: 'node' })
+    const answer = await fetch(`${app.origin}/returns?vrn=123456789`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-company': 'acme-ltd' },
+      body: 'x='.padEnd(300 * 1024, 'a'),
+    })
+    expect(answer.status).toBe(413)
+    expect(await answer.json()).toMatchObject({ error: 'invalid_request' })
+    expect(app.routes.submissions).toHaveLength(0)
+    expect(app.kit.counters.authorizations).toBe(0)
+  })
+
   it('answer a problem with the code and reason, and nothing of the callback, the binding or a token', async () => {
     const app = await world()
     const { user, callbackUrl } = await consentStarted(app)

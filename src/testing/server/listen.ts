@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { getResponse, type RequestHandler } from 'msw'
-import { sendJson, sendResponse, toRequest } from './nodeBridge.js'
+import { sendJson, sendResponse, toRequest } from '../../node/fetchBridge.js'
 
 export interface LoopbackListenOptions {
   /** Default 0: the OS chooses a free port. */

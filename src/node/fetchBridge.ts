@@ -1,8 +1,9 @@
-// node:http ↔ Fetch API, in the few lines the kit's server needs (Auth.js's adapters' shape): the
-// kit's handlers stay `Request -> Response` whether MSW or a socket brings the request.
+// node:http ↔ Fetch API, in the few lines grantflow's Node servers need (Auth.js's adapters'
+// shape): grantflow/server's handlers and the provider kit's server stay `Request -> Response`
+// whatever brings the request.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
-/** The largest request body read: token requests and API calls are far smaller. */
+/** The largest request body read: token requests, API calls and the handlers' forms are far smaller. */
 export const MAX_BODY_BYTES = 256 * 1024
 
 /** The request as a Fetch API `Request` at `origin`, or undefined when its body is too large. */
