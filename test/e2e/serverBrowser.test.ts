@@ -1,22 +1,13 @@
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import type { EmbeddedRecords } from '../../src/devServer/controlProtocol.js'
+import { ARGS, CHROMIUM } from './demoBrowser.js'
 import { startReturnToServer, startServerExample, type RunningServer } from './serverBrowserApp.js'
 
 // The server handlers through a real HTTP server and Debian's chromium: `npm run example:server`
 // as a person runs it (the embedded provider behind its origin, sessions on PGlite), and a server
 // that takes a returnTo from the Connect form. Asserted is what the browser ends on and what the
 // provider recorded (its VAT API's submissions, its code exchanges).
-
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 
 // Each test has a server of its own; all are started at once (a loaded machine takes seconds for each).
 let browser: Browser
@@ -25,7 +16,7 @@ let stealing: RunningServer
 let returning: RunningServer
 beforeAll(async () => {
   const starting = [startServerExample(), startServerExample(), startReturnToServer()] as const
-  const [launched, ...servers] = await Promise.allSettled([chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS, headless: true }), ...starting])
+  const [launched, ...servers] = await Promise.allSettled([chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true }), ...starting])
   if (launched.status === 'fulfilled') browser = launched.value
   const [first, second, third] = servers.map((server) => (server.status === 'fulfilled' ? server.value : undefined))
   filing = first!
