@@ -36,29 +36,41 @@ export interface SessionObserver {
 /** Which session to follow: by key, or the one an endpoint's calls use. */
 export type ObservedSession = { key: string } | { api: string; endpoint: string }
 
-type ObservedRuntime = Pick<Grantflow, 'tokenSession' | 'tokenSessionFor' | 'sessions'>
+type ObservedRuntime = Pick<Grantflow, 'tokenSession' | 'tokenSessionFor' | 'sessionKeyFor' | 'sessions'>
 
 /**
  * Follows one session for a view: subscribes to its token session while someone listens (and
  * keeps it live meanwhile: the runtime never lets an observed session go) and re-reads its
  * stored record (its connection errors) when the session moves; polls nothing.
- * An endpoint's session is started (and loaded from the store) on first observation.
+ * An endpoint's session is started (and loaded from the store) when first listened to; until its
+ * actors have loaded, the view shows the stored record (state `unknown`).
  *
  * @example
  * const observer = createSessionObserver(grantflow, { api: 'vat', endpoint: 'submitReturn' })
  * const view = useSyncExternalStore(observer.subscribe, observer.getSnapshot)
  */
 export function createSessionObserver(runtime: ObservedRuntime, observed: ObservedSession): SessionObserver {
-  let found: { key: string | undefined; actor: ReturnType<ObservedRuntime['tokenSession']>; error?: GrantflowError }
+  type Found = { key: string | undefined; actor: ReturnType<ObservedRuntime['tokenSession']>; error?: GrantflowError }
+  let found: Found
   try {
-    if ('key' in observed) found = { key: observed.key, actor: runtime.tokenSession(observed.key) }
-    else {
-      const actor = runtime.tokenSessionFor({ api: observed.api, endpoint: observed.endpoint, params: {} })
-      found = { key: actor.getSnapshot().context.key, actor }
-    }
+    const key = 'key' in observed ? observed.key : runtime.sessionKeyFor({ api: observed.api, endpoint: observed.endpoint, params: {} })
+    found = { key, actor: runtime.tokenSession(key) }
   } catch (error) {
     found = { key: undefined, actor: undefined, error: asGrantflowError(error) }
   }
+  // An endpoint's session: started once, when first listened to.
+  let starting: Promise<void> | undefined
+  const startEndpointSession = (api: string, endpoint: string) =>
+    (starting ??= Promise.resolve()
+      .then(() => runtime.tokenSessionFor({ api, endpoint, params: {} }))
+      .then(
+        (actor) => {
+          found = { key: found.key, actor }
+        },
+        (error: unknown) => {
+          found = { key: undefined, actor: undefined, error: asGrantflowError(error) }
+        },
+      ))
 
   let stored: Session | undefined
   let view = viewOf(found, found.actor?.getSnapshot(), stored)
@@ -82,7 +94,7 @@ export function createSessionObserver(runtime: ObservedRuntime, observed: Observ
       () => undefined,
     )
   }
-  const start = () => {
+  const follow = () => {
     const { actor } = found
     // Observed, the session stays live while it is shown, however many others are called.
     const release = actor && observeSession(actor)
@@ -90,10 +102,23 @@ export function createSessionObserver(runtime: ObservedRuntime, observed: Observ
       update()
       reread()
     })
+    update()
     reread()
     return () => {
       subscription?.unsubscribe()
       release?.()
+    }
+  }
+  const start = () => {
+    if ('key' in observed || found.actor || !found.key) return follow()
+    let stopped = false
+    let unfollow: (() => void) | undefined
+    void startEndpointSession(observed.api, observed.endpoint).then(() => {
+      if (!stopped) unfollow = follow()
+    })
+    return () => {
+      stopped = true
+      unfollow?.()
     }
   }
 

@@ -5,7 +5,7 @@ import type { Grantflow } from '../runtime/createGrantflow.js'
 /** What the React layer uses of a grantflow runtime (any `createGrantflow()` result fits). */
 export type GrantflowRuntime = Pick<
   Grantflow,
-  'navigator' | 'startWizard' | 'resumeWizard' | 'completeAuthorization' | 'tokenSession' | 'tokenSessionFor' | 'sessions'
+  'navigator' | 'startWizard' | 'resumeWizard' | 'completeAuthorization' | 'tokenSession' | 'tokenSessionFor' | 'sessionKeyFor' | 'sessions'
 >
 
 const GrantflowContext = createContext<GrantflowRuntime | null>(null)

@@ -31,38 +31,49 @@ export interface WizardDeps {
 
 /**
  * One attempt at a call with the session's current token: the happy path (a fresh token) is a
- * snapshot read and one request; everything else says what the wizard should do next.
+ * read (the live session's snapshot, else the stored record, kept in memory afterwards) and one
+ * request; everything else says what the wizard should do next.
  */
 export async function attemptCall(deps: WizardDeps, call: PendingCall, target: CallTarget = deps.target(call)): Promise<AttemptOutcome> {
-  const session = deps.sessions.for(target)
-  let snapshot = session.getSnapshot()
-  if (!isSettled(snapshot)) snapshot = await settled(session)
-  const tokens = snapshot.context.tokens
-  const fresh = snapshot.matches('valid') && tokens !== undefined && isTokenFresh(tokens, deps.doors.now())
-
-  if (!fresh || (target.holder === 'person' && !hasScopes(tokens.scopes, target.endpoint.scopes))) {
-    // Not sent: what to do next (consent, renewal) is worked out by the lazily loaded outcomes.
-    return (await import('./attemptOutcomes.js')).unsent(deps, target, snapshot, fresh, () => attemptCall(deps, call, target))
+  const { sessions } = deps
+  let session = sessions.byKey(target.key)?.actor
+  // No live session: a fresh stored token is all the call needs (no actor, no xstate).
+  let tokens = session ? undefined : await sessions.storedToken(target)
+  if (!tokens || (target.holder === 'person' && !hasScopes(tokens.scopes, target.endpoint.scopes))) {
+    session = await sessions.start(target)
+    let snapshot = session.getSnapshot()
+    if (!isSettled(snapshot)) snapshot = await settled(session)
+    tokens = snapshot.context.tokens
+    const fresh = snapshot.matches('valid') && tokens !== undefined && isTokenFresh(tokens, deps.doors.now())
+    if (!fresh || (target.holder === 'person' && !hasScopes(tokens!.scopes, target.endpoint.scopes))) {
+      // Not sent: what to do next (consent, renewal) is worked out by the lazily loaded outcomes.
+      return (await import('./attemptOutcomes.js')).unsent(deps, target, snapshot, fresh, () => attemptCall(deps, call, target))
+    }
   }
+  const sent = tokens!
   const request = buildApiRequest(target.provider, target.environment, target.endpoint, call.params, call.body)
   let outcome
   try {
-    outcome = await sendApiRequest(request, tokens, deps.doors, target.endpoint)
+    outcome = await sendApiRequest(request, sent, deps.doors, target.endpoint)
   } catch (error) {
-    void deps.sessions.recordCallError(target, error)
+    void sessions.recordCallError(target, error)
     throw error
   }
   if (outcome.ok) return { kind: 'succeeded', value: outcome.value }
   if (outcome.refusal === 'token_rejected') {
     // Refused for running out in flight, or for being replaced meanwhile, the call goes again
-    // with the renewed token; the bound stops an API slower than the tokens' lifetime.
-    const outlived = !isTokenFresh(tokens, deps.doors.now()) || session.getSnapshot().context.tokens?.accessToken !== tokens.accessToken
+    // with the renewed token; the bound stops an API slower than the tokens' lifetime. A token
+    // sent from the store is refused to a session started now, which reads the store anew.
+    const started = !session
+    session ??= await sessions.start(target)
+    const current = (started ? await settled(session) : session.getSnapshot()).context.tokens
+    const outlived = !isTokenFresh(sent, deps.doors.now()) || current?.accessToken !== sent.accessToken
     const expiries = (deps.inFlightExpiries?.get(call) ?? 0) + 1
     deps.inFlightExpiries?.set(call, expiries)
-    session.send({ type: 'TOKEN_REJECTED', accessToken: tokens.accessToken })
+    session.send({ type: 'TOKEN_REJECTED', accessToken: sent.accessToken })
     const { renewalNeeded, MAX_IN_FLIGHT_EXPIRIES } = await import('./attemptOutcomes.js')
-    return renewalNeeded(deps, target, tokens.scopes, 'token_rejected', outlived && expiries <= MAX_IN_FLIGHT_EXPIRIES)
+    return renewalNeeded(deps, target, sent.scopes, 'token_rejected', outlived && expiries <= MAX_IN_FLIGHT_EXPIRIES)
   }
   if (target.holder === 'application') throw new InsufficientScopeError(outcome.challenge.scopes, { description: outcome.challenge.description })
-  return (await import('./attemptOutcomes.js')).consentNeeded(target, 'insufficient_scope', tokens.scopes, outcome.challenge.scopes)
+  return (await import('./attemptOutcomes.js')).consentNeeded(target, 'insufficient_scope', sent.scopes, outcome.challenge.scopes)
 }

@@ -57,7 +57,7 @@ export async function unsent(
 
 /** Whether the live session took tokens newer than its own from the store, and is now connected. */
 async function tookStoredTokens(deps: WizardDeps, target: CallTarget): Promise<boolean> {
-  const session = deps.sessions.for(target)
+  const session = await deps.sessions.start(target)
   const before = session.getSnapshot().context.tokens?.accessToken
   const { adoptStoredTokens } = await import('../sync/adoptStoredTokens.js')
   await adoptStoredTokens(deps.sessions.store, deps.sessions, target.key)

@@ -90,7 +90,7 @@ export function createCallbacks(context: CallbackContext) {
       }
       if (stored && api) {
         const target = storedSessionTarget(config, api, stored)
-        await settled(sessions.for(target))
+        await settled(await sessions.start(target))
         entry = sessions.byKey(target.key)
       }
     }

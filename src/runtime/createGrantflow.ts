@@ -128,7 +128,8 @@ export function createGrantflow<const Apis extends Record<string, Api>, Context 
   // Loaded when a call first needs the wizard: a call with a valid token never does.
   let wizardStarter: Promise<WizardStarter> | undefined
   const wizards = () =>
-    (wizardStarter ??= import('./wizardStarter.js').then((m) =>
+    // The token sessions' actors load with it: a wizard follows its session synchronously.
+    (wizardStarter ??= Promise.all([import('./wizardStarter.js'), sessions.load()]).then(([m]) =>
       m.createWizardStarter({
         deps,
         navigator: options.navigator,
@@ -149,7 +150,10 @@ export function createGrantflow<const Apis extends Record<string, Api>, Context 
   // What another tab or instance saved is read from the store on its word (the adopting code loads with the first).
   const disconnectSync = options.sync?.map((plugin) =>
     plugin.connect({
-      sessionChanged: (key) => void import('../sync/adoptStoredTokens.js').then((m) => m.adoptStoredTokens(store, sessions, key)),
+      sessionChanged: (key) => {
+        sessions.forgetStored(key)
+        void import('../sync/adoptStoredTokens.js').then((m) => m.adoptStoredTokens(store, sessions, key))
+      },
     }),
   )
 
@@ -168,7 +172,8 @@ export function createGrantflow<const Apis extends Record<string, Api>, Context 
     completeAuthorization,
     abandonConsent,
     tokenSession: (key) => sessions.byKey(key)?.actor,
-    tokenSessionFor: (pending) => sessions.for(deps.target(pending)),
+    sessionKeyFor: (pending) => deps.target(pending).key,
+    tokenSessionFor: (pending) => sessions.start(deps.target(pending)),
     sessions: lazyMethods(async () => (await actions()).all, SESSION_METHODS),
     dispose: () => {
       disconnectSync?.forEach((disconnect) => disconnect?.())

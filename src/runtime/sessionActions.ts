@@ -31,7 +31,7 @@ export function createSessionActions({ sessions, store, config, doors }: Session
   const disconnect = async (key: string): Promise<{ revoked: boolean; error?: GrantflowError }> => {
     const target = await targetOfKey(key)
     if (!target) return { revoked: false }
-    const actor = sessions.for(target)
+    const actor = await sessions.start(target)
     await settled(actor)
     actor.send({ type: 'REVOKE' })
     const { context } = await waitFor(actor, (s) => s.matches('revoked'), { timeout: Infinity })
@@ -41,7 +41,7 @@ export function createSessionActions({ sessions, store, config, doors }: Session
   const refresh = async (key: string): Promise<void> => {
     const target = await targetOfKey(key)
     if (!target) throw new ConfigurationError(`no session "${key}"`)
-    const actor = sessions.for(target)
+    const actor = await sessions.start(target)
     await settled(actor)
     actor.send({ type: 'ACCESS_NEEDED', now: doors.now() })
     const after = await settled(actor)

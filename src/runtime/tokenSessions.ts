@@ -1,6 +1,7 @@
-import { createActor, fromPromise, type ActorOptions, type ActorRefFrom, type AnyActorLogic, type SnapshotFrom } from 'xstate'
-import { tokenSessionMachine } from '../../machines/tokenSession.js'
+import type { ActorOptions, ActorRefFrom, AnyActorLogic, SnapshotFrom } from 'xstate'
+import type { tokenSessionMachine } from '../../machines/tokenSession.js'
 import { isPendingExpired, type Session } from '../model/session.js'
+import { isTokenFresh } from '../model/tokens.js'
 import type { OAuthContext } from '../oauth/context.js'
 import type { HttpDoors } from '../oauth/doors.js'
 import type { SessionStore } from '../session/store.js'
@@ -8,6 +9,7 @@ import type { RefreshMode } from './attempt.js'
 import type { SessionLock } from './lock.js'
 import type { SessionIo } from './sessionIo.js'
 import type { TokenSessionActors } from './types.js'
+import type { LiveSessions } from './liveSession.js'
 import type { SessionTarget } from './targets.js'
 import type { SyncPlugin } from '../sync/plugin.js'
 
@@ -89,25 +91,34 @@ export interface TokenSessionDeps {
   /** How many sessions stay live in memory (default {@link MAX_LIVE_SESSIONS}); the least recently used idle ones are let go. */
   maxLiveSessions?: number | undefined
   /** Decorates a session's actors (see GrantflowOptions.actors). */
-  decorate?: ((actors: ReturnType<ReturnType<typeof createTokenSessions>['actorsFor']>, target: SessionTarget) => object) | undefined
+  decorate?: ((actors: TokenSessionActors, target: SessionTarget) => object) | undefined
 }
 
 /** How many token sessions a runtime keeps live by default. */
 export const MAX_LIVE_SESSIONS = 500
 
 /**
- * The live token sessions of one runtime, one actor per session key, each wired to the store,
- * the lock and the protocol layer.
+ * The token sessions of one runtime: one actor per session key, each wired to the store, the lock
+ * and the protocol layer, started when a session first needs more than its stored token.
  *
- * A server calls for many users over its life: only the most recently used sessions stay live
- * (their tokens are in the store, where the next call finds them), so memory is bounded however
- * many users were ever called. A session is let go only while resting: never mid-refresh, nor
- * while a consent is under way (a wizard watches it). No timer is kept per session.
+ * A call whose stored token is fresh needs no actor: it reads the record once (kept afterwards
+ * among the runtime's stored records, so the next call reads memory) and sends. The actors, and
+ * xstate with them, load when a session must renew, consent, exchange a callback, handle a
+ * refusal or be followed by a view; from then on the live actor is the session's one authority.
+ *
+ * A server calls for many users over its life: only the most recently used sessions stay live,
+ * and as many stored records are kept (their tokens are in the store, where the next call finds
+ * them), so memory is bounded however many users were ever called. A session is let go only
+ * while resting: never mid-refresh, nor while a consent is under way (a wizard watches it). No
+ * timer is kept per session.
  */
 export function createTokenSessions(deps: TokenSessionDeps) {
   // In order of use, the least recent first.
   const actors = new Map<string, { actor: TokenSessionActor; target: SessionTarget }>()
+  // Stored records whose token a call used without an actor, in order of use; never one of a live session.
+  const records = new Map<string, Session>()
   const maxLive = deps.maxLiveSessions ?? MAX_LIVE_SESSIONS
+  const { store, doors } = deps
 
   /**
    * Lets go of the least recently used idle sessions beyond the bound, looking at a few at most
@@ -129,59 +140,76 @@ export function createTokenSessions(deps: TokenSessionDeps) {
       if (observers.has(entry.actor) || (!abandoned && !snapshot.hasTag('resting'))) actors.set(key, entry)
     }
   }
-  const { store, doors } = deps
 
   // The actors' bodies beyond the store read, loaded on a session's first renewal, consent,
   // exchange, revocation or recorded failure: a call with a valid token needs none of them.
   let io: Promise<SessionIo> | undefined
   const loadIo = () => (io ??= import('./sessionIo.js').then((m) => m.createSessionIo(deps)))
+  // The actors themselves (and xstate), loaded when a session first needs one.
+  let live: LiveSessions | undefined
+  let liveLoading: Promise<LiveSessions> | undefined
+  const load = () => (liveLoading ??= import('./liveSession.js').then((m) => (live = m.createLiveSessions(deps, loadIo))))
 
-  /** An actor whose body loads with sessionIo.ts; one stopped before it arrived (disposed) sends nothing. */
-  const lazy = <K extends Exclude<keyof TokenSessionActors, 'loadSession'>>(target: SessionTarget, name: K): TokenSessionActors[K] =>
-    fromPromise(async ({ input, signal }) =>
-      ((await loadIo())[name] as (target: SessionTarget, input: unknown, signal: AbortSignal) => Promise<unknown>)(target, input, signal),
-    ) as unknown as TokenSessionActors[K]
-
-  const actorsFor = (target: SessionTarget) => ({
-    loadSession: fromPromise<Session | undefined, { key: string }>(async () => {
-      const session = await store.get(target.key)
-      if (!session?.pending || !isPendingExpired(session.pending, doors.now(), deps.pendingTtlMs)) return session
-      // An authorization its user walked away from (before a restart, a reload): forgotten.
-      const { pending: _expired, ...rest } = session
-      return (await store.take(session.pending.state).catch(() => undefined))?.session ?? rest
-    }),
-    refreshTokens: lazy(target, 'refreshTokens'),
-    requestToken: lazy(target, 'requestToken'),
-    prepareConsent: lazy(target, 'prepareConsent'),
-    exchangeCode: lazy(target, 'exchangeCode'),
-    revokeTokens: lazy(target, 'revokeTokens'),
-  })
+  /** The session actor for a target, started on first use (the actors must be loaded: see `load`). */
+  const forTarget = (target: SessionTarget): TokenSessionActor => {
+    let entry = actors.get(target.key)
+    if (entry) {
+      // Most recently used last.
+      actors.delete(target.key)
+      actors.set(target.key, entry)
+      return entry.actor
+    }
+    if (!live) throw new Error('grantflow: a token session was needed before its actors were loaded (await sessions.start)')
+    // From now on the actor is the session's authority: it reads the store itself.
+    records.delete(target.key)
+    entry = { actor: live.start(target), target }
+    actors.set(target.key, entry)
+    letGoIdle()
+    return entry.actor
+  }
 
   return {
     /** The store the sessions are read from and written to. */
     store,
+    /** Loads the token-session actors (xstate with them); resolves once `for` can start one. */
+    load,
     /** The I/O actors of one session's machine (the model-based tests wrap them). */
-    actorsFor,
-    /** The session actor for a target, started on first use. */
-    for(target: SessionTarget): TokenSessionActor {
-      let entry = actors.get(target.key)
-      if (entry) {
-        // Most recently used last.
-        actors.delete(target.key)
-        actors.set(target.key, entry)
+    actorsFor: async (target: SessionTarget) => (await load()).actorsFor(target),
+    /** The session actor for a target, started on first use; the actors must be loaded (see `start`). */
+    for: forTarget,
+    /** The session actor for a target, its actors loaded first if need be. */
+    async start(target: SessionTarget): Promise<TokenSessionActor> {
+      if (!live && !actors.has(target.key)) await load()
+      return forTarget(target)
+    },
+    /**
+     * The token a call can send without a live session: the stored record's, when it is fresh
+     * and no consent is pending on the session (as a session loaded from it would be `valid`).
+     * `undefined` when the session is live (ask it), or when the record cannot serve: the call
+     * then starts the session, which decides. A failing store read is the session's to report.
+     */
+    async storedToken(target: SessionTarget): Promise<Session['tokens']> {
+      if (actors.has(target.key)) return undefined
+      let record = records.get(target.key)
+      if (record) {
+        records.delete(target.key)
       } else {
-        const defaults = actorsFor(target)
-        const provided = { ...defaults, ...deps.decorate?.(defaults, target) }
-        const actor = createActor(tokenSessionMachine.provide({ actors: provided }), {
-          input: { key: target.key, renewal: target.grant.renewal },
-          ...(deps.inspect && { inspect: deps.inspect }),
-        })
-        entry = { actor, target }
-        actors.set(target.key, entry)
-        actor.start()
-        letGoIdle()
+        record = await store.get(target.key).catch(() => undefined)
+        // A session started meanwhile is the authority now.
+        if (!record || actors.has(target.key)) return undefined
       }
-      return entry.actor
+      const tokens = record.pending ? undefined : record.tokens
+      if (!tokens || !isTokenFresh(tokens, doors.now())) return undefined
+      records.set(target.key, record)
+      for (const key of records.keys()) {
+        if (records.size <= maxLive) break
+        records.delete(key)
+      }
+      return tokens
+    },
+    /** Forgets the stored record kept for a key: another tab or instance changed it. */
+    forgetStored(key: string) {
+      records.delete(key)
     },
     byKey(key: string) {
       return actors.get(key)
@@ -212,6 +240,7 @@ export function createTokenSessions(deps: TokenSessionDeps) {
     stopAll() {
       for (const { actor } of actors.values()) actor.stop()
       actors.clear()
+      records.clear()
     },
   }
 }

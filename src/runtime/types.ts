@@ -234,10 +234,15 @@ export interface Grantflow<Apis extends Record<string, Api> = Record<string, Api
   completeAuthorization(callbackUrl: string | URL, expected?: CallbackBinding): Promise<CompletedAuthorization>
   /** Ends a consent (its waiting calls fail with `error`); resolves once the store forgot it too. */
   abandonConsent(sessionKey: string, error?: GrantflowError): Promise<void>
-  /** The live token session actor of a session key, if one was started. */
+  /**
+   * The live token session actor of a session key, if one was started. A call whose stored
+   * token is fresh starts none: the session starts when it must renew, consent or be followed.
+   */
   tokenSession(key: string): TokenSessionActor | undefined
-  /** The token session a call would use, started (and loaded from the store) if need be. */
-  tokenSessionFor(pending: PendingCall): TokenSessionActor
+  /** The key of the session a call would use (its API user resolved as the call's would be); throws ConfigurationError for an endpoint not declared. */
+  sessionKeyFor(pending: PendingCall): string
+  /** The token session a call would use, started (and loaded from the store) if need be; its actors load on first need. */
+  tokenSessionFor(pending: PendingCall): Promise<TokenSessionActor>
   sessions: GrantflowSessions
   /** Stops every live actor (tests, hot reload). */
   dispose(): void

@@ -14,7 +14,7 @@ import { settled } from './tokenSessions.js'
 /** Renews the session's token: one refresh however many calls ask; all are released by its outcome. */
 export async function renewToken(deps: WizardDeps, call: PendingCall): Promise<AttemptOutcome> {
   const target = deps.target(call)
-  const session = deps.sessions.for(target)
+  const session = await deps.sessions.start(target)
   const askedAt = deps.doors.now()
   session.send({ type: 'ACCESS_NEEDED', now: askedAt })
   const snapshot = await settled(session)
@@ -36,7 +36,7 @@ export async function renewToken(deps: WizardDeps, call: PendingCall): Promise<A
 /** Prepares the session's consent, or joins the one already under way for the same scopes. */
 export async function beginConsent(deps: WizardDeps, input: { call: PendingCall; consent: ConsentNeed; wizardId: string }): Promise<ConsentOpening> {
   const target = deps.target(input.call)
-  const session = deps.sessions.for(target)
+  const session = await deps.sessions.start(target)
   const current = session.getSnapshot()
   const pending = current.context.pending
   const joinable =
@@ -69,7 +69,7 @@ export async function completeConsent(deps: WizardDeps, input: { call: PendingCa
     await deps.completeAuthorization(input.callbackUrl)
     return
   }
-  const session = deps.sessions.for(deps.target(input.call))
+  const session = await deps.sessions.start(deps.target(input.call))
   const snapshot = await waitFor(session, (s) => s.matches('valid') || s.matches('consentFailed'), { timeout: Infinity })
   if (snapshot.matches('consentFailed')) throw snapshot.context.error
 }

@@ -50,7 +50,9 @@ async function createSut(interaction: Interaction, startWithCall: boolean, first
   const wizard = await world.grantflow.startWizard(startWithCall ? CALL : undefined, { interaction, ...(firstAttempt && { firstAttempt }) })
   // Unhandled rejections would hide behind the wizard's own error handling.
   const sessionKey = 'vat/sandbox/company%3Aacme-ltd'
-  const session = () => world.grantflow.tokenSessionFor(CALL)
+  // The call's session (started now if the wizard has not yet), as the runtime holds it live.
+  const started = await world.grantflow.tokenSessionFor(CALL)
+  const session = () => world.grantflow.tokenSession(sessionKey) ?? started
 
   /** Real tokens from the fake HMRC, obtained as a client would, for the world to start from. */
   const grantTokens = async (): Promise<TokenSet> => {

@@ -97,7 +97,7 @@ function failableStore(store: SessionStore) {
   return wrapped
 }
 
-function createSut(holder: Holder) {
+async function createSut(holder: Holder) {
   const gates = createGates()
   const store = failableStore(createMemoryStore())
   const world = vatWorld({
@@ -121,7 +121,7 @@ function createSut(holder: Holder) {
     },
   })
   const call = CALLS[holder]
-  const session = world.grantflow.tokenSessionFor(call)
+  const session = await world.grantflow.tokenSessionFor(call)
   const key = session.getSnapshot().context.key
   let storedAuthorizationUrl: string | undefined
 
@@ -172,7 +172,7 @@ function createSut(holder: Holder) {
   }
 }
 
-type Sut = ReturnType<typeof createSut>
+type Sut = Awaited<ReturnType<typeof createSut>>
 
 async function perform(sut: Sut, event: EventObject): Promise<void> {
   const { session, gates, world } = sut
@@ -238,7 +238,7 @@ function observe(sut: Sut, expected: ModelStep['state']) {
 }
 
 async function run(path: ModelStep[], holder: Holder) {
-  const sut = createSut(holder)
+  const sut = await createSut(holder)
   try {
     for (const { event, state } of path) {
       if (event.type !== 'xstate.init') await perform(sut, event)

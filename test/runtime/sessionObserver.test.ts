@@ -27,7 +27,7 @@ describe('a session observer', () => {
   it('shows the stored failures of a session and the typed error of one it cannot find', async () => {
     const { grantflow, kit } = vatWorld({ server })
     await grantflow.apis.vat.obligations(query)
-    const key = grantflow.tokenSessionFor({ api: 'vat', endpoint: 'obligations', params: {} }).getSnapshot().context.key
+    const key = (await grantflow.tokenSessionFor({ api: 'vat', endpoint: 'obligations', params: {} })).getSnapshot().context.key
     kit.fail({ endpoint: 'api', kind: 'server_error' })
     await expect(grantflow.apis.vat.obligations(query)).rejects.toBeDefined()
     // A view opened later reads the session's stored record when it starts listening.

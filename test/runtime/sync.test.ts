@@ -45,6 +45,8 @@ describe('sync plugins', () => {
     const { grantflow, second, kit, clock, store } = tabs()
     await grantflow.apis.vat.obligations(query)
     await second.apis.vat.obligations(query)
+    // The second tab's session is live (a view follows it, say), holding the token it read.
+    await second.tokenSessionFor({ api: 'vat', endpoint: 'obligations', params: query })
     const [session] = await store.list(company)
     clock.advance(FOUR_HOURS + 1)
     const counts = countsSince(kit)

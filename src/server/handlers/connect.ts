@@ -27,7 +27,7 @@ export function createConnectHandler<Context>({ grantflow, contextOf, options }:
         throw new BadRequestError(400, 'bad_request', `${api.name} ${endpoint.name} is called as the application: it needs no consent`)
       const returnTo = safeReturnTo(fields.get('returnTo'))
       const apiUser = resolveApiUser(options.apiUser, kind, await contextOf(request))
-      const session = grantflow.tokenSessionFor({ api: api.id, endpoint: endpoint.name, params: {}, apiUser })
+      const session = await grantflow.tokenSessionFor({ api: api.id, endpoint: endpoint.name, params: {}, apiUser })
       const before = await settled(session)
       const scopes = [...endpoint.declared.scopes]
       if (before.matches('valid') && hasScopes(before.context.tokens?.scopes ?? [], scopes)) {
