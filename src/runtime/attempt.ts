@@ -40,7 +40,7 @@ export async function attemptCall(deps: WizardDeps, call: PendingCall, target: C
   // No live session: a fresh stored token is all the call needs (no actor, no xstate).
   let tokens = session ? undefined : await sessions.storedToken(target)
   if (!tokens || (target.holder === 'person' && !hasScopes(tokens.scopes, target.endpoint.scopes))) {
-    session = await sessions.start(target)
+    session ??= await sessions.start(target)
     let snapshot = session.getSnapshot()
     if (!isSettled(snapshot)) snapshot = await settled(session)
     tokens = snapshot.context.tokens
