@@ -144,6 +144,17 @@ try {
     }
     return ran.join(', ')
   })
+  // The wizard's look is a file the app imports: the exports map must lead to it, and a bundler
+  // must keep a bare import of it (package.json's sideEffects lists it), with the rules inside.
+  check('grantflow/react/styles.css resolves and is kept by a bundler', () => {
+    const path = run(process.execPath, ['--input-type=module', '-e', "console.log(new URL(import.meta.resolve('grantflow/react/styles.css')).pathname)"]).trim()
+    if (!readFileSync(path, 'utf8').includes('.gf-dialog')) throw new Error(`${path}: no .gf-dialog rule`)
+    writeFileSync(join(app, 'styles-entry.js'), "import 'grantflow/react/styles.css'\n")
+    const built = run(bin('esbuild'), ['styles-entry.js', '--bundle', '--outdir=out/styles', '--log-level=warning'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const css = readFileSync(join(app, 'out/styles/styles-entry.css'), 'utf8')
+    if (!css.includes('.gf-dialog')) throw new Error(`esbuild kept no .gf-dialog rule:\n${built}`)
+    return `${basename(path)}, ${css.length} bytes bundled`
+  })
   check('require() of the ESM build, the way Node 20.19+ loads it', () => {
     run(process.execPath, ['--input-type=commonjs', '-e', "const g = require('grantflow'); if (typeof g.createGrantflow !== 'function') process.exit(1)"])
   })

@@ -7,6 +7,8 @@ import { PROVIDERS } from './providers.js'
 import { Shell } from './Shell.js'
 import { followEmbeddedProvider } from './world/embedded.js'
 import { createWorld } from './world/world.js'
+// The wizard's default look, as an app imports it (`grantflow/react/styles.css`), then the demo's own.
+import '../react/styles.css'
 import './styles.css'
 
 /** The opener's demo when this page is its consent popup (same origin), so both see one world. */
