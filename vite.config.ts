@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import type { Plugin } from 'vite'
 import { defineConfig } from 'vitest/config'
 
 /** The package's entry points: `grantflow`, `grantflow/testing`, `grantflow/machines`, `grantflow/react`, `grantflow/server`, `grantflow/dev`, `grantflow/protocol`. */
@@ -27,9 +28,26 @@ const external = [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(ma
 // Node's own modules stay imports (grantflow/dev, grantflow/server, grantflow/testing's listen()), never browser stubs.
 external.push(/^node:/)
 
+/** Stylesheets shipped as they are, by their place in dist/ (package.json's `exports` names them). */
+const stylesheets = { 'react/styles.css': 'src/react/styles.css' }
+
+/** Copies the stylesheets into the build: the components import none, the app imports them (`grantflow/react/styles.css`). */
+function emitStylesheets(): Plugin {
+  return {
+    name: 'grantflow-stylesheets',
+    apply: 'build',
+    generateBundle() {
+      for (const [fileName, source] of Object.entries(stylesheets))
+        this.emitFile({ type: 'asset', fileName, source: readFileSync(new URL(source, import.meta.url), 'utf8') })
+    },
+  }
+}
+
 // Inside this repository, `grantflow` imports (examples, demo, README snippets) are the sources.
-// Subpaths before `grantflow`, which would otherwise match them as a prefix.
+// Subpaths before `grantflow`, which would otherwise match them as a prefix (and the stylesheet
+// before `grantflow/react`).
 export const alias = {
+  'grantflow/react/styles.css': fileURLToPath(new URL('src/react/styles.css', import.meta.url)),
   'grantflow/react': fileURLToPath(new URL('src/react/index.ts', import.meta.url)),
   'grantflow/testing': fileURLToPath(new URL('src/testing/index.ts', import.meta.url)),
   'grantflow/machines': fileURLToPath(new URL('machines/index.ts', import.meta.url)),
@@ -41,6 +59,7 @@ export const alias = {
 
 export default defineConfig({
   resolve: { alias },
+  plugins: [emitStylesheets()],
   // public/ is the demo's (MSW's worker script): not part of the library.
   publicDir: false,
   build: {

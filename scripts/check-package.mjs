@@ -3,7 +3,8 @@
 // repository's node_modules (symlinked one by one: only what package.json declares, so an import of
 // anything undeclared fails), then the README's quickstarts (its `<!-- quickstart:NAME -->` and
 // `<!-- example:PATH -->` blocks) type-checked under a DOM config and a DOM-less Node config with
-// skipLibCheck off, built with esbuild, and the Node ones run. Then publint and
+// skipLibCheck off, built with esbuild, and the Node ones run; grantflow/react/styles.css resolved
+// and kept by a bundler. Then publint and
 // @arethetypeswrong/cli on the tarball. Run by .ci/run after `npm run build`.
 import { execFile, execFileSync } from 'node:child_process'
 import { promisify } from 'node:util'
@@ -21,6 +22,26 @@ const problems = []
 
 function run(command, args, options = {}) {
   return execFileSync(command, args, { cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options })
+}
+
+/** Whether package.json's `sideEffects` keeps a file (a path in the package), as webpack reads it: a pattern without a slash matches any folder. */
+function hasSideEffects(sideEffects, file) {
+  if (sideEffects === undefined || sideEffects === true) return true
+  if (!Array.isArray(sideEffects)) return false
+  const pattern = (glob) => {
+    const path = glob.includes('/') ? glob.replace(/^\.\//, '') : `**/${glob}`
+    const source = path
+      .split('**/')
+      .map((part) =>
+        part
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*/g, '[^/]*')
+          .replace(/\?/g, '[^/]'),
+      )
+      .join('(?:.*/)?')
+    return new RegExp(`^${source}$`)
+  }
+  return sideEffects.some((glob) => pattern(glob).test(file))
 }
 
 const runAsync = (command, args) => promisify(execFile)(command, args, { cwd: app, encoding: 'utf8', maxBuffer: 64 << 20 })
@@ -144,6 +165,21 @@ try {
     }
     return ran.join(', ')
   })
+  // The wizard's look is a file the app imports: the exports map must lead to it, and bundlers
+  // must keep a bare import of it. webpack drops one of a file that package.json's sideEffects
+  // says is free of them (esbuild, below, keeps CSS whatever it says): so sideEffects must list it.
+  check('grantflow/react/styles.css resolves and is kept by a bundler', () => {
+    const path = run(process.execPath, ['--input-type=module', '-e', "console.log(new URL(import.meta.resolve('grantflow/react/styles.css')).pathname)"]).trim()
+    if (!readFileSync(path, 'utf8').includes('.gf-dialog')) throw new Error(`${path}: no .gf-dialog rule`)
+    const inPackage = path.slice(path.lastIndexOf('/node_modules/grantflow/') + '/node_modules/grantflow/'.length)
+    if (!hasSideEffects(manifest.sideEffects, inPackage))
+      throw new Error(`package.json's sideEffects (${JSON.stringify(manifest.sideEffects)}) leaves out ${inPackage}`)
+    writeFileSync(join(app, 'styles-entry.js'), "import 'grantflow/react/styles.css'\n")
+    const built = run(bin('esbuild'), ['styles-entry.js', '--bundle', '--outdir=out/styles', '--log-level=warning'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const css = readFileSync(join(app, 'out/styles/styles-entry.css'), 'utf8')
+    if (!css.includes('.gf-dialog')) throw new Error(`esbuild kept no .gf-dialog rule:\n${built}`)
+    return `${basename(path)}, ${css.length} bytes bundled`
+  })
   check('require() of the ESM build, the way Node 20.19+ loads it', () => {
     run(process.execPath, ['--input-type=commonjs', '-e', "const g = require('grantflow'); if (typeof g.createGrantflow !== 'function') process.exit(1)"])
   })
@@ -152,7 +188,8 @@ try {
   // CommonJS resolution modes (node10 and node16 from CJS), which this package does not serve by design;
   // Node 20.19+ require() of ESM is checked above.
   check('@arethetypeswrong/cli (profile esm-only)', () => {
-    run(bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'table-flipped', '--no-emoji', '--no-color'])
+    // A stylesheet has no types to resolve (checked above as a file a bundler keeps).
+    run(bin('attw'), [tarball, '--profile', 'esm-only', '--exclude-entrypoints', './react/styles.css', '--format', 'table-flipped', '--no-emoji', '--no-color'])
     return 'no problems'
   })
 } catch (error) {

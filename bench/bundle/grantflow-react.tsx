@@ -1,8 +1,10 @@
 // grantflow's React layer doing the same job: a call made by useCall, consent through
-// <AuthorizationWizard>, the callback route through useAuthorizationCallback.
+// <AuthorizationWizard> (its look: the stylesheet, imported as an app does), the callback route
+// through useAuthorizationCallback.
 import { createRoot } from 'react-dom/client'
 import { createGrantflow, createRedirectNavigator, createBrowserStore, defineApi, defineClient, defineEndpoint, hmrc, shape } from 'grantflow'
 import { AuthorizationWizard, GrantflowProvider, useAuthorizationCallback, useCall } from 'grantflow/react'
+import 'grantflow/react/styles.css'
 
 const vat = defineApi({
   id: 'vat',

@@ -8,6 +8,10 @@ import { Shell } from './Shell.js'
 import { followEmbeddedProvider } from './world/embedded.js'
 import { createWorld } from './world/world.js'
 import './styles.css'
+// The wizard's default look, as an app imports it (`grantflow/react/styles.css`): after the demo's
+// own, so that it wins over them at equal specificity (`:focus-visible` against the dialog's
+// `outline: none`), as when the wizard rendered it in a <style> in the body.
+import '../react/styles.css'
 
 /** The opener's demo when this page is its consent popup (same origin), so both see one world. */
 function openersDemo(): Demo | undefined {

@@ -1,7 +1,9 @@
-import { useSelector } from '@xstate/react'
 import { AuthorizationWizard, type AuthorizationWizardProps } from './AuthorizationWizard.js'
 import { describeError } from './describeError.js'
+import { rootClassName } from './rootClassName.js'
+import { useActorSelector } from './useActorSelector.js'
 import { useAuthorizationCallback, type AuthorizationCallbackOptions, type AuthorizationCallbackState } from './useAuthorizationCallback.js'
+import type { WizardSnapshot } from './wizardState.js'
 
 export interface AuthorizationCallbackProps
   extends AuthorizationCallbackOptions, Pick<AuthorizationWizardProps, 'appName' | 'callLabel' | 'scopeDescriptions' | 'views' | 'unstyled'> {
@@ -30,16 +32,20 @@ export interface AuthorizationCallbackProps
 export function AuthorizationCallback(props: AuthorizationCallbackProps) {
   const { url, storage, window, providerName = 'The provider', home = '/', className, ...wizardProps } = props
   const state = useAuthorizationCallback({ ...(url && { url }), ...(storage && { storage }), ...(window && { window }) })
-  const wizardState = useSelector(state.wizard, (s) => (s ? { succeeded: s.matches('succeeded'), provider: s.context.consent?.provider.name } : undefined))
-  const provider = wizardState?.provider ?? providerName
+  const wizardSucceeded = useActorSelector(state.wizard, succeeded)
+  const provider = useActorSelector(state.wizard, providerNamed) ?? providerName
   const back = returnPath(state, home)
   return (
-    <section className={['gf-callback', className].filter(Boolean).join(' ')} data-state={state.status}>
-      {body(state, { provider, back, wizardSucceeded: wizardState?.succeeded === true })}
+    <section className={rootClassName('gf-callback', { unstyled: wizardProps.unstyled, className })} data-state={state.status}>
+      {body(state, { provider, back, wizardSucceeded })}
       {state.wizard && <AuthorizationWizard wizard={state.wizard} {...wizardProps} />}
     </section>
   )
 }
+
+const succeeded = (snapshot: WizardSnapshot | undefined) => snapshot?.matches('succeeded') === true
+/** The provider the wizard's consent names, once it does. */
+const providerNamed = (snapshot: WizardSnapshot | undefined) => snapshot?.context.consent?.provider.name
 
 function body(state: AuthorizationCallbackState, words: { provider: string; back: string; wizardSucceeded: boolean }) {
   const { provider, back } = words

@@ -1,4 +1,3 @@
-import { useSelector } from '@xstate/react'
 import { useCallback, useId, useState } from 'react'
 import type { GrantflowError } from '../errors.js'
 import type { WizardActor } from '../runtime/createGrantflow.js'
@@ -8,10 +7,14 @@ import { describeScope, type ScopeDescriptions } from './describeScopes.js'
 import { useOptionalGrantflow } from './GrantflowProvider.js'
 import { prepareNavigator } from './prepareNavigator.js'
 import { progressText } from './progressText.js'
-import { WIZARD_CSS } from './styles.js'
+import { rootClassName } from './rootClassName.js'
+import { useActorSelector } from './useActorSelector.js'
 import { defaultViews, Progress, type WizardViewProps, type WizardViews } from './views/index.js'
 import { WizardDialog } from './WizardDialog.js'
 import { statePath, topState } from './wizardState.js'
+
+/** The whole snapshot: the wizard renders again whenever it moves. */
+const whole = <Snapshot,>(snapshot: Snapshot) => snapshot
 
 export interface AuthorizationWizardProps {
   /** The wizard to show (from `useCall().wizard`, `useAuthorizationCallback().wizard`, `startWizard`). Nothing is shown without one. */
@@ -26,7 +29,10 @@ export interface AuthorizationWizardProps {
   views?: WizardViews
   /** The navigator, when there is no `<GrantflowProvider>` (default: the provider's runtime's). */
   navigator?: ConsentNavigator
-  /** Leave out the default stylesheet (the `gf-*` classes stay, for the app's own). */
+  /**
+   * Leave out the default look: `grantflow/react/styles.css`, imported by the app, does not apply
+   * to this wizard (the `gf-*` classes stay, for the app's own).
+   */
   unstyled?: boolean
   className?: string
 }
@@ -44,7 +50,7 @@ export function AuthorizationWizard(props: AuthorizationWizardProps) {
   const { wizard, appName = 'This app', callLabel = 'your request', scopeDescriptions, views, unstyled, className } = props
   const runtime = useOptionalGrantflow()
   const navigator = props.navigator ?? runtime?.navigator
-  const snapshot = useSelector(wizard, (s) => s)
+  const snapshot = useActorSelector(wizard, whole)
   const titleId = useId()
   const descriptionId = useId()
 
@@ -90,13 +96,12 @@ export function AuthorizationWizard(props: AuthorizationWizardProps) {
   }
   const view = views?.[state] ?? (open && silent ? Progress : defaultViews[state])
   const content = view?.(viewProps)
-  const styles = unstyled ? null : <style>{WIZARD_CSS}</style>
+  const root = rootClassName('gf-wizard', { unstyled, className })
 
   if (!open) {
     // Always rendered while there is a wizard, so the status is announced when its text changes.
     return (
-      <div className={className ? `gf-wizard ${className}` : 'gf-wizard'}>
-        {styles}
+      <div className={root}>
         <div className="gf-status" role="status" aria-live="polite">
           {content}
         </div>
@@ -107,8 +112,7 @@ export function AuthorizationWizard(props: AuthorizationWizardProps) {
   // Escape declines the consent, leaves it, or dismisses a failure: wherever CANCEL is taken.
   const onEscape = snapshot.can({ type: 'CANCEL' }) ? viewProps.cancel : undefined
   return (
-    <div className={className ? `gf-wizard ${className}` : 'gf-wizard'}>
-      {styles}
+    <div className={root}>
       <WizardDialog titleId={titleId} descriptionId={descriptionId} focusKey={path} onEscape={onEscape} className={`gf-state-${state}`}>
         {content}
         {/* Inside the dialog: with aria-modal, a region outside it may go unheard. */}

@@ -1,5 +1,7 @@
 // grantflow/react: thin React bindings over the runtime and its machines. The hooks subscribe
-// (@xstate/react's useSelector) and send events; every decision stays in the machines.
+// (React's useSyncExternalStore, over the core's observers and the actors) and send events; every
+// decision stays in the machines. The default look is a stylesheet the app imports:
+// `import 'grantflow/react/styles.css'`.
 export { GrantflowProvider, useGrantflow } from './GrantflowProvider.js'
 export type { GrantflowRuntime } from './GrantflowProvider.js'
 export { useCall } from './useCall.js'
@@ -22,4 +24,3 @@ export { describeScope, describeReason } from './describeScopes.js'
 export type { ScopeDescriptions } from './describeScopes.js'
 export { statePath } from './wizardState.js'
 export type { WizardStateName, WizardSnapshot } from './wizardState.js'
-export { WIZARD_CSS } from './styles.js'
