@@ -2,6 +2,7 @@
 // store). Heap kept per idle user beyond the store's own records (the store alone with the same
 // records is the baseline), the CPU cost of a call spread over N users against a call for 1, and
 // the timers and intervals left active (none may be kept per session).
+import { randomBytes } from 'node:crypto'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import {
@@ -16,28 +17,87 @@ import {
   type Session,
   type SessionStore,
 } from 'grantflow'
+import { createPostgresStore, type PostgresSessionStore } from 'grantflow/server'
+import pg from 'pg'
 import { cpuMicros, median, type Goal, type PartResult } from '../lib/measure.js'
 
 export interface ScaleOptions {
   short: boolean
 }
 
-/**
- * A store the scale part can fill and measure. The memory store now; the Postgres store
- * (`createPostgresStore` from grantflow/server, being built) plugs in here as another entry, its
- * records then living in the database, so the baseline is the pool's own heap.
- */
+/** A store the scale part fills and measures: the memory store, then the Postgres store. */
 export interface ScaleStore {
   name: string
+  /** Goal names carry it, but the memory store's (the first measured, whose ceilings are kept). */
+  suffix: string
   create(): Promise<SessionStore>
   close(store: SessionStore): Promise<void>
 }
 
 export const memoryScaleStore: ScaleStore = {
   name: 'memory store',
+  suffix: '',
   create: async () => createMemoryStore(),
   close: async () => undefined,
 }
+
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+
+/**
+ * The Postgres store (grantflow/server) on the machine's Postgres (DATABASE_URL, else
+ * 127.0.0.1:5432 database `test`), in a schema of the run's own, dropped after: the records live
+ * in the database, so what the heap keeps beyond the baseline is the runtime's alone. With no
+ * Postgres answering, the store's embedded default (PGlite, in this process) stands in.
+ */
+export const postgresScaleStore: ScaleStore = {
+  name: 'Postgres store',
+  suffix: ' (Postgres store)',
+  async create() {
+    const encryption = { current: { id: 'bench', key: randomBytes(32) } }
+    if (!(await postgresAnswers())) {
+      postgresScaleStore.name = 'Postgres store on PGlite (no Postgres answered)'
+      const { PGlite } = await import('@electric-sql/pglite')
+      const pglite = await PGlite.create()
+      const store = createPostgresStore({ encryption, pglite })
+      await store.migrate()
+      embedded.set(store, pglite)
+      return store
+    }
+    const schema = `bench_scale_${process.pid}_${randomBytes(3).toString('hex')}`
+    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 8 })
+    const store = createPostgresStore({ pool, schema, encryption })
+    await store.migrate()
+    pools.set(store, { pool, schema })
+    return store
+  },
+  async close(store) {
+    await (store as PostgresSessionStore).close()
+    await embedded.get(store)?.close()
+    const owned = pools.get(store)
+    if (!owned) return
+    await owned.pool.query(`DROP SCHEMA IF EXISTS "${owned.schema}" CASCADE`)
+    await owned.pool.end()
+  },
+}
+
+let answered: Promise<boolean> | undefined
+function postgresAnswers(): Promise<boolean> {
+  return (answered ??= (async () => {
+    const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3_000 })
+    client.on('error', () => undefined)
+    try {
+      await client.connect()
+      await client.query('SELECT 1')
+      return true
+    } catch {
+      return false
+    } finally {
+      await client.end().catch(() => undefined)
+    }
+  })())
+}
+const pools = new Map<SessionStore, { pool: pg.Pool; schema: string }>()
+const embedded = new Map<SessionStore, { close(): Promise<void> }>()
 
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
@@ -78,12 +138,16 @@ const sessionOf = (company: string): Session => ({
 
 async function seeded(kind: ScaleStore, users: number): Promise<SessionStore> {
   const store = await kind.create()
-  for (let i = 0; i < users; i++) await store.set(sessionOf(`c${i}`), undefined)
+  // In batches: a database store answers over a socket, one round trip per write.
+  for (let i = 0; i < users; i += 64) {
+    await Promise.all(Array.from({ length: Math.min(64, users - i) }, (_, j) => store.set(sessionOf(`c${i + j}`), undefined)))
+  }
   return store
 }
 
-function runtime(store: SessionStore) {
+function runtime(store: SessionStore, maxLiveSessions?: number) {
   const grantflow = createGrantflow({
+    ...(maxLiveSessions && { maxLiveSessions }),
     apis: { vat },
     clients: { local: defineClient({ clientId: 'bench', redirectUri: 'https://app.example/cb' }) },
     environment: 'local',
@@ -95,11 +159,51 @@ function runtime(store: SessionStore) {
   return { grantflow, call }
 }
 
-export async function scale({ short }: ScaleOptions, kind: ScaleStore = memoryScaleStore): Promise<PartResult> {
+/** The memory store, then the Postgres store (reported as not measured where there is none). */
+const CALLS = 2000
+
+/** CPU (and wall) per call, calls spread over `users` against calls for one, alternating rounds. */
+async function costRatio(spreadCall: (company: string) => Promise<unknown>, users: number, oneCall: (company: string) => Promise<unknown>, rounds: number) {
+  let next = 0
+  const timed = async (run: () => Promise<unknown>) => {
+    const wallStart = process.hrtime.bigint()
+    const cpu = await cpuMicros(async () => {
+      for (let i = 0; i < CALLS; i++) await run()
+    })
+    return { cpu, wall: Number(process.hrtime.bigint() - wallStart) / 1000 }
+  }
+  const spread = () => timed(() => spreadCall(`c${(next = (next + 7919) % users)}`))
+  const one = () => timed(() => oneCall('c0'))
+  await one()
+  await spread()
+  const ratios: number[] = []
+  const wallRatios: number[] = []
+  const costs = { one: [] as number[], spread: [] as number[] }
+  for (let r = 0; r < rounds; r++) {
+    const [s, o] = r % 2 === 0 ? [await spread(), await one()] : [await one(), await spread()].reverse()
+    ratios.push(s!.cpu / o!.cpu)
+    wallRatios.push(s!.wall / o!.wall)
+    costs.one.push(o!.cpu / CALLS)
+    costs.spread.push(s!.cpu / CALLS)
+  }
+  return { ratio: median(ratios), wallRatio: median(wallRatios), one: median(costs.one), spread: median(costs.spread) }
+}
+
+export async function scale(options: ScaleOptions, kinds: ScaleStore[] = [memoryScaleStore, postgresScaleStore]): Promise<PartResult> {
+  const result: PartResult = { goals: [], lines: [] }
+  for (const kind of kinds) {
+    const part = await scaleOf(options, kind)
+    result.goals.push(...part.goals)
+    result.lines.push(...part.lines)
+  }
+  return result
+}
+
+async function scaleOf({ short }: ScaleOptions, kind: ScaleStore): Promise<PartResult> {
   const goals: Goal[] = []
   const lines: string[] = []
   const goal = (name: string, measured: string, bound: string, met: boolean, value?: number) =>
-    goals.push({ part: 'scale', name, measured, goal: bound, met, value })
+    goals.push({ part: 'scale', name: name + kind.suffix, measured, goal: bound, met, value })
   // The short run measures the ratio over fewer rounds: a looser bound, still a bound.
   const costBound = short ? 1.25 : 1.1
 
@@ -146,38 +250,44 @@ export async function scale({ short }: ScaleOptions, kind: ScaleStore = memorySc
 
     if (users === big) {
       // One call's CPU cost, calls spread over every user, against a runtime whose store holds one.
-      const single = runtime(await seeded(kind, 1))
-      const calls = 2000
-      let next = 0
-      const spread = () =>
-        cpuMicros(async () => {
-          for (let i = 0; i < calls; i++) await call(`c${(next = (next + 7919) % users)}`)
-        })
-      const one = () =>
-        cpuMicros(async () => {
-          for (let i = 0; i < calls; i++) await single.call('c0')
-        })
-      await one()
-      await spread()
-      const ratios: number[] = []
-      const costs: number[] = []
-      for (let r = 0; r < (short ? 5 : 11); r++) {
-        const [s, o] = r % 2 === 0 ? [await spread(), await one()] : [await one(), await spread()].reverse()
-        ratios.push(s! / o!)
-        costs.push(o! / calls)
-      }
-      const ratio = median(ratios)
+      const singleStore = await seeded(kind, 1)
+      const single = runtime(singleStore)
+      const rounds = short ? 5 : 11
+      const cost = await costRatio(call, users, single.call, rounds)
       lines.push(
-        `a call at ${fmt(big)} users / a call at 1: ${ratio.toFixed(3)}× (CPU, median of ${ratios.length} alternating rounds of ${calls}; ${median(costs).toFixed(1)} µs a call at 1)`,
+        `a call at ${fmt(big)} users / a call at 1: ${cost.ratio.toFixed(3)}× (CPU of this process, median of ${rounds} alternating rounds of ${CALLS}; ${cost.one.toFixed(1)} µs a call at 1, ${cost.spread.toFixed(1)} µs at ${fmt(big)}; wall time ${cost.wallRatio.toFixed(3)}×)`,
       )
       goal(
         `cost of a call at ${fmt(big)} users / at 1`,
-        `${ratio.toFixed(3)}×`,
+        `${cost.ratio.toFixed(3)}×`,
         `≤ ${costBound}×${short ? ' (short run; full run ≤ 1.1×)' : ''}`,
-        ratio <= costBound,
-        ratio,
+        cost.ratio <= costBound,
+        cost.ratio,
       )
+      // Where the rest goes: a user beyond the sessions kept in memory (maxLiveSessions) is read
+      // from the store. The store's own read, spread over every user against one user's, and the
+      // same calls with every user's session kept (the memory that costs, per user).
+      const read = await costRatio(
+        (c) => store.get(sessionOf(c).key),
+        users,
+        () => singleStore.get(sessionOf('c0').key),
+        rounds,
+      )
+      lines.push(
+        `  the store's read alone: ${read.spread.toFixed(1)} µs spread over ${fmt(big)} users, ${read.one.toFixed(1)} µs for one (${read.ratio.toFixed(3)}×); a call at 1 reads none (its session is kept)`,
+      )
+      grantflow.dispose()
+      const beforeAll = heapUsed()
+      const keepingAll = runtime(store, users)
+      for (let i = 0; i < users; i++) await keepingAll.call(`c${i}`)
+      const keptAll = (heapUsed() - beforeAll) / users
+      const all = await costRatio(keepingAll.call, users, single.call, rounds)
+      lines.push(
+        `  with maxLiveSessions: ${fmt(users)} (every user's session kept): a call at ${fmt(big)} users / at 1: ${all.ratio.toFixed(3)}×, for ${keptAll.toFixed(0)} B kept per user`,
+      )
+      keepingAll.grantflow.dispose()
       single.grantflow.dispose()
+      await kind.close(singleStore)
     }
     grantflow.dispose()
     await kind.close(store)

@@ -87,10 +87,13 @@ const MAX_CACHED_TARGETS = 1000
 /**
  * resolveTarget with its results kept: the happy path resolves the same few targets on every
  * call. The API user (recorded on the call, or the app's resolver, which runs each time: the
- * current user may change) is part of the key.
+ * current user may change) is part of the key. A target not kept (a server calling for more
+ * users than it keeps) is built from its endpoint's, resolved once: only its key is computed.
  */
 export function createTargetResolver(config: TargetConfig): (call: PendingCall, endpoint?: Endpoint) => CallTarget {
   const cache = new Map<string, CallTarget>()
+  // One per endpoint and kind of API user: all but the session key and the API user.
+  const shapes = new Map<string, CallTarget>()
   return (call, known) => {
     const endpoint = known ?? config.apis[call.api]?.endpoints[call.endpoint]
     if (!endpoint) return resolveTarget(config, call)
@@ -98,7 +101,13 @@ export function createTargetResolver(config: TargetConfig): (call: PendingCall, 
     const key = `${call.api}\u0000${call.endpoint}\u0000${apiUser.kind}\u0000${apiUser.id}`
     let target = cache.get(key)
     if (!target) {
-      target = callTarget(config, config.apis[call.api]!, call, endpoint, apiUser)
+      const shapeKey = `${call.api}\u0000${call.endpoint}\u0000${apiUser.kind}`
+      let shape = shapes.get(shapeKey)
+      if (!shape) shapes.set(shapeKey, (shape = callTarget(config, config.apis[call.api]!, call, endpoint, apiUser)))
+      target =
+        shape.apiUser.id === apiUser.id
+          ? shape
+          : { ...shape, apiUser, key: sessionKey({ api: shape.api.id, environment: shape.environmentName, apiUser, scopes: shape.scopes }) }
       cache.set(key, target)
       // Bounded: a server calls for many users; the oldest are resolved again when they return.
       if (cache.size > MAX_CACHED_TARGETS) cache.delete(cache.keys().next().value!)

@@ -190,20 +190,20 @@ export function createTokenSessions(deps: TokenSessionDeps) {
      */
     async storedToken(target: SessionTarget): Promise<Session['tokens']> {
       if (actors.has(target.key)) return undefined
-      let record = records.get(target.key)
-      if (record) {
-        records.delete(target.key)
-      } else {
-        record = await store.get(target.key).catch(() => undefined)
-        // A session started meanwhile is the authority now.
-        if (!record || actors.has(target.key)) return undefined
-      }
+      const kept = records.get(target.key)
+      const record = kept ?? (await store.get(target.key).catch(() => undefined))
+      // A session started meanwhile is the authority now.
+      if (!record || actors.has(target.key)) return undefined
       const tokens = record.pending ? undefined : record.tokens
-      if (!tokens || !isTokenFresh(tokens, doors.now())) return undefined
-      records.set(target.key, record)
-      for (const key of records.keys()) {
-        if (records.size <= maxLive) break
-        records.delete(key)
+      if (!tokens || !isTokenFresh(tokens, doors.now())) {
+        records.delete(target.key)
+        return undefined
+      }
+      if (!kept) {
+        // Kept in the order read, the oldest let go first: a call that finds its record moves
+        // nothing (no map churn on the path every call takes); one let go is read again.
+        records.set(target.key, record)
+        if (records.size > maxLive) records.delete(records.keys().next().value!)
       }
       return tokens
     },
