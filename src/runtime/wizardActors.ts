@@ -6,7 +6,7 @@ import type { ConsentNavigator } from './navigation.js'
 import { hasScopes, isTokenFresh } from '../model/tokens.js'
 import { attemptCall, type WizardDeps } from './attempt.js'
 import { consentNeeded, reasonOf } from './attemptOutcomes.js'
-import { isSettled, settled } from './tokenSessions.js'
+import { settled } from './tokenSessions.js'
 
 // The call wizard and its actors: loaded when a call first needs more than a valid token (the
 // fast path in attempt.ts does not), so the page-load bundle stays within its budget.
@@ -16,10 +16,11 @@ export async function renewToken(deps: WizardDeps, call: PendingCall): Promise<A
   const target = deps.target(call)
   const session = deps.sessions.for(target)
   const askedAt = deps.doors.now()
-  // Only a settled session takes ACCESS_NEEDED (a busy one drops it): the calls that find it
-  // renewing already wait for that renewal without an event each, which cost a machine step per
-  // call while the token request waited behind them (1,000 steps for 1,000 calls).
-  if (isSettled(session.getSnapshot())) session.send({ type: 'ACCESS_NEEDED', now: askedAt })
+  // Sent only to a session it moves (one resting on a stale token): a session renewing already
+  // drops it, after a machine step per call that held the token request behind the other calls
+  // of a stampede (1,000 steps for 1,000 calls). They wait for that renewal instead.
+  const needed = { type: 'ACCESS_NEEDED', now: askedAt } as const
+  if (session.getSnapshot().can(needed)) session.send(needed)
   const snapshot = await settled(session)
   const tokens = snapshot.context.tokens
   if (snapshot.matches('valid') && tokens && !isTokenFresh(tokens, deps.doors.now()) && (tokens.receivedAt ?? 0) >= askedAt) {
