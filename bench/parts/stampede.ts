@@ -131,11 +131,21 @@ async function batch(n: number, call: (i: number) => Promise<unknown>) {
   return { ms, failures, firstFailure }
 }
 
-export async function stampede({ short }: StampedeOptions): Promise<PartResult> {
+/** A part's goals and lines, and how it adds a goal. */
+function results() {
   const goals: Goal[] = []
   const lines: string[] = []
   const goal = (name: string, measured: string, bound: string, met: boolean, value?: number) =>
     goals.push({ part: 'stampede', name, measured, goal: bound, met, value })
+  return { goals, lines, goal }
+}
+
+/**
+ * N = 1, 10, 100, 1000 concurrent calls on an expired token, grantflow's batch against the ideal
+ * client's, alternating, in this process (the part runs it built, in plain Node: see stampede()).
+ */
+export async function concurrentBatches({ short }: StampedeOptions): Promise<PartResult> {
+  const { goals, lines, goal } = results()
   const rounds = short ? 3 : 7
   // The short run's medians are of 3 rounds on a loaded machine: a looser bound, still a bound.
   const ratioBound = short ? 1.5 : 1.2
@@ -203,6 +213,25 @@ export async function stampede({ short }: StampedeOptions): Promise<PartResult> 
         ratio,
       )
     }
+    grantflow.dispose()
+  } finally {
+    await server.stop()
+  }
+  return { goals, lines }
+}
+
+export async function stampede({ short }: StampedeOptions): Promise<PartResult> {
+  // The concurrent batches time grantflow against the ideal client: built and in plain Node, as an app runs it.
+  const { goals, lines, goal } = results()
+  const { runBuilt } = await import('../lib/built.js')
+  const batches = await runBuilt<PartResult>('stampedeBatches.ts', { short } satisfies StampedeOptions)
+  goals.push(...batches.goals)
+  lines.push(...batches.lines)
+
+  const server = await startChild<OidcInfo>('oidc.ts', [String(TOKEN_SECONDS)])
+  try {
+    const { grantflow, call, clock } = world(server)
+    await call('grantflow')
 
     // A token endpoint that answers after 6 s, with 100 calls waiting on it.
     await server.ask({ delayMs: 6000 })
