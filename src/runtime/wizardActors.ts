@@ -16,7 +16,11 @@ export async function renewToken(deps: WizardDeps, call: PendingCall): Promise<A
   const target = deps.target(call)
   const session = await deps.sessions.start(target)
   const askedAt = deps.doors.now()
-  session.send({ type: 'ACCESS_NEEDED', now: askedAt })
+  // Sent only to a session it moves (one resting on a stale token): a session renewing already
+  // drops it, after a machine step per call that held the token request behind the other calls
+  // of a stampede (1,000 steps for 1,000 calls). They wait for that renewal instead.
+  const needed = { type: 'ACCESS_NEEDED', now: askedAt } as const
+  if (session.getSnapshot().can(needed)) session.send(needed)
   const snapshot = await settled(session)
   const tokens = snapshot.context.tokens
   if (snapshot.matches('valid') && tokens && !isTokenFresh(tokens, deps.doors.now()) && (tokens.receivedAt ?? 0) >= askedAt) {
