@@ -29,6 +29,11 @@ export interface WizardDeps {
   returnTo?: (() => string | undefined) | undefined
 }
 
+// Loaded when a call first needs more than its valid token; the promise is kept, so a thousand
+// stale calls do not each ask the module loader again (which costs far more under a loader hook).
+let outcomesModule: Promise<typeof import('./attemptOutcomes.js')> | undefined
+const outcomes = () => (outcomesModule ??= import('./attemptOutcomes.js'))
+
 /**
  * One attempt at a call with the session's current token: the happy path (a fresh token) is a
  * read (the live session's snapshot, else the stored record, kept in memory afterwards) and one
@@ -47,7 +52,7 @@ export async function attemptCall(deps: WizardDeps, call: PendingCall, target: C
     const fresh = snapshot.matches('valid') && tokens !== undefined && isTokenFresh(tokens, deps.doors.now())
     if (!fresh || (target.holder === 'person' && !hasScopes(tokens!.scopes, target.endpoint.scopes))) {
       // Not sent: what to do next (consent, renewal) is worked out by the lazily loaded outcomes.
-      return (await import('./attemptOutcomes.js')).unsent(deps, target, snapshot, fresh, () => attemptCall(deps, call, target))
+      return (await outcomes()).unsent(deps, target, snapshot, fresh, () => attemptCall(deps, call, target))
     }
   }
   const sent = tokens!
@@ -71,9 +76,9 @@ export async function attemptCall(deps: WizardDeps, call: PendingCall, target: C
     const expiries = (deps.inFlightExpiries?.get(call) ?? 0) + 1
     deps.inFlightExpiries?.set(call, expiries)
     session.send({ type: 'TOKEN_REJECTED', accessToken: sent.accessToken })
-    const { renewalNeeded, MAX_IN_FLIGHT_EXPIRIES } = await import('./attemptOutcomes.js')
+    const { renewalNeeded, MAX_IN_FLIGHT_EXPIRIES } = await outcomes()
     return renewalNeeded(deps, target, sent.scopes, 'token_rejected', outlived && expiries <= MAX_IN_FLIGHT_EXPIRIES)
   }
   if (target.holder === 'application') throw new InsufficientScopeError(outcome.challenge.scopes, { description: outcome.challenge.description })
-  return (await import('./attemptOutcomes.js')).consentNeeded(target, 'insufficient_scope', sent.scopes, outcome.challenge.scopes)
+  return (await outcomes()).consentNeeded(target, 'insufficient_scope', sent.scopes, outcome.challenge.scopes)
 }

@@ -4,6 +4,10 @@ import { attemptCall, type WizardDeps } from './attempt.js'
 import { resolveApiUser, type ApiUserResolvers } from './targets.js'
 import type { WizardStarter } from './wizardStarter.js'
 
+// The wizard's actors (renewToken among them), loaded when a call first finds its token stale; the promise is kept.
+let wizardActorsModule: Promise<typeof import('./wizardActors.js')> | undefined
+const wizardActors = () => (wizardActorsModule ??= import('./wizardActors.js'))
+
 /**
  * How a runtime makes a call: the API user recorded on it, one attempt with the session's token
  * and, only when that is not enough, a wizard that gets consent, renews and replays it.
@@ -24,7 +28,7 @@ export function createCalls<Context>(deps: WizardDeps, resolvers: ApiUserResolve
     if (first.kind === 'tokenStale') {
       // Stale by the clock: the session renews it once for every call waiting (single flight),
       // and the call goes again; a wizard only if that is not enough, as its own would do.
-      const renewed = await (await import('./wizardActors.js')).renewToken(deps, pending)
+      const renewed = await (await wizardActors()).renewToken(deps, pending)
       first = renewed.kind === 'succeeded' ? await attemptCall(deps, pending, target) : renewed
       if (first.kind === 'succeeded') return first.value
     }
