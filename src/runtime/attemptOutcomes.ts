@@ -23,7 +23,15 @@ export function consentNeeded(
     reason,
     sessionKey: target.key,
   }
-  return { kind, need, error: new ConsentRequiredError(need) }
+  // Built when read: a stale call whose renewal succeeds (every call of a stampede) never reads it.
+  let error: ConsentRequiredError | undefined
+  return {
+    kind,
+    need,
+    get error() {
+      return (error ??= new ConsentRequiredError(need))
+    },
+  }
 }
 
 export function reasonOf(snapshot: TokenSessionSnapshot): ConsentReason {

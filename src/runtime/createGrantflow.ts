@@ -12,7 +12,7 @@ import { endpointFunctions } from './endpointFunctions.js'
 import { redactedInspector } from './inspection.js'
 import { lazyMethods } from './lazyMethods.js'
 import type { SessionActions } from './sessionActions.js'
-import { createTargetResolver, resolveApiUser, type ApiUserResolvers, type SessionTarget } from './targets.js'
+import { createTargetResolver, MAX_CACHED_TARGETS, resolveApiUser, type ApiUserResolvers, type SessionTarget } from './targets.js'
 import { createTokenSessions } from './tokenSessions.js'
 import type { CompletedAuthorization, Grantflow, GrantflowOptions } from './types.js'
 import { validateOptions } from './validateOptions.js'
@@ -116,7 +116,8 @@ export function createGrantflow<const Apis extends Record<string, Api>, Context 
   const deps: WizardDeps = {
     inFlightExpiries: new WeakMap(),
     config,
-    target: createTargetResolver(config),
+    // As many targets kept as sessions: a server that keeps every user's session resolves none again.
+    target: createTargetResolver(config, Math.max(MAX_CACHED_TARGETS, options.maxLiveSessions ?? 0)),
     sessions,
     doors,
     refresh: options.refresh ?? 'auto',

@@ -81,8 +81,8 @@ function callTarget(config: TargetConfig, api: Api, call: PendingCall, endpoint:
   return { ...sessionTarget(config, api, apiUser, endpoint.scopes), endpoint, endpointName: call.endpoint }
 }
 
-/** How many call targets a runtime keeps resolved. */
-const MAX_CACHED_TARGETS = 1000
+/** How many call targets a runtime keeps resolved, at least (as many as it keeps sessions, if more). */
+export const MAX_CACHED_TARGETS = 1000
 
 /**
  * resolveTarget with its results kept: the happy path resolves the same few targets on every
@@ -90,7 +90,7 @@ const MAX_CACHED_TARGETS = 1000
  * current user may change) is part of the key. A target not kept (a server calling for more
  * users than it keeps) is built from its endpoint's, resolved once: only its key is computed.
  */
-export function createTargetResolver(config: TargetConfig): (call: PendingCall, endpoint?: Endpoint) => CallTarget {
+export function createTargetResolver(config: TargetConfig, kept = MAX_CACHED_TARGETS): (call: PendingCall, endpoint?: Endpoint) => CallTarget {
   const cache = new Map<string, CallTarget>()
   // One per endpoint and kind of API user: all but the session key and the API user.
   const shapes = new Map<string, CallTarget>()
@@ -110,7 +110,7 @@ export function createTargetResolver(config: TargetConfig): (call: PendingCall, 
           : { ...shape, apiUser, key: sessionKey({ api: shape.api.id, environment: shape.environmentName, apiUser, scopes: shape.scopes }) }
       cache.set(key, target)
       // Bounded: a server calls for many users; the oldest are resolved again when they return.
-      if (cache.size > MAX_CACHED_TARGETS) cache.delete(cache.keys().next().value!)
+      if (cache.size > kept) cache.delete(cache.keys().next().value!)
     }
     return target
   }

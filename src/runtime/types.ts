@@ -73,9 +73,10 @@ export interface GrantflowOptions<Apis extends Record<string, Api>, Context = un
    */
   pendingAuthorizationTtlMs?: number
   /**
-   * How many token sessions stay live in memory (default 500): the least recently used idle ones
-   * are let go, and read from the store again when next called. Bounds a server's memory however
-   * many users it ever served.
+   * How many token sessions stay live in memory (default 500), and as many stored records whose
+   * fresh token calls used without a live session: the least recently used idle sessions and the
+   * oldest records are let go, and read from the store again when next called. Bounds a server's
+   * memory however many users it ever served.
    */
   maxLiveSessions?: number
   /**
