@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { median, startChild } from './measure.js'
-import { idealClient, world } from '../parts/stampede.js'
+import { bothConnected } from '../parts/stampede.js'
 
 /** Prints the timeline of `rounds` batches of `n` calls each way; `args` as bench/stampede-timeline.ts takes them. */
 export async function timeline(args: string[]): Promise<void> {
@@ -30,12 +30,7 @@ export async function timeline(args: string[]): Promise<void> {
   }
 
   const server = await startChild<{ issuer: string; resourceUrl: string }>('oidc.ts', [String(tokenSeconds)])
-  const { grantflow, call, clock } = world(server)
-  await call('grantflow')
-  await call('ideal')
-  const [idealSession] = await grantflow.withContext('ideal').sessions.list('company')
-  const ideal = await idealClient(server, idealSession!.tokens!.refreshToken!)
-  await ideal.call()
+  const { grantflow, call, clock, ideal } = await bothConnected(server)
 
   const ms = (x: number | undefined) => (x === undefined ? '     -' : x.toFixed(2).padStart(6))
   async function batch(label: string, one: () => Promise<unknown>) {

@@ -3,7 +3,8 @@
 // the two sides; the figure is the median of the per-round ratios of wall time per call (what a
 // caller waits), with the client's CPU time per call and grantflow's own work (an in-memory fetch
 // that answers at once) reported beside it.
-import { createGrantflow, createMemoryStore, defineApi, defineClient, defineEndpoint, defineProvider, emptySession, shape } from 'grantflow'
+import { createGrantflow, createMemoryStore, defineClient, emptySession } from 'grantflow'
+import { localProvider, vatApi } from '../lib/declarations.js'
 import { cpuMicros, median, startChild, type Goal, type PartResult } from '../lib/measure.js'
 
 export interface OverheadOptions {
@@ -22,19 +23,8 @@ export async function overhead({ short }: OverheadOptions): Promise<PartResult> 
   const server = await startChild<{ url: string }>('api.ts')
   const base = server.info.url
   try {
-    const provider = defineProvider({
-      id: 'local',
-      name: 'Local',
-      environments: { local: { authorizationServer: { authorizationEndpoint: `${base}/authorize`, tokenEndpoint: `${base}/token` }, apiBaseUrl: base } },
-    })
-    const api = defineApi({
-      id: 'vat',
-      name: 'VAT',
-      provider,
-      endpoints: {
-        obligations: defineEndpoint({ method: 'GET', path: '/obligations/{vrn}', scopes: ['read:vat'], result: shape<{ obligations: unknown[] }>() }),
-      },
-    })
+    // Called as the one user a single-page app has (`me`), as a page would.
+    const api = vatApi(localProvider(base), 'user')
     const store = createMemoryStore()
     const session = emptySession({ api: 'vat', environment: 'local', apiUser: { kind: 'user', id: 'me' } }, Date.now())
     await store.set(
@@ -47,7 +37,7 @@ export async function overhead({ short }: OverheadOptions): Promise<PartResult> 
     const memoryFetch = async (..._args: Parameters<typeof fetch>) => new Response(BODY, { headers: { 'content-type': 'application/json' } })
     const inMemory = createGrantflow({ apis: { api }, clients, environment: 'local', store, fetch: memoryFetch })
 
-    const url = `${base}/obligations/123456789`
+    const url = `${base}/organisations/vat/123456789/obligations`
     const headers = { accept: 'application/json', authorization: 'Bearer valid-token' }
     const plain = async () => (await fetch(url, { headers })).json() as Promise<unknown>
     const viaGrantflow = () => grantflow.apis.api.obligations({ vrn: '123456789' })

@@ -5,20 +5,11 @@
 import { randomBytes } from 'node:crypto'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import {
-  createGrantflow,
-  createMemoryStore,
-  defineApi,
-  defineClient,
-  defineEndpoint,
-  defineProvider,
-  emptySession,
-  shape,
-  type Session,
-  type SessionStore,
-} from 'grantflow'
+import { createGrantflow, createMemoryStore, defineClient, emptySession, type Session, type SessionStore } from 'grantflow'
 import { createPostgresStore, type PostgresSessionStore } from 'grantflow/server'
 import pg from 'pg'
+import { localProvider, vatApi } from '../lib/declarations.js'
+import { benchSchemaName, dropSchema, findPostgres, type Found } from '../lib/services.js'
 import { cpuMicros, median, type Goal, type PartResult } from '../lib/measure.js'
 
 export interface ScaleOptions {
@@ -41,20 +32,20 @@ export const memoryScaleStore: ScaleStore = {
   close: async () => undefined,
 }
 
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-
 /**
- * The Postgres store (grantflow/server) on the machine's Postgres (DATABASE_URL, else
- * 127.0.0.1:5432 database `test`), in a schema of the run's own, dropped after: the records live
- * in the database, so what the heap keeps beyond the baseline is the runtime's alone. With no
- * Postgres answering, the store's embedded default (PGlite, in this process) stands in.
+ * The Postgres store (grantflow/server) on the machine's Postgres (found as bench/lib/services.ts
+ * finds it: DATABASE_URL, else 127.0.0.1:5432 database `test`), in a schema of the run's own,
+ * dropped after: the records live in the database, so what the heap keeps beyond the baseline is
+ * the runtime's alone. With no Postgres answering, the store's embedded default (PGlite, in this
+ * process) stands in.
  */
 export const postgresScaleStore: ScaleStore = {
   name: 'Postgres store',
   suffix: ' (Postgres store)',
   async create() {
     const encryption = { current: { id: 'bench', key: randomBytes(32) } }
-    if (!(await postgresAnswers())) {
+    const found = await (postgres ??= findPostgres())
+    if ('missing' in found) {
       postgresScaleStore.name = 'Postgres store on PGlite (no Postgres answered)'
       const { PGlite } = await import('@electric-sql/pglite')
       const pglite = await PGlite.create()
@@ -63,11 +54,11 @@ export const postgresScaleStore: ScaleStore = {
       embedded.set(store, pglite)
       return store
     }
-    const schema = `bench_scale_${process.pid}_${randomBytes(3).toString('hex')}`
-    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 8 })
+    const schema = benchSchemaName()
+    const pool = new pg.Pool({ connectionString: found.url, max: 8 })
     const store = createPostgresStore({ pool, schema, encryption })
     await store.migrate()
-    pools.set(store, { pool, schema })
+    pools.set(store, { pool, schema, url: found.url })
     return store
   },
   async close(store) {
@@ -75,28 +66,13 @@ export const postgresScaleStore: ScaleStore = {
     await embedded.get(store)?.close()
     const owned = pools.get(store)
     if (!owned) return
-    await owned.pool.query(`DROP SCHEMA IF EXISTS "${owned.schema}" CASCADE`)
     await owned.pool.end()
+    await dropSchema(owned.url, owned.schema)
   },
 }
 
-let answered: Promise<boolean> | undefined
-function postgresAnswers(): Promise<boolean> {
-  return (answered ??= (async () => {
-    const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3_000 })
-    client.on('error', () => undefined)
-    try {
-      await client.connect()
-      await client.query('SELECT 1')
-      return true
-    } catch {
-      return false
-    } finally {
-      await client.end().catch(() => undefined)
-    }
-  })())
-}
-const pools = new Map<SessionStore, { pool: pg.Pool; schema: string }>()
+const pools = new Map<SessionStore, { pool: pg.Pool; schema: string; url: string }>()
+let postgres: Promise<Found> | undefined
 const embedded = new Map<SessionStore, { close(): Promise<void> }>()
 
 setFlagsFromString('--expose-gc')
@@ -111,25 +87,7 @@ const NOW = Date.now()
 const BODY = '{"obligations":[]}'
 const memoryFetch = async (..._args: Parameters<typeof fetch>) => new Response(BODY, { headers: { 'content-type': 'application/json' } })
 const base = 'https://api.example'
-const provider = defineProvider({
-  id: 'local',
-  name: 'Local',
-  environments: { local: { authorizationServer: { authorizationEndpoint: `${base}/authorize`, tokenEndpoint: `${base}/token` }, apiBaseUrl: base } },
-})
-const vat = defineApi({
-  id: 'vat',
-  name: 'VAT',
-  provider,
-  endpoints: {
-    obligations: defineEndpoint({
-      method: 'GET',
-      path: '/obligations/{vrn}',
-      scopes: ['read:vat'],
-      apiUser: 'company',
-      result: shape<{ obligations: unknown[] }>(),
-    }),
-  },
-})
+const vat = vatApi(localProvider(base))
 
 const sessionOf = (company: string): Session => ({
   ...emptySession({ api: 'vat', environment: 'local', apiUser: { kind: 'company', id: company } }, NOW),

@@ -5,7 +5,8 @@
 // that takes 6 s with 100 calls waiting; four server instances (processes sharing a Postgres store
 // and a Redis lock) calling at once on one expired token; and 1-second access tokens called for 10 s.
 import * as oauth from 'oauth4webapi'
-import { createGrantflow, defineApi, defineClient, defineEndpoint, defineProvider, shape, type Grantflow, type SessionStore } from 'grantflow'
+import { createGrantflow, defineClient, type Grantflow, type SessionStore } from 'grantflow'
+import { discoveredProvider, vatApi } from '../lib/declarations.js'
 import { createPostgresStore, generateEncryptionKey } from 'grantflow/server'
 import { DISCOVERY_TTL_MS } from '../../src/oauth/authorizationServer.js'
 import { createBrowser } from '../../test/support/interact.js'
@@ -36,25 +37,7 @@ const TOKEN_SECONDS = 30
 
 /** An app's grantflow against the bench's provider, one API user per context, a user who consents. */
 export function world(server: ChildServer<OidcInfo>, store?: SessionStore) {
-  const provider = defineProvider({
-    id: 'local',
-    name: 'Local OIDC',
-    environments: { local: { authorizationServer: { issuer: server.info.issuer, discovery: 'oidc' }, apiBaseUrl: server.info.resourceUrl } },
-  })
-  const vat = defineApi({
-    id: 'vat',
-    name: 'VAT',
-    provider,
-    endpoints: {
-      obligations: defineEndpoint({
-        method: 'GET',
-        path: '/organisations/vat/{vrn}/obligations',
-        scopes: ['read:vat'],
-        apiUser: 'company',
-        result: shape<{ obligations: unknown[] }>(),
-      }),
-    },
-  })
+  const vat = vatApi(discoveredProvider(server.info.issuer, server.info.resourceUrl))
   const browser = createBrowser()
   let offset = 0
   const clock = { now: () => Date.now() + offset, advance: (ms: number) => void (offset += ms) }
@@ -143,6 +126,20 @@ function results() {
 }
 
 /**
+ * grantflow's world and the ideal client, both connected (a consent each, then a call each): the
+ * ideal client's grant is its own from here on (its refresh token rotates away from the store's).
+ */
+export async function bothConnected(server: ChildServer<OidcInfo>) {
+  const connected = world(server)
+  await connected.call('grantflow')
+  await connected.call('ideal')
+  const [idealSession] = await connected.grantflow.withContext('ideal').sessions.list('company')
+  const ideal = await idealClient(server, idealSession!.tokens!.refreshToken!)
+  await ideal.call()
+  return { ...connected, ideal }
+}
+
+/**
  * N = 1, 10, 100, 1000 concurrent calls on an expired token, grantflow's batch against the ideal
  * client's, alternating, in this process (the part runs it built, in plain Node: see stampede()).
  */
@@ -157,13 +154,7 @@ export async function concurrentBatches({ short }: StampedeOptions): Promise<Par
     throw new Error('the batches would outlive the discovered metadata: fewer rounds or shorter tokens')
   const server = await startChild<OidcInfo>('oidc.ts', [String(TOKEN_SECONDS)])
   try {
-    const { grantflow, call, clock } = world(server)
-    await call('grantflow')
-    await call('ideal')
-    const [idealSession] = await grantflow.withContext('ideal').sessions.list('company')
-    const ideal = await idealClient(server, idealSession!.tokens!.refreshToken!)
-    // The ideal client's grant is its own from here on (its refresh token rotates away from the store's).
-    await ideal.call()
+    const { grantflow, call, clock, ideal } = await bothConnected(server)
 
     for (const n of [1, 10, 100, 1000]) {
       const ratios: number[] = []

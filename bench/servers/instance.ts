@@ -4,7 +4,8 @@
 // Argument: its settings as JSON (InstanceSettings). Commands: `{ advanceMs }` moves its clock on
 // (the stored token expires by it); `{ calls }` makes that many calls at once and answers how many
 // failed, and the first failure's name and message (never a token).
-import { createGrantflow, defineApi, defineClient, defineEndpoint, defineProvider, shape } from 'grantflow'
+import { createGrantflow, defineClient } from 'grantflow'
+import { discoveredProvider, vatApi } from '../lib/declarations.js'
 import { createPostgresStore, createRedisLock, createRedisSync } from 'grantflow/server'
 import { serveCommands } from '../lib/measure.js'
 import { PUBLIC_CLIENT, REDIRECT_URI } from './oidcClient.js'
@@ -32,25 +33,7 @@ export interface InstanceCalls {
 }
 
 const settings = JSON.parse(process.argv[2]!) as InstanceSettings
-const provider = defineProvider({
-  id: 'local',
-  name: 'Local OIDC',
-  environments: { local: { authorizationServer: { issuer: settings.issuer, discovery: 'oidc' }, apiBaseUrl: settings.resourceUrl } },
-})
-const vat = defineApi({
-  id: 'vat',
-  name: 'VAT',
-  provider,
-  endpoints: {
-    obligations: defineEndpoint({
-      method: 'GET',
-      path: '/organisations/vat/{vrn}/obligations',
-      scopes: ['read:vat'],
-      apiUser: 'company',
-      result: shape<{ obligations: unknown[] }>(),
-    }),
-  },
-})
+const vat = vatApi(discoveredProvider(settings.issuer, settings.resourceUrl))
 const store = createPostgresStore({
   connectionString: settings.databaseUrl,
   schema: settings.schema,
