@@ -51,29 +51,28 @@ export const postgresScaleStore: ScaleStore = {
       const pglite = await PGlite.create()
       const store = createPostgresStore({ encryption, pglite })
       await store.migrate()
-      embedded.set(store, pglite)
+      afterClose.set(store, () => pglite.close())
       return store
     }
     const schema = benchSchemaName()
     const pool = new pg.Pool({ connectionString: found.url, max: 8 })
     const store = createPostgresStore({ pool, schema, encryption })
     await store.migrate()
-    pools.set(store, { pool, schema, url: found.url })
+    afterClose.set(store, async () => {
+      await pool.end()
+      await dropSchema(found.url, schema)
+    })
     return store
   },
   async close(store) {
     await (store as PostgresSessionStore).close()
-    await embedded.get(store)?.close()
-    const owned = pools.get(store)
-    if (!owned) return
-    await owned.pool.end()
-    await dropSchema(owned.url, owned.schema)
+    await afterClose.get(store)?.()
   },
 }
 
-const pools = new Map<SessionStore, { pool: pg.Pool; schema: string; url: string }>()
 let postgres: Promise<Found> | undefined
-const embedded = new Map<SessionStore, { close(): Promise<void> }>()
+// What ends with a store: the pool or PGlite the bench opened for it, and its schema.
+const afterClose = new Map<SessionStore, () => Promise<void>>()
 
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void

@@ -36,7 +36,6 @@ export function createLiveSessions(deps: TokenSessionDeps, loadIo: () => Promise
   })
 
   return {
-    actorsFor,
     /** A started token session for the target, its actors decorated as the app asked. */
     start(target: SessionTarget): TokenSessionActor {
       const defaults = actorsFor(target)

@@ -173,8 +173,6 @@ export function createTokenSessions(deps: TokenSessionDeps) {
     store,
     /** Loads the token-session actors (xstate with them); resolves once `for` can start one. */
     load,
-    /** The I/O actors of one session's machine (the model-based tests wrap them). */
-    actorsFor: async (target: SessionTarget) => (await load()).actorsFor(target),
     /** The session actor for a target, started on first use; the actors must be loaded (see `start`). */
     for: forTarget,
     /** The session actor for a target, its actors loaded first if need be. */

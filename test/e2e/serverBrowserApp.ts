@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url'
 import { startDevProvider } from '../../src/dev/index.js'
 import { ConsentRequiredError, createGrantflow, defineApi, defineClient, defineEndpoint, defineProvider, hmrc, shape } from '../../src/index.js'
 import { createGrantflowHandlers, toNodeListener } from '../../src/server/index.js'
+import type { VatReturn } from '../../src/testing/index.js'
+import { vatReturn } from '../support/vatReturn.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -66,7 +68,7 @@ export async function startReturnToServer(): Promise<RunningServer> {
         path: '/organisations/vat/{vrn}/returns',
         scopes: ['write:vat'],
         apiUser: 'company',
-        body: shape<Record<string, unknown>>(),
+        body: shape<VatReturn>(),
         result: shape<{ formBundleNumber: string }>(),
       }),
     },
@@ -84,19 +86,6 @@ export async function startReturnToServer(): Promise<RunningServer> {
   })
   const handlers = createGrantflowHandlers(grantflow, { apis: { vat }, apiUser, callbackPath: '/callback', afterCallback: 'redirect' })
 
-  const nineBoxes = {
-    periodKey: '#001',
-    vatDueSales: 1000,
-    vatDueAcquisitions: 0,
-    totalVatDue: 1000,
-    vatReclaimedCurrPeriod: 250,
-    netVatDue: 750,
-    totalValueSalesExVAT: 5000,
-    totalValuePurchasesExVAT: 1250,
-    totalValueGoodsSuppliedExVAT: 0,
-    totalAcquisitionsExVAT: 0,
-    finalised: true,
-  }
   const html = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
   const page = (body: string) =>
     new Response(`<!doctype html><meta charset="utf-8"><title>returnTo</title>${body}`, { headers: { 'content-type': 'text/html; charset=utf-8' } })
@@ -111,7 +100,7 @@ export async function startReturnToServer(): Promise<RunningServer> {
     if (url.pathname === '/file' && request.method === 'POST') {
       savedReturnTo = url.searchParams.get('returnTo') ?? undefined
       try {
-        return Response.json(await grantflow.withContext(request).apis.vat.submitReturn({ vrn: url.searchParams.get('vrn') ?? '123456789' }, nineBoxes))
+        return Response.json(await grantflow.withContext(request).apis.vat.submitReturn({ vrn: url.searchParams.get('vrn') ?? '123456789' }, vatReturn()))
       } catch (error) {
         if (error instanceof ConsentRequiredError) return handlers.consentRedirect(error)
         throw error

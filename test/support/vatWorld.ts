@@ -76,21 +76,7 @@ export const legifrance = defineApi({
   },
 })
 
-export function vatReturn(periodKey = '#001'): VatReturn {
-  return {
-    periodKey,
-    vatDueSales: 1000,
-    vatDueAcquisitions: 0,
-    totalVatDue: 1000,
-    vatReclaimedCurrPeriod: 250,
-    netVatDue: 750,
-    totalValueSalesExVAT: 5000,
-    totalValuePurchasesExVAT: 1250,
-    totalValueGoodsSuppliedExVAT: 0,
-    totalAcquisitionsExVAT: 0,
-    finalised: true,
-  }
-}
+export { vatReturn } from './vatReturn.js'
 
 /** One MSW server per test file. */
 export function useMsw() {
