@@ -36,14 +36,14 @@ const store = createMemoryStore()
 const session = emptySession({ api: 'vat', environment: 'local', apiUser: { kind: 'user', id: 'me' } }, Date.now())
 await store.set({ ...session, tokens: { accessToken: 'valid-token', tokenType: 'bearer', scopes: ['read:vat'], expiresAt: Date.now() + 3600_000 } }, undefined)
 const clients = { local: defineClient({ clientId: 'bench', redirectUri: `${base}/cb` }) }
-const grantflow = createGrantflow({ apis: { api }, clients, environment: 'local', store })
+const grantflow = createGrantflow({ apis: { api }, clients, environment: 'local', apiUser: { user: () => 'me' }, store })
 
 // The same call with an in-memory fetch that answers at once: what is left is grantflow's own
 // work per call (finding the session, checking the token, building the request, reading the
 // answer), in µs, free of the network stack's noise.
 const BODY = '{"obligations":[{"periodKey":"#001","status":"O"}]}'
 const memoryFetch = async (..._args: Parameters<typeof fetch>) => new Response(BODY, { headers: { 'content-type': 'application/json' } })
-const inMemory = createGrantflow({ apis: { api }, clients, environment: 'local', store, fetch: memoryFetch })
+const inMemory = createGrantflow({ apis: { api }, clients, environment: 'local', apiUser: { user: () => 'me' }, store, fetch: memoryFetch })
 
 const plainInMemory = async () =>
   (

@@ -32,10 +32,10 @@ export async function overhead({ short }: OverheadOptions): Promise<PartResult> 
       undefined,
     )
     const clients = { local: defineClient({ clientId: 'bench', redirectUri: `${base}/cb` }) }
-    const grantflow = createGrantflow({ apis: { api }, clients, environment: 'local', store })
+    const grantflow = createGrantflow({ apis: { api }, clients, environment: 'local', apiUser: { user: () => 'me' }, store })
     const BODY = '{"obligations":[{"periodKey":"#001","status":"O"}]}'
     const memoryFetch = async (..._args: Parameters<typeof fetch>) => new Response(BODY, { headers: { 'content-type': 'application/json' } })
-    const inMemory = createGrantflow({ apis: { api }, clients, environment: 'local', store, fetch: memoryFetch })
+    const inMemory = createGrantflow({ apis: { api }, clients, environment: 'local', apiUser: { user: () => 'me' }, store, fetch: memoryFetch })
 
     const url = `${base}/organisations/vat/123456789/obligations`
     const headers = { accept: 'application/json', authorization: 'Bearer valid-token' }

@@ -135,3 +135,11 @@ export function defineApi<Endpoints extends Record<string, Endpoint>>(api: Api<E
   if (!api.id) throw new TypeError('defineApi: id is required')
   return api
 }
+
+/** The kinds of person (every kind but the application) the APIs' endpoints are called for. */
+export function personKindsOf(apis: Record<string, Api>): Exclude<ApiUserKind, 'application'>[] {
+  const kinds = new Set<Exclude<ApiUserKind, 'application'>>()
+  for (const api of Object.values(apis))
+    for (const endpoint of Object.values(api.endpoints)) if (endpoint.apiUser !== 'application') kinds.add(endpoint.apiUser)
+  return [...kinds]
+}

@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../errors.js'
 import { grantFor } from '../grants/grantFor.js'
+import { personKindsOf, type Api } from '../model/api.js'
 import { checkClient, type ClientSource } from '../model/client.js'
 import { checkEnvironment, environmentOf, type AuthorizationServerConfig, type Provider } from '../model/provider.js'
 import type { SessionStore } from '../session/store.js'
@@ -23,7 +24,7 @@ export interface RedirectUses {
  * endpoint's provider has a grant for its kind of API user, every API has a client and every
  * client an API, a redirect consent can come back, and no two authorization servers share a
  * redirect URI unless both say who answered (`iss`, RFC 9207), or a code from one could be sent to
- * the other (mix-up, RFC 9700 §4.4.2). A client given as a function is checked the same way when
+ * the other (mix-up, RFC 9700 §4.4.2), and a server tells its people apart. A client given as a function is checked the same way when
  * it is obtained (see binding.ts).
  */
 export function validateOptions(
@@ -45,6 +46,7 @@ export function validateOptions(
     providers.set(api.provider.id, api.provider)
     // Every endpoint's kind of API user has a grant at its provider, or no call to it could get a token.
     for (const endpoint of Object.values(api.endpoints)) grantFor(api.provider, endpoint.apiUser)
+    if (!options.navigator) requireResolvers(api, config.apiUser)
     const client = clientFor(config.clients, api.provider, name)
     if (typeof client !== 'function' && client.redirectUri) registry.uses.push(redirectUse(client.redirectUri, env.authorizationServer))
   }
@@ -63,6 +65,20 @@ export function validateOptions(
   }
   checkSharedRedirects(registry)
   return registry
+}
+
+/**
+ * A runtime without a navigator is a server's (or a script's): many people reach it, and only a
+ * resolver tells them apart. Without one every person would share the grant of one user ('me'),
+ * so a kind of person an API is called for needs its resolver, or the runtime does not start.
+ */
+function requireResolvers(api: Api, resolvers: TargetConfig['apiUser']): void {
+  for (const kind of personKindsOf({ [api.id]: api })) {
+    if (!resolvers?.[kind])
+      throw new ConfigurationError(
+        `${api.name} is called for a ${kind}, and this runtime has no navigator (a server) and no apiUser.${kind} resolver: every ${kind} would share one grant. Give apiUser: { ${kind}: (context) => ... }`,
+      )
+  }
 }
 
 export function redirectUse(redirectUri: string, as: AuthorizationServerConfig): RedirectUse {

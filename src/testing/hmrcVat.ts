@@ -1,4 +1,3 @@
-import { HttpResponse } from 'msw'
 import type { KitRoute, KitRouteContext } from './types.js'
 
 /** An HMRC VAT obligation: a period the business must file a return for. */
@@ -126,7 +125,7 @@ export function hmrcVatRoutes(options: HmrcVatRoutesOptions = {}): HmrcVatRoutes
         submissions.push(submission)
         const obligation = obligationsOf(vrn).find((o) => o.periodKey === vatReturn.periodKey)
         if (obligation) Object.assign(obligation, { status: 'F', received: submission.processingDate.slice(0, 10) })
-        return HttpResponse.json(
+        return Response.json(
           {
             processingDate: submission.processingDate,
             paymentIndicator: submission.paymentIndicator,
@@ -204,7 +203,7 @@ function validateReturn(body: unknown): Response | undefined {
     path: `/${box}`,
   }))
   if (errors.length > 0) {
-    return HttpResponse.json({ code: 'INVALID_REQUEST', message: 'Invalid request', errors }, { status: 400 })
+    return Response.json({ code: 'INVALID_REQUEST', message: 'Invalid request', errors }, { status: 400 })
   }
   if (record.finalised !== true) return hmrcError(403, 'NOT_FINALISED', 'User has not declared VAT return as final')
   return undefined
@@ -225,7 +224,7 @@ function acceptReturn(vrn: string, body: VatReturn, now: number): VatSubmission 
 }
 
 function hmrcError(status: number, code: string, message: string): Response {
-  return HttpResponse.json({ code, message }, { status })
+  return Response.json({ code, message }, { status })
 }
 
 function isDate(value: string | null): value is string {

@@ -147,6 +147,7 @@ describe('the provider binding, resolved when a token is needed', () => {
       clients: { acme: async () => APP_CLIENT, hmrc: defineClient({ clientId: 'vat-app', redirectUri: REDIRECT_URI }) },
       environment: { profile: 'production', vat: 'sandbox' },
       interaction: 'none',
+      apiUser: { user: () => 'me', company: () => 'acme-ltd', employee: () => 'e1' },
     })
     await expect(grantflow.apis.profile.me({})).rejects.toThrow(/shares the redirect URI/)
   })

@@ -43,7 +43,7 @@ const client = defineClient({ clientId: 'app', redirectUri: REDIRECT_URI })
 /** createGrantflow's error, or undefined when it accepts the options. */
 function refusal(options: Partial<Parameters<typeof createGrantflow>[0]>): unknown {
   try {
-    createGrantflow({ apis: { acme: apiOf(acme) }, clients: { acme: client }, environment: 'live', ...options })
+    createGrantflow({ apis: { acme: apiOf(acme) }, clients: { acme: client }, environment: 'live', apiUser: { user: () => 'me' }, ...options })
     return undefined
   } catch (error) {
     return error
@@ -112,6 +112,15 @@ describe('createGrantflow checks the options as a whole', () => {
     expect(refusal({ navigator: createRedirectNavigator(win), store: createBrowserStore({ pendingStorage }) })).toBeUndefined()
   })
 
+  it('refuses a server (no navigator) that cannot tell its users apart, rather than give them all one grant', () => {
+    expectRefusal(refusal({ apiUser: {} }), /no navigator \(a server\) and no apiUser\.user resolver/)
+    expectRefusal(refusal({ apiUser: undefined, interaction: 'none' }), /apiUser\.user/)
+    // A runtime with a navigator is one person's (a browser): 'me' is who it is.
+    const win = { location: { assign() {}, origin: 'https://app.example' } } as unknown as NavigatorWindow
+    const pendingStorage = { getItem: () => null, setItem() {}, removeItem() {}, key: () => null, length: 0 }
+    expect(refusal({ apiUser: undefined, navigator: createRedirectNavigator(win), store: createBrowserStore({ pendingStorage }) })).toBeUndefined()
+  })
+
   it('refuses a provider declared without defineProvider whose API base URL is plain http off loopback', () => {
     const literal: Provider = { ...acme, environments: { live: { ...acme.environments.live!, apiBaseUrl: 'http://api.acme.example' } } }
     expectRefusal(refusal({ apis: { acme: apiOf(literal) } }), /apiBaseUrl must be https/)
@@ -143,6 +152,7 @@ describe('authorization servers sharing a redirect URI (mix-up, RFC 9700 §4.4.2
     const initech = provider('initech', { issuer, discovery: 'oauth2' })
     const grantflow = createGrantflow({
       apis: { acme: apiOf(provider('acme', staticServer('acme', true))), initech: apiOf(initech) },
+      apiUser: { user: () => 'me' },
       clients: { acme: client, initech: client },
       environment: 'live',
       fetch,

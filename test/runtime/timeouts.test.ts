@@ -76,6 +76,7 @@ async function localRuntime(options: Pick<GrantflowOptions<never>, 'apiTimeoutMs
     apis: { api },
     clients: { local: defineClient({ clientId: 'local-app', redirectUri: `${base}/cb` }) },
     environment: 'local',
+    apiUser: { user: () => 'me' },
     store,
     ...options,
   })

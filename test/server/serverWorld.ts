@@ -23,13 +23,15 @@ export interface ServerWorldOptions {
   sync?: SyncPlugin[]
   /** Another instance of the same app: its provider, API and redirect URI (which reaches the first). */
   sameAppAs?: { kit: ProviderKit; routes: HmrcVatRoutes; redirectUri: string }
+  /** The redirect URI as the provider knows it (default: this server's `/callback`), for an app served behind a proxy. */
+  redirectUri?: string
 }
 
 export async function serverWorld(msw: ReturnType<typeof setupServer>, options: ServerWorldOptions = {}) {
   const http: Server = createServer()
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
   const origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
-  const redirectUri = options.sameAppAs?.redirectUri ?? `${origin}/callback`
+  const redirectUri = options.sameAppAs?.redirectUri ?? options.redirectUri ?? `${origin}/callback`
   const routes = options.sameAppAs?.routes ?? hmrcVatRoutes()
   const kit =
     options.sameAppAs?.kit ??
@@ -115,8 +117,14 @@ export function browser(origin: string, company: string | undefined) {
       return copy
     },
     adopt: (name: string, c: Cookie) => void jar.set(name, c),
-    /** Posts a form. */
-    post: (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
-      request(path, { method: 'POST', body: new URLSearchParams(fields), headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } }),
+    /**
+     * Posts a form from one of the app's own pages, as a browser says it (`Origin`, and Fetch
+     * Metadata `same-origin`); a header given as `null` is not sent, as by a browser without it.
+     */
+    post: (path: string, fields: Record<string, string>, headers: Record<string, string | null> = {}) => {
+      const sent = { 'content-type': 'application/x-www-form-urlencoded', origin, 'sec-fetch-site': 'same-origin', ...headers }
+      const present = Object.entries(sent).filter((entry): entry is [string, string] => entry[1] !== null)
+      return request(path, { method: 'POST', body: new URLSearchParams(fields), headers: present })
+    },
   }
 }

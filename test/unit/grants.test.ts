@@ -39,7 +39,12 @@ function refusal(provider: Provider, apiUser: ApiUserKind): unknown {
   })
   const client = defineClient({ clientId: 'app', redirectUri: 'https://app.example/callback' })
   try {
-    createGrantflow({ apis: { api }, clients: { acme: client }, environment: 'live' })
+    createGrantflow({
+      apis: { api },
+      clients: { acme: client },
+      environment: 'live',
+      apiUser: { user: () => 'me', company: () => 'acme-ltd', employee: () => 'e1' },
+    })
     return undefined
   } catch (error) {
     return error

@@ -12,14 +12,14 @@ import { problemResponse } from './problem.js'
  * then sends the browser to the saved `returnTo` (a same-origin path, else `/`) or answers with the
  * replayed call's result.
  */
-export function createCallbackHandler<Context>({ grantflow, contextOf, options }: HandlerContext<Context>) {
+export function createCallbackHandler<Context>({ grantflow, contextOf, options, publicOrigin }: HandlerContext<Context>) {
   return async (request: Request): Promise<Response> => {
     const url = new URL(request.url)
     const state = url.searchParams.get('state') ?? ''
     // The cookie is this authorization's only: it goes, whatever the outcome.
     const cleared = clearedConsentCookies(state, url, options.cookie).map((cookie): [string, string] => ['set-cookie', cookie])
     try {
-      const binding = bindingFromCookies(request, state, options.cookie)
+      const binding = bindingFromCookies(request, state, new URL(url.pathname, publicOrigin(request)), options.cookie)
       if (!binding)
         throw new InvalidCallbackError('binding_mismatch', { description: 'the callback was not brought by the browser that started the authorization' })
       const completed = await grantflow.completeAuthorization(url, { binding })

@@ -8,7 +8,7 @@ import { settled } from '../../runtime/tokenSessions.js'
 import type { HandlerContext } from './context.js'
 import { redirectToProvider } from './consentRedirect.js'
 import { BadRequestError, problemResponse } from './problem.js'
-import { fieldsOf, required, requireSameSitePost } from './requests.js'
+import { fieldsOf, required, requireOwnOriginPost } from './requests.js'
 
 /**
  * Starts a consent before any call needs it (a "Connect to HMRC" button): `POST` with the
@@ -16,10 +16,10 @@ import { fieldsOf, required, requireSameSitePost } from './requests.js'
  * 303 to the provider with the binding cookie set, or straight to `returnTo` when the session
  * already holds those scopes. No call is made or replayed.
  */
-export function createConnectHandler<Context>({ grantflow, contextOf, options }: HandlerContext<Context>) {
+export function createConnectHandler<Context>({ grantflow, contextOf, options, appOrigins }: HandlerContext<Context>) {
   return async (request: Request): Promise<Response> => {
     try {
-      requireSameSitePost(request)
+      requireOwnOriginPost(request, appOrigins(request))
       const fields = await fieldsOf(request)
       const { api, endpoint } = endpointOf(options.apis, required(fields, 'api'), required(fields, 'endpoint'))
       const kind = endpoint.declared.apiUser

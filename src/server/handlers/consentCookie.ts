@@ -51,12 +51,16 @@ export function clearedConsentCookies(state: string, callbackUrl: URL, options: 
   )
 }
 
-/** The binding the browser bringing a callback of `state` holds, if any. */
-export function bindingFromCookies(request: Request, state: string, options: ConsentCookieOptions = {}): string | undefined {
+/**
+ * The binding the browser bringing a callback of `state` holds, if any. On https only the
+ * `__Secure-` name counts: a browser keeps that name for cookies set Secure by a secure origin,
+ * while the plain name can be planted by a sibling subdomain or a network attacker over http.
+ * `callbackUrl` is the callback as the browser reached it (the app's public origin).
+ */
+export function bindingFromCookies(request: Request, state: string, callbackUrl: URL, options: ConsentCookieOptions = {}): string | undefined {
   if (!STATE_SHAPE.test(state)) return undefined
   const cookies = parseCookies(request.headers.get('cookie'))
-  // Behind a proxy that ends TLS the request may look like http: either name is this state's.
-  return cookies.get(cookieName(state, true, options)) ?? cookies.get(cookieName(state, false, options))
+  return cookies.get(cookieName(state, !isLoopbackHttp(callbackUrl), options))
 }
 
 /** Whether a state can name a cookie (else none is set, and its callback is refused). */

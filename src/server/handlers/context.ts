@@ -25,6 +25,13 @@ export interface GrantflowHandlerOptions<Context> {
    * `redirect` when a `returnTo` was saved, else `json`.
    */
   afterCallback?: 'redirect' | 'json'
+  /**
+   * The app's origin as its users' browsers see it (`https://app.example`), or several: a POST to
+   * `connect` or `disconnect` is served only from a page of one of them. Default: the origin of the
+   * request's own URL, which behind a proxy that rewrites Host or ends TLS is not the browser's:
+   * set it there. The callback's cookie is read by it too (`__Secure-` on https).
+   */
+  origin?: string | readonly string[]
 }
 
 /** What the handlers use of a runtime (any `createGrantflow(...)`, whatever its APIs). */
@@ -39,4 +46,8 @@ export interface HandlerContext<Context> {
   grantflow: HandledRuntime<Context>
   contextOf: (request: Request) => Context | Promise<Context>
   options: GrantflowHandlerOptions<Context>
+  /** The origins whose pages may POST to the handlers: the configured ones, else the request's own. */
+  appOrigins(request: Request): readonly string[]
+  /** The origin the browser reached the app at: the first configured one, else the request's own. */
+  publicOrigin(request: Request): string
 }

@@ -4,7 +4,9 @@ import { createConnectHandler } from './connect.js'
 import type { GrantflowHandlerOptions, HandledRuntime, HandlerContext } from './context.js'
 import { createDisconnectHandler } from './disconnect.js'
 import { BadRequestError, problemResponse } from './problem.js'
-import type { ConsentRequiredError } from '../../errors.js'
+import { ConfigurationError, type ConsentRequiredError } from '../../errors.js'
+import { personKindsOf } from '../../model/api.js'
+import { appOriginsOf } from './requests.js'
 
 /** A Web-standard request handler, as `fetch` servers (Hono, Bun, Deno, workers) and the adapters here take. */
 export type RequestHandler = (request: Request) => Promise<Response>
@@ -38,10 +40,14 @@ export function createGrantflowHandlers<Context = Request>(
   grantflow: HandledRuntime<Context>,
   options: GrantflowHandlerOptions<Context> = {},
 ): GrantflowHandlers {
+  requireResolvers(options)
+  const configured = appOriginsOf(options.origin)
   const context: HandlerContext<Context> = {
     grantflow,
     contextOf: options.context ?? ((request) => request as unknown as Context),
     options,
+    appOrigins: (request) => configured ?? [new URL(request.url).origin],
+    publicOrigin: (request) => configured?.[0] ?? new URL(request.url).origin,
   }
   const callback = createCallbackHandler(context)
   const connect = createConnectHandler(context)
@@ -63,6 +69,20 @@ export function createGrantflowHandlers<Context = Request>(
       const route = routes.get(new URL(request.url).pathname)
       return route ? route(request) : problemResponse(new BadRequestError(404, 'bad_request', 'no such route'))
     },
+  }
+}
+
+/**
+ * Handlers serve many people: `connect` tells them apart only by the `apiUser` resolvers. Without
+ * one for a kind the APIs are called for, every person of that kind would share one grant.
+ */
+function requireResolvers<Context>(options: GrantflowHandlerOptions<Context>): void {
+  if (!options.apis) return
+  for (const kind of personKindsOf(options.apis)) {
+    if (!options.apiUser?.[kind])
+      throw new ConfigurationError(
+        `the handlers serve calls for a ${kind} and have no apiUser.${kind} resolver: every ${kind} would share one grant. Give createGrantflowHandlers(grantflow, { apis, apiUser: { ${kind}: (request) => ... } })`,
+      )
   }
 }
 
