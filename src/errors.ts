@@ -11,6 +11,7 @@ export type GrantflowErrorCode =
   | 'invalid_callback'
   | 'token_endpoint_error'
   | 'insufficient_scope'
+  | 'undeclared_scope'
   | 'provider_unreachable'
   | 'api_error'
   | 'token_expired'
@@ -181,6 +182,35 @@ export class InsufficientScopeError extends GrantflowError {
   constructor(scopesNeeded: string[], details: ErrorDetails = {}) {
     super(`the API needs more scope: ${scopesNeeded.join(' ') || '(not stated)'}`, { error: 'insufficient_scope', ...details })
     this.scopesNeeded = scopesNeeded
+  }
+}
+
+/**
+ * The API's 403 challenge asked for scopes that no endpoint of the API declares (nor the refused
+ * token held), so they were not requested: an API may narrow the next consent, never widen it
+ * (another resource's scopes, `offline_access`). Declare the scope on the endpoint that needs it.
+ */
+export class UndeclaredScopeError extends GrantflowError {
+  override readonly name = 'UndeclaredScopeError'
+  readonly code = 'undeclared_scope' as const
+  /** The API whose answer asked for them. */
+  readonly api: string
+  /** Every scope the challenge asked for. */
+  readonly requestedScopes: string[]
+  /** Those of them that were refused. */
+  readonly undeclaredScopes: string[]
+  constructor(init: { api: string; requestedScopes: string[]; undeclaredScopes: string[]; description?: string }) {
+    super(`the ${init.api} API asked for scopes it does not declare, so they were not requested: ${init.undeclaredScopes.join(' ')}`, {
+      error: 'insufficient_scope',
+      ...(init.description !== undefined && { description: init.description }),
+    })
+    this.api = init.api
+    this.requestedScopes = init.requestedScopes
+    this.undeclaredScopes = init.undeclaredScopes
+  }
+
+  override toJSON() {
+    return { ...super.toJSON(), api: this.api, requestedScopes: this.requestedScopes, undeclaredScopes: this.undeclaredScopes }
   }
 }
 

@@ -17,6 +17,7 @@ const SENTENCES: Record<GrantflowErrorCode, Sentence> = {
   invalid_callback: ({ provider }) => `The answer from ${provider} could not be verified, so it was not used.`,
   token_endpoint_error: ({ provider }) => `${provider} did not confirm the access. Please try again.`,
   insufficient_scope: ({ provider }) => `The access given at ${provider} does not cover this action.`,
+  undeclared_scope: ({ api }) => `${api} asked for access this app does not use, so it was not requested. Please contact support.`,
   provider_unreachable: ({ provider }) => `${provider} cannot be reached right now. Check your connection, then try again.`,
   api_error: ({ api }, error) => apiSentence(api, error as GrantflowError & { status?: number; retryAfter?: number }),
   token_expired: ({ provider }) => `Your access to ${provider} has expired.`,

@@ -80,5 +80,10 @@ export async function attemptCall(deps: WizardDeps, call: PendingCall, target: C
     return renewalNeeded(deps, target, sent.scopes, 'token_rejected', outlived && expiries <= MAX_IN_FLIGHT_EXPIRIES)
   }
   if (target.holder === 'application') throw new InsufficientScopeError(outcome.challenge.scopes, { description: outcome.challenge.description })
-  return (await outcomes()).consentNeeded(target, 'insufficient_scope', sent.scopes, outcome.challenge.scopes)
+  try {
+    return (await outcomes()).scopeChallenged(target, sent, outcome.challenge)
+  } catch (error) {
+    void sessions.recordCallError(target, error)
+    throw error
+  }
 }

@@ -1,5 +1,8 @@
 import type { AttemptOutcome, ConsentNeed } from '../../machines/callWizard.js'
-import { ConsentRequiredError, TokenExpiredError, type ConsentReason } from '../errors.js'
+import { ConsentRequiredError, TokenExpiredError, UndeclaredScopeError, type ConsentReason } from '../errors.js'
+import { undeclaredScopes } from '../model/declaredScopes.js'
+import type { TokenSet } from '../model/tokens.js'
+import type { ResourceChallenge } from '../oauth/challenge.js'
 import { unionScopes } from '../model/tokens.js'
 import type { WizardDeps } from './attempt.js'
 import type { CallTarget } from './targets.js'
@@ -32,6 +35,25 @@ export function consentNeeded(
       return (error ??= new ConsentRequiredError(need))
     },
   }
+}
+
+/**
+ * The API answered 403 insufficient_scope to a person's token: the consent to ask for, with the
+ * challenge's scopes only where the API's declaration names them (UndeclaredScopeError otherwise).
+ */
+export function scopeChallenged(target: CallTarget, sent: TokenSet, challenge: ResourceChallenge): AttemptOutcome {
+  const refused = undeclaredScopes(target.api, challenge.scopes, sent.scopes)
+  if (refused.length > 0) {
+    // The description is the API's text: a hostile one could echo the token it was sent.
+    const description = challenge.description?.split(sent.accessToken).join('[redacted]')
+    throw new UndeclaredScopeError({
+      api: target.api.id,
+      requestedScopes: [...challenge.scopes],
+      undeclaredScopes: refused,
+      ...(description !== undefined && { description }),
+    })
+  }
+  return consentNeeded(target, 'insufficient_scope', sent.scopes, challenge.scopes)
 }
 
 export function reasonOf(snapshot: TokenSessionSnapshot): ConsentReason {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import { Hono } from 'hono'
 import type { setupServer } from 'msw/node'
-import { ConsentRequiredError, createGrantflow, defineClient, hmrc, type SessionStore, type SyncPlugin } from '../../src/index.js'
+import { ConsentRequiredError, createGrantflow, defineClient, hmrc, isGrantflowError, type SessionStore, type SyncPlugin } from '../../src/index.js'
 import { createGrantflowHandlers, mountGrantflow, toNodeListener, type GrantflowHandlerOptions } from '../../src/server/index.js'
 import { createProviderKit, hmrcVatRoutes, type HmrcVatRoutes, type ProviderKit } from '../../src/testing/index.js'
 import { vat, vatReturn, VRN } from '../support/vatWorld.js'
@@ -61,6 +61,8 @@ export async function serverWorld(msw: ReturnType<typeof setupServer>, options: 
       return Response.json(await grantflow.withContext(request).apis.vat.submitReturn({ vrn }, vatReturn()))
     } catch (error) {
       if (error instanceof ConsentRequiredError) return handlers.consentRedirect(error)
+      // The app's own error page: what went wrong, as grantflow says it (no token in it).
+      if (isGrantflowError(error)) return Response.json(error.toJSON(), { status: 502 })
       throw error
     }
   }

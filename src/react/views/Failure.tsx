@@ -14,7 +14,10 @@ export function Failure({ error, titleId, descriptionId, callLabel, describeErro
         </h2>
       </header>
       <p id={descriptionId} className="gf-text">
-        {describeError(error)} {error.code === 'configuration_error' ? '' : `Your ${stripPossessive(callLabel)} is kept: try again when you are ready.`}
+        {describeError(error)}{' '}
+        {error.code === 'configuration_error' || error.code === 'undeclared_scope'
+          ? ''
+          : `Your ${stripPossessive(callLabel)} is kept: try again when you are ready.`}
       </p>
       <details className="gf-details">
         <summary>Details for support</summary>

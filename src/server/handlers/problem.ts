@@ -22,6 +22,7 @@ const STATUS: Record<GrantflowErrorCode, number> = {
   invalid_callback: 400,
   token_endpoint_error: 502,
   insufficient_scope: 403,
+  undeclared_scope: 403,
   provider_unreachable: 502,
   api_error: 502,
   token_expired: 401,
