@@ -60,6 +60,15 @@ export interface ConsentRequest {
 }
 
 /** A consent made ready: the URL to send the user to, and the authorization kept for the callback. */
+/**
+ * A disconnect's outcome: whether the provider revoked the grant, and what failed on the way (the
+ * tokens could not be removed from the store, say) when it went through all the same.
+ */
+export interface Revocation {
+  revokedAtProvider: boolean
+  error?: unknown
+}
+
 export interface PreparedConsent {
   /**
    * Empty when another tab sharing the store is giving this consent already (the authorization
@@ -116,9 +125,11 @@ const tokenSessionSetup = setup({
     prepareConsent: notProvided<PreparedConsent, { key: string; request: ConsentRequest; granted: string[] }>('prepareConsent'),
     /** Validates the callback, forgets the pending authorization, exchanges the code once, saves the tokens. */
     exchangeCode: notProvided<TokenSet, { key: string; callback: URLSearchParams; pending: PendingAuthorization }>('exchangeCode'),
-    /** Revokes at the provider (where it can) and forgets the tokens. */
-    /** Resolves true when the provider revoked the grant, false when it has no revocation endpoint. */
-    revokeTokens: notProvided<boolean, { key: string; tokens: TokenSet | undefined }>('revokeTokens'),
+    /**
+     * Revokes at the provider (where it can) and forgets the tokens; rejects when the provider
+     * could not be told. `revokedAtProvider` is false when it has no revocation endpoint.
+     */
+    revokeTokens: notProvided<Revocation, { key: string; tokens: TokenSet | undefined }>('revokeTokens'),
   },
   guards: {
     hasTokens: (_, session: Session | undefined) => session?.tokens !== undefined,
@@ -153,7 +164,11 @@ const tokenSessionSetup = setup({
     })),
     forgetPendingConsent: assign({ pending: undefined, authorizationUrl: undefined, consentOwner: undefined }),
     forgetTokens: assign({ tokens: undefined, error: undefined }),
-    rememberRevocation: assign((_, revokedAtProvider: boolean) => ({ revokedAtProvider })),
+    // Read with care: a model's generated done event may carry no output.
+    rememberRevocation: assign((_, revocation: Revocation | undefined) => ({
+      revokedAtProvider: revocation?.revokedAtProvider === true,
+      error: revocation?.error === undefined ? undefined : asGrantflowError(revocation.error),
+    })),
     rememberAbandonment: assign({ error: ({ event }) => (event.type === 'CONSENT_ABANDONED' ? event.error : undefined) }),
   },
 })
@@ -328,10 +343,17 @@ export const tokenSessionMachine = tokenSessionSetup.createMachine({
         input: ({ context }) => ({ key: context.key, tokens: context.tokens }),
         onDone: {
           target: 'revoked',
-          actions: ['forgetTokens', 'forgetPendingConsent', { type: 'rememberRevocation', params: ({ event }) => event.output === true }],
+          actions: ['forgetTokens', 'forgetPendingConsent', { type: 'rememberRevocation', params: ({ event }) => event.output }],
         },
         // Forget locally even when the provider could not be told: the user asked to disconnect.
-        onError: { target: 'revoked', actions: ['forgetTokens', 'forgetPendingConsent', 'rememberError', { type: 'rememberRevocation', params: false }] },
+        onError: {
+          target: 'revoked',
+          actions: [
+            'forgetTokens',
+            'forgetPendingConsent',
+            { type: 'rememberRevocation', params: ({ event }) => ({ revokedAtProvider: false, error: event.error }) },
+          ],
+        },
       },
     },
     revoked: {

@@ -1,4 +1,4 @@
-import type { ConsentRequest, PreparedConsent } from '../../machines/tokenSession.js'
+import type { ConsentRequest, PreparedConsent, Revocation } from '../../machines/tokenSession.js'
 import { AuthorizationError, ConsentDeniedError, InvalidCallbackError, StorageError, type GrantflowError } from '../errors.js'
 import { emptySession, isPendingExpired, withError, type ConnectionError, type PendingAuthorization, type Session } from '../model/session.js'
 import { hasScopes, isTokenFresh, type TokenSet } from '../model/tokens.js'
@@ -177,15 +177,26 @@ function sessionIoOf(deps: TokenSessionDeps) {
         return recordError(target, 'exchange', ofAuthorization(error, target.key, input.pending))
       }
     },
-    async revokeTokens(target: SessionTarget, input: { tokens: TokenSet | undefined }): Promise<boolean> {
+    async revokeTokens(target: SessionTarget, input: { tokens: TokenSet | undefined }): Promise<Revocation> {
+      const forget = () => save(target, (s) => ({ ...s, tokens: undefined, pending: undefined }))
+      let revokedAtProvider: boolean
       try {
-        return input.tokens ? await (await loadSteps()).revokeTokens(await deps.oauthContext(target), input.tokens) : false
+        revokedAtProvider = input.tokens ? await (await loadSteps()).revokeTokens(await deps.oauthContext(target), input.tokens) : false
       } catch (error) {
         await recordError(target, 'revoke', error).catch(() => undefined)
+        // The provider's refusal is what the disconnect reports; the tokens are forgotten all the same.
+        await forget().catch(() => undefined)
         throw error
-      } finally {
-        await save(target, (s) => ({ ...s, tokens: undefined, pending: undefined }))
       }
+      const kept = await forget().then(
+        () => undefined,
+        (error: unknown) => error,
+      )
+      // The store would not let go of them (full, unavailable), and they are still valid: failed.
+      if (kept !== undefined && !revokedAtProvider) throw kept
+      // Revoked, but the store kept a copy: said, not hidden, so the app can tell its user; what it
+      // kept is dead at the provider.
+      return { revokedAtProvider, ...(kept !== undefined && { error: kept }) }
     },
   }
 }

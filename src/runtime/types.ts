@@ -1,6 +1,6 @@
 import type { ClientRegistrationStore } from '../session/clientRegistrationStore.js'
 import type { ActorOptions, ActorRefFrom, AnyActorLogic, PromiseActorLogic, Snapshot } from 'xstate'
-import type { ConsentRequest } from '../../machines/tokenSession.js'
+import type { ConsentRequest, Revocation } from '../../machines/tokenSession.js'
 import type { Interaction } from '../../machines/callWizard.js'
 import type { GrantflowError } from '../errors.js'
 import type { Api, ApiUserKind, Endpoint } from '../model/api.js'
@@ -138,7 +138,7 @@ export interface TokenSessionActors {
   /** Validates the callback and exchanges its code, once. */
   exchangeCode: PromiseActorLogic<TokenSet, { key: string; callback: URLSearchParams; pending: PendingAuthorization }>
   /** Revokes the tokens at the provider (where it can) and forgets them. */
-  revokeTokens: PromiseActorLogic<boolean, { key: string; tokens: TokenSet | undefined }>
+  revokeTokens: PromiseActorLogic<Revocation, { key: string; tokens: TokenSet | undefined }>
 }
 
 type ParamsOf<E> = E extends Endpoint<infer P, unknown, unknown> ? P : never
@@ -173,7 +173,9 @@ export interface GrantflowSessions {
    * Revokes the session at the provider (where it can) and forgets its tokens, always. Says
    * whether the provider revoked the grant: `revoked: false` with no error when it has no
    * revocation endpoint (HMRC), with the error when it could not be told (the tokens may then
-   * stay valid there until they expire).
+   * stay valid there until they expire). `revoked: true` with a StorageError: the provider
+   * revoked the grant but the store would not remove its copy (dead tokens: a call that finds
+   * them is refused and asks for consent).
    */
   disconnect(key: string): Promise<{ revoked: boolean; error?: GrantflowError }>
   /** Renews a stale token now (for `refresh: 'raise'`, after TokenExpiredError), through the same single flight. */

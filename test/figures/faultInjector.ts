@@ -15,19 +15,16 @@ export interface SeenRequest {
 }
 
 /** Faults that change how one HTTP request is answered. */
-export type HttpFault =
-  'network' | 'timeout' | 'http500' | 'http503' | 'malformedJson' | 'htmlPage' | 'noAccessToken' | 'invalidGrant' | 'invalidClient' | 'slow'
+export type HttpFault = 'network' | 'timeout' | 'http500' | 'http503' | 'malformedJson' | 'htmlPage' | 'noAccessToken' | 'invalidGrant' | 'invalidClient'
 
 /** Retry-After of the 503 fault: one second, the shortest a server can ask for. */
 export const RETRY_AFTER_SECONDS = 1
-/** How long a `slow` answer is held back: well under the runtime's timeout in the matrix. */
-export const SLOW_MS = 40
 
 const json = (body: unknown, status: number, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers } })
 
-/** The answer an HTTP fault puts in place of the real one; undefined when the request goes on (`slow`). */
-async function faultAnswer(fault: HttpFault, signal: AbortSignal | null | undefined): Promise<Response | undefined> {
+/** The answer an HTTP fault puts in place of the real one. */
+async function faultAnswer(fault: HttpFault, signal: AbortSignal | null | undefined): Promise<Response> {
   switch (fault) {
     case 'network':
       throw new TypeError('fetch failed')
@@ -56,9 +53,6 @@ async function faultAnswer(fault: HttpFault, signal: AbortSignal | null | undefi
       return json({ error: 'invalid_client', error_description: 'Client authentication failed (injected fault)' }, 401, {
         'www-authenticate': 'Basic realm="acme"',
       })
-    case 'slow':
-      await new Promise((resolve) => setTimeout(resolve, SLOW_MS))
-      return undefined
   }
 }
 
@@ -124,8 +118,7 @@ export function createFaultInjector(hosts: { login: string; api: string }) {
 
   const send = async (entry: Armed | undefined, input: Parameters<typeof globalThis.fetch>[0], init: RequestInit | undefined) => {
     if (entry && 'fault' in entry.action) {
-      const answer = await faultAnswer(entry.action.fault, init?.signal)
-      if (answer) return answer
+      return faultAnswer(entry.action.fault, init?.signal)
     } else if (entry && 'hold' in entry.action) {
       const { hold } = entry.action
       await new Promise<void>((resolve) => hold(resolve))
@@ -161,8 +154,11 @@ export function createFaultInjector(hosts: { login: string; api: string }) {
     tap(matches: Armed['matches'], effect: () => void) {
       armed.push({ matches, action: { tap: effect } })
     },
-    disarm() {
+    /** Drops what is still armed and says how many armed faults (or taps) no request met. */
+    disarm(): number {
+      const unmet = armed.length
       armed.length = 0
+      return unmet
     },
     /** Refuses every later request, so a test's leftover actors cannot reach the next test's world. */
     close() {
@@ -181,11 +177,20 @@ export type StorageFault = 'full' | 'unavailable'
 export function faultyStorage() {
   const items = new Map<string, string>()
   let fault: StorageFault | undefined
+  let refused = 0
   const check = (write: boolean) => {
-    if (fault === 'unavailable') throw new DOMException('The operation is insecure.', 'SecurityError')
-    if (fault === 'full' && write) throw new DOMException("Failed to execute 'setItem' on 'Storage': exceeded the quota.", 'QuotaExceededError')
+    if (fault === 'unavailable') throw (refused++, new DOMException('The operation is insecure.', 'SecurityError'))
+    if (fault === 'full' && write) throw (refused++, new DOMException("Failed to execute 'setItem' on 'Storage': exceeded the quota.", 'QuotaExceededError'))
   }
-  const storage: KeyValueStorage & { fault: StorageFault | undefined } = {
+  const storage: KeyValueStorage & { fault: StorageFault | undefined; readonly refused: number; readonly values: string[] } = {
+    /** How many accesses the fault refused: a fault no access met proved nothing. */
+    get refused() {
+      return refused
+    },
+    /** What the area holds, read past any fault (what the tab would find once the storage is back). */
+    get values() {
+      return [...items.values()]
+    },
     get fault() {
       return fault
     },

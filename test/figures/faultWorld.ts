@@ -47,9 +47,9 @@ export type UserBehaviour = 'approves' | 'leaves'
 /**
  * The fault matrix's world: the provider kit (MSW) behind a fault injector, a runtime that can be
  * disposed and restored from what its tab kept (a "tab closed mid-flow"), Web Storage areas that
- * can fill up or become unavailable, and an app clock that can be skewed from the provider's.
+ * can fill up or become unavailable, and a clock shared by the app and the provider.
  */
-export function faultWorld(options: { server: ReturnType<typeof useMsw>; skewMs?: number }) {
+export function faultWorld(options: { server: ReturnType<typeof useMsw> }) {
   const clock = testClock()
   const posted: unknown[] = []
   const kit = createProviderKit({
@@ -87,6 +87,8 @@ export function faultWorld(options: { server: ReturnType<typeof useMsw>; skewMs?
     savedWizard: undefined as Snapshot<unknown> | undefined,
     /** The user's session key, once a test has looked it up. */
     sessionKey: undefined as string | undefined,
+    /** How many storage accesses a fault refused, in both areas. */
+    storageRefusals: () => pendingStorage.refused + tokenStorage.refused,
     /** Makes both storage areas misbehave (or behave again). */
     storageFault(fault: 'full' | 'unavailable' | undefined) {
       pendingStorage.fault = fault
@@ -130,11 +132,13 @@ export function faultWorld(options: { server: ReturnType<typeof useMsw>; skewMs?
           runtime?.abandonConsent(sessionKey)
           return
         }
-        world.beforeCallback?.()
+        // Once: a spoiler still set afterwards tells the matrix its callback never came.
+        const spoil = world.beforeCallback
+        world.beforeCallback = undefined
+        spoil?.()
         await runtime?.completeAuthorization(callback).catch(() => undefined)
       },
     }
-    const skew = options.skewMs ?? 0
     return createGrantflow({
       apis: { acme },
       clients: { acme: defineClient({ clientId: 'app', redirectUri: REDIRECT_URI, authentication: { method: 'client_secret_post', clientSecret: SECRET } }) },
@@ -143,7 +147,7 @@ export function faultWorld(options: { server: ReturnType<typeof useMsw>; skewMs?
       store: createBrowserStore({ pendingStorage, tokenStorage, persistRefreshTokens: true }),
       navigator,
       fetch: net.fetch,
-      now: () => clock.now() + skew,
+      now: clock.now,
       timeoutMs: TIMEOUT_MS,
       apiTimeoutMs: TIMEOUT_MS,
       // A retry's wait passes on the world's clock, not in real time.
