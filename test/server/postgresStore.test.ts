@@ -211,6 +211,13 @@ describe('columns bound to the sealed values', () => {
     } finally {
       warn.mockRestore()
     }
+    // A monitoring hook that fails changes nothing the store answers.
+    const failing = open({
+      onUnreadable: () => {
+        throw new Error('monitoring down')
+      },
+    })
+    expect(await failing.list(other)).toEqual([])
   })
 
   it('takes a pending authorization only from a row that says what was sealed', async () => {

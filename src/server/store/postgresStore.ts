@@ -30,8 +30,8 @@ export interface PostgresStoreOptions {
    * Told of every row the store could not open, wherever it met one: tampered with (a column
    * saying whose it is or what for changed, a sealed value changed or moved) or sealed with a key
    * the keyring lacks. `list()` leaves such a row out and goes on; `get`, `findByState`, `take`
-   * and `set` fail with the same error. The error holds the row's `sessionKey`, never a secret.
-   * Default: a warning on the console.
+   * and `set` fail with the same error (`reencrypt()` counts it unreadable). The error holds the
+   * row's `sessionKey`, never a secret. Default: a warning on the console. What it throws is ignored.
    */
   onUnreadable?: (error: SessionDecryptionError) => void
 }
@@ -81,6 +81,8 @@ function openClient(options: PostgresStoreOptions): Promise<SqlClient> {
  * const store = createPostgresStore({
  *   connectionString: process.env.DATABASE_URL,
  *   encryption: { current: { id: '2026-12', key: process.env.GRANTFLOW_KEY! } },
+ *   // A row edited past the store (its owner, API, environment, scopes) is refused and reported here.
+ *   onUnreadable: (error) => logger.warn({ sessionKey: error.sessionKey, failure: error.failure }, error.message),
  * })
  * const grantflow = createGrantflow({ apis, clients, store })
  */
@@ -133,7 +135,11 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresSess
       return await rowSession(row, sealer, taken)
     } catch (error) {
       if (!(error instanceof SessionDecryptionError)) throw error
-      report(error)
+      try {
+        report(error)
+      } catch {
+        // The app's monitoring failing does not change what the store answers.
+      }
       if (skip) return undefined
       throw error
     }
