@@ -130,7 +130,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresSess
     options.onUnreadable ??
     ((error: SessionDecryptionError) => console.warn(`grantflow: the stored session "${error.sessionKey}" was not opened: ${error.message}`))
   /** The session of a row; an unreadable row reported, then thrown (or, `skip`, left out). */
-  const opened = async (row: SessionRow, { skip = false, taken }: { skip?: boolean; taken?: { sealed: string; state: string } } = {}) => {
+  const opened = async (row: SessionRow, { skip = false, taken }: { skip?: boolean; taken?: { sealed: string | null; state: string } } = {}) => {
     try {
       return await rowSession(row, sealer, taken)
     } catch (error) {
@@ -176,7 +176,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresSess
     findByState: (state) => guarded(async (db) => sessionOf((await db.query<SessionRow>(sql.findByState, [state]))[0])),
     take: (state) =>
       guarded(async (db): Promise<TakenAuthorization | undefined> => {
-        const [row] = await db.query<SessionRow & { taken_sealed: string }>(sql.take, [state])
+        const [row] = await db.query<SessionRow & { taken_sealed: string | null }>(sql.take, [state])
         if (!row) return undefined
         const withTaken = await opened(row, { taken: { sealed: row.taken_sealed, state } })
         if (!withTaken?.pending) return undefined

@@ -89,7 +89,7 @@ function columnsAgree(row: SessionRow, session: Session, state: string | null): 
  * do not match what was sealed. `taken` overrides the row's pending authorization: a take answers
  * the one it removed, under the state it was taken by.
  */
-export async function rowSession(row: SessionRow, sealer: Sealer, taken?: { sealed: string; state: string }): Promise<Session | undefined> {
+export async function rowSession(row: SessionRow, sealer: Sealer, taken?: { sealed: string | null; state: string }): Promise<Session | undefined> {
   const identity = rowIdentity(row)
   const pendingSealed = taken ? taken.sealed : row.pending_sealed
   try {
