@@ -115,9 +115,10 @@ describe('tokens at rest', () => {
     await store.set(mine, undefined)
     await store.set(theirs, undefined)
     const sealed: string = (await raw(mine.key)).tokens_sealed
-    const flipped = Buffer.from(sealed, 'base64')
+    expect(sealed).toMatch(/^v2:/)
+    const flipped = Buffer.from(sealed.slice(3), 'base64')
     flipped[flipped.length - 20]! ^= 1
-    await update('UPDATE $table SET tokens_sealed = $2 WHERE key = $1', [mine.key, flipped.toString('base64')])
+    await update('UPDATE $table SET tokens_sealed = $2 WHERE key = $1', [mine.key, `v2:${flipped.toString('base64')}`])
     const tampered = await store.get(mine.key).catch((error) => error)
     expect(tampered).toBeInstanceOf(SessionDecryptionError)
     expect(tampered).toBeInstanceOf(StorageError)
@@ -137,6 +138,141 @@ describe('tokens at rest', () => {
     expect(() => createPostgresStore({ pool, encryption: { current: { id: 'short', key: new Uint8Array(16) } } })).toThrow(ConfigurationError)
     expect(() => createPostgresStore({ pool, encryption: { current: keyA, previous: [keyA] } })).toThrow(ConfigurationError)
     expect(() => createPostgresStore({ pool, table: 'sessions; DROP TABLE x', encryption: { current: keyA } })).toThrow(ConfigurationError)
+  })
+})
+
+/** A value sealed as the previous version sealed it: bound to the row's key and the field alone. */
+async function sealedByPreviousVersion(value: unknown, key: string, field: string, keyMaterial = keyA.key): Promise<string> {
+  const aesKey = await crypto.subtle.importKey('raw', Buffer.from(keyMaterial, 'base64'), 'AES-GCM', false, ['encrypt'])
+  const iv = crypto.getRandomValues(new Uint8Array(12))
+  const additionalData = new TextEncoder().encode(`grantflow-session\0${key}\0${field}`)
+  const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData }, aesKey, new TextEncoder().encode(JSON.stringify(value)))
+  return Buffer.concat([iv, new Uint8Array(sealed)]).toString('base64')
+}
+
+describe('columns bound to the sealed values', () => {
+  const other: ApiUser = { kind: 'company', id: 'other-ltd' }
+
+  it('refuses a row whose owner, API, environment, scopes or state was changed, and lists the owner’s other sessions', async () => {
+    const { open, raw, update } = table()
+    const reports: SessionDecryptionError[] = []
+    const store = open({ onUnreadable: (error) => reports.push(error) })
+    const edits: [string, unknown][] = [
+      ['api_user_id', 'other-ltd'],
+      ['api_user_kind', 'user'],
+      ['api', 'ct'],
+      ['environment', 'production'],
+      ['granted_scopes', '["read:vat","write:vat"]'],
+      ['state', 'state-of-someone-else'],
+    ]
+    const sessions = edits.map(([column], index) => ({
+      ...connected(),
+      ...emptySession({ api: `api-${index}-${column}`, environment: 'sandbox', apiUser: company }, 1),
+    }))
+    const withTokens = (session: Session, index: number): Session => ({
+      ...session,
+      tokens: connected().tokens!,
+      version: 1,
+      ...(index === 5 && { pending: { ...pending, state: `state-${index}` } }),
+    })
+    const written = sessions.map(withTokens)
+    for (const session of written) await store.set(session, undefined)
+    const untouched = { ...connected(), version: 1 }
+    await store.set(untouched, undefined)
+    for (const [index, [column, value]] of edits.entries()) await update(`UPDATE $table SET ${column} = $2 WHERE key = $1`, [written[index]!.key, value])
+
+    for (const session of written) {
+      const refused = await store.get(session.key).catch((error) => error)
+      expect(refused).toMatchObject({ name: 'StorageError', failure: 'tampered', sessionKey: session.key })
+      expect(JSON.stringify({ ...refused, message: refused.message, json: refused.toJSON() })).not.toMatch(/secret/)
+    }
+    expect(await store.findByState('state-of-someone-else').catch((error) => error)).toMatchObject({ failure: 'tampered' })
+    // Listed by its clear columns, whoever they now name, a changed row is left out and reported.
+    expect(await store.list(company)).toEqual([untouched])
+    expect(await store.list(other)).toEqual([])
+    expect(await store.list({ kind: 'user', id: 'acme-ltd' })).toEqual([])
+    expect(reports.filter((error) => error.failure === 'tampered').map((error) => error.sessionKey)).toEqual(expect.arrayContaining(written.map((s) => s.key)))
+    expect(JSON.stringify(reports)).not.toMatch(/secret/)
+    // Nothing was re-sealed over the evidence.
+    expect((await raw(written[0]!.key)).api_user_id).toBe('other-ltd')
+  })
+
+  it('warns on the console, without a secret, when no onUnreadable is given', async () => {
+    const { open, update } = table()
+    const store = open()
+    await store.set(connected(), undefined)
+    await update("UPDATE $table SET api_user_id = 'other-ltd' WHERE key = $1", [connected().key])
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    try {
+      expect(await store.list(other)).toEqual([])
+      expect(warn).toHaveBeenCalledTimes(1)
+      expect(String(warn.mock.calls[0]![0])).toContain(connected().key)
+      expect(JSON.stringify(warn.mock.calls)).not.toMatch(/secret/)
+    } finally {
+      warn.mockRestore()
+    }
+    // A monitoring hook that fails changes nothing the store answers.
+    const failing = open({
+      onUnreadable: () => {
+        throw new Error('monitoring down')
+      },
+    })
+    expect(await failing.list(other)).toEqual([])
+  })
+
+  it('takes a pending authorization only from a row that says what was sealed', async () => {
+    const { open, update } = table()
+    const store = open({ onUnreadable: () => undefined })
+    await store.set({ ...connected(), pending }, undefined)
+    await store.set({ ...connected(other), pending: { ...pending, state: 'state-other' } }, undefined)
+    expect(await store.take('state-other')).toMatchObject({ pending: { state: 'state-other' }, session: { apiUser: other } })
+    // The other row's owner changed: its pending authorization is not handed out as another's.
+    await update("UPDATE $table SET api_user_id = 'other-ltd' WHERE key = $1", [connected().key])
+    expect(await store.take(pending.state).catch((error) => error)).toMatchObject({ failure: 'tampered', sessionKey: connected().key })
+  })
+})
+
+describe('rows of the previous version (bound to their key and field only)', () => {
+  it('still open, are checked the same, and reencrypt() moves them to the current binding', async () => {
+    const { open, raw, update } = table()
+    const reports: SessionDecryptionError[] = []
+    const store = open({ onUnreadable: (error) => reports.push(error) })
+    const old = { ...connected(), pending }
+    const edited = connected({ kind: 'company', id: 'edited-ltd' })
+    await store.set(old, undefined)
+    await store.set(edited, undefined)
+    // As the previous version wrote them.
+    for (const session of [old, edited])
+      await update('UPDATE $table SET tokens_sealed = $2, pending_sealed = $3 WHERE key = $1', [
+        session.key,
+        await sealedByPreviousVersion(session.tokens, session.key, 'tokens'),
+        session.pending ? await sealedByPreviousVersion(session.pending, session.key, 'pending') : null,
+      ])
+    expect(await store.get(old.key)).toEqual(old)
+    expect(await store.findByState(pending.state)).toEqual(old)
+    // Its key still says whose it is: the edited owner is refused.
+    await update("UPDATE $table SET api_user_id = 'acme-ltd' WHERE key = $1", [edited.key])
+    expect(await store.get(edited.key).catch((error) => error)).toMatchObject({ failure: 'tampered', sessionKey: edited.key })
+    expect(await store.list(company)).toEqual([old])
+
+    expect(await store.reencrypt()).toEqual({ reencrypted: 1, unreadable: [edited.key] })
+    const moved = await raw(old.key)
+    expect(moved).toMatchObject({ key_id: 'key-a', tokens_sealed: expect.stringMatching(/^v2:/), pending_sealed: expect.stringMatching(/^v2:/) })
+    expect(await store.get(old.key)).toEqual(old)
+    // The tampered row is never re-sealed (that would bind its changed owner): it stays old, refused.
+    expect((await raw(edited.key)).tokens_sealed).not.toMatch(/^v2:/)
+    expect(await store.reencrypt()).toEqual({ reencrypted: 0, unreadable: [edited.key] })
+  })
+
+  it('are refused once moved under another key than the one they were sealed for', async () => {
+    const { open, update } = table()
+    const store = open({ onUnreadable: () => undefined })
+    const mine = connected()
+    await store.set(mine, undefined)
+    // The previous version's blob of another company's row, under this row's key.
+    const theirs = connected({ kind: 'company', id: 'other-ltd' }, 'rt-other-0001')
+    await update('UPDATE $table SET tokens_sealed = $2 WHERE key = $1', [mine.key, await sealedByPreviousVersion(theirs.tokens, theirs.key, 'tokens')])
+    expect(await store.get(mine.key).catch((error) => error)).toMatchObject({ failure: 'tampered' })
   })
 })
 

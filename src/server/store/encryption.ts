@@ -22,14 +22,18 @@ export type DecryptionFailure = 'unknown_key' | 'tampered'
 
 /**
  * A stored session could not be opened: sealed with a key the keyring does not hold
- * (`unknown_key`), or its ciphertext was changed or moved from another row (`tampered`). A
- * StorageError, so the runtime ends the call typed and recoverable; nothing of the row is in it.
+ * (`unknown_key`), or `tampered`: its ciphertext was changed or moved from another row, or a
+ * column saying whose session it is and what for (owner, API, environment, scopes, state) no
+ * longer matches what was sealed. A StorageError, so the runtime ends the call typed; nothing of
+ * the row's secrets is in it.
  */
 export class SessionDecryptionError extends StorageError {
   // Named StorageError still (its name is that class's): an app catching StorageError catches it.
   readonly failure: DecryptionFailure
   /** The id of the key the row names, never the key. */
   readonly keyId: string
+  /** The key of the row that could not be opened (who and what it is for, no secret), once known. */
+  sessionKey?: string
   constructor(failure: DecryptionFailure, keyId: string) {
     super(undefined)
     this.message =
@@ -39,6 +43,20 @@ export class SessionDecryptionError extends StorageError {
     this.failure = failure
     this.keyId = keyId
   }
+}
+
+/**
+ * What a row says it is: the columns naming whose session it is and which API, environment and
+ * scope set it is for. Each sealed value is bound to all of them (AES-GCM additional data), so a
+ * changed column, or a sealed value moved to a row that says otherwise, no longer opens.
+ */
+export interface RowIdentity {
+  key: string
+  api: string
+  environment: string
+  apiUserKind: string
+  apiUserId: string
+  scopeSet: string | null
 }
 
 const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/
@@ -61,11 +79,29 @@ function importKey(material: EncryptionKeyMaterial, id: string): Promise<CryptoK
   return globalThis.crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt'])
 }
 
-/** Seals and opens the secret parts of a row. Each blob is bound to its row and field, so none can be moved to another. */
+/**
+ * Seals and opens the secret parts of a row. Each blob is bound to its field and to every column
+ * of the row's identity, so none can be moved to another row, nor its row be given to someone else.
+ */
 export interface Sealer {
   readonly currentKeyId: string
-  seal(value: unknown, row: string, field: string): Promise<string>
-  open(blob: string, keyId: string, row: string, field: string): Promise<unknown>
+  seal(value: unknown, identity: RowIdentity, field: string): Promise<string>
+  open(blob: string, keyId: string, identity: RowIdentity, field: string): Promise<unknown>
+  /** Whether a blob is sealed the way this version seals (not a row of an older version's). */
+  isCurrentBinding(blob: string): boolean
+}
+
+/**
+ * Sealed values of this version start with it; older ones (bare base64, which never holds a ':')
+ * were bound to the row's key and field only. Those still open, as the migration path: their key
+ * is recomputed from the row's columns on reading (see rows.ts), and `reencrypt()` re-seals them.
+ */
+const BINDING_V2 = 'v2:'
+
+function additionalData(identity: RowIdentity, field: string, legacy: boolean): Uint8Array<ArrayBuffer> {
+  if (legacy) return new TextEncoder().encode(`grantflow-session\0${identity.key}\0${field}`)
+  const { key, api, environment, apiUserKind, apiUserId, scopeSet } = identity
+  return new TextEncoder().encode(JSON.stringify(['grantflow-session', 2, field, key, api, environment, apiUserKind, apiUserId, scopeSet]))
 }
 
 /** Checks the keyring now (a wrong one is a ConfigurationError at start-up) and imports its keys once. */
@@ -82,25 +118,27 @@ export function createSealer(keyring: EncryptionKeyring): Sealer {
   const keys = new Map(entries.map(({ id, key }) => [id, importKey(key, id)]))
   // Awaited at each use; a rejection meanwhile (Web Crypto refusing a key) must not be unhandled.
   for (const pending of keys.values()) pending.catch(() => undefined)
-  const aad = (row: string, field: string) => new TextEncoder().encode(`grantflow-session\0${row}\0${field}`)
   return {
     currentKeyId: keyring.current.id,
-    async seal(value, row, field) {
+    isCurrentBinding: (blob) => blob.startsWith(BINDING_V2),
+    async seal(value, identity, field) {
       const key = await keys.get(keyring.current.id)!
       const iv = globalThis.crypto.getRandomValues(new Uint8Array(IV_BYTES))
       const plain = new TextEncoder().encode(JSON.stringify(value))
-      const sealed = new Uint8Array(await globalThis.crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad(row, field) }, key, plain))
-      return Buffer.concat([iv, sealed]).toString('base64')
+      const additional = additionalData(identity, field, false)
+      const sealed = new Uint8Array(await globalThis.crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: additional }, key, plain))
+      return BINDING_V2 + Buffer.concat([iv, sealed]).toString('base64')
     },
-    async open(blob, keyId, row, field) {
+    async open(blob, keyId, identity, field) {
       const pending = keys.get(keyId)
       if (!pending) throw new SessionDecryptionError('unknown_key', keyId)
       const key = await pending
-      const bytes = new Uint8Array(Buffer.from(blob, 'base64'))
+      const legacy = !blob.startsWith(BINDING_V2)
+      const bytes = new Uint8Array(Buffer.from(legacy ? blob : blob.slice(BINDING_V2.length), 'base64'))
       let plain: ArrayBuffer
       try {
         plain = await globalThis.crypto.subtle.decrypt(
-          { name: 'AES-GCM', iv: bytes.subarray(0, IV_BYTES), additionalData: aad(row, field) },
+          { name: 'AES-GCM', iv: bytes.subarray(0, IV_BYTES), additionalData: additionalData(identity, field, legacy) },
           key,
           bytes.subarray(IV_BYTES),
         )

@@ -2,8 +2,8 @@ import { GrantflowError, StorageError } from '../../errors.js'
 import type { ApiUser, Session } from '../../model/session.js'
 import type { SessionStore, TakenAuthorization } from '../../session/store.js'
 import { openPg, openPglite, pgClient, pgliteClient, type PGliteLike, type PgPoolLike, type SqlClient } from './drivers.js'
-import { createSealer, type EncryptionKeyring } from './encryption.js'
-import { rowSession, sessionParams, type SessionRow } from './rows.js'
+import { createSealer, SessionDecryptionError, type EncryptionKeyring } from './encryption.js'
+import { needsResealing, rowSession, sessionParams, type SessionRow } from './rows.js'
 import { DEFAULT_TABLE, sessionSql } from './sql.js'
 
 export interface PostgresStoreOptions {
@@ -26,10 +26,18 @@ export interface PostgresStoreOptions {
   schema?: string
   /** Run the migration on first use (default), or not: the app runs `migrate()` or `migrationSql()` itself. */
   migrate?: boolean
+  /**
+   * Told of every row the store could not open, wherever it met one: tampered with (a column
+   * saying whose it is or what for changed, a sealed value changed or moved) or sealed with a key
+   * the keyring lacks. `list()` leaves such a row out and goes on; `get`, `findByState`, `take`
+   * and `set` fail with the same error (`reencrypt()` counts it unreadable). The error holds the
+   * row's `sessionKey`, never a secret. Default: a warning on the console. What it throws is ignored.
+   */
+  onUnreadable?: (error: SessionDecryptionError) => void
 }
 
 export interface ReencryptResult {
-  /** Rows moved to the current key. */
+  /** Rows moved to the current key, and rows of an older version moved to the current binding. */
   reencrypted: number
   /** Keys of rows that could not be opened (unknown key, tampered), left as they are. */
   unreadable: string[]
@@ -42,7 +50,10 @@ export interface PostgresSessionStore extends SessionStore {
   readonly driver: 'pg' | 'pglite' | undefined
   /** Creates the table and its indexes if they are missing; idempotent. */
   migrate(): Promise<void>
-  /** Re-seals every row sealed with a previous key with the current one, so the old key can be retired. */
+  /**
+   * Re-seals every row sealed with a previous key with the current one, so the old key can be
+   * retired, and every row an older version sealed (bound to its key alone) with the current binding.
+   */
   reencrypt(options?: { batchSize?: number }): Promise<ReencryptResult>
   /** Ends the connection the store opened (a pool or PGlite the app passed is the app's to end). */
   close(): Promise<void>
@@ -70,6 +81,8 @@ function openClient(options: PostgresStoreOptions): Promise<SqlClient> {
  * const store = createPostgresStore({
  *   connectionString: process.env.DATABASE_URL,
  *   encryption: { current: { id: '2026-12', key: process.env.GRANTFLOW_KEY! } },
+ *   // A row edited past the store (its owner, API, environment, scopes) is refused and reported here.
+ *   onUnreadable: (error) => logger.warn({ sessionKey: error.sessionKey, failure: error.failure }, error.message),
  * })
  * const grantflow = createGrantflow({ apis, clients, store })
  */
@@ -113,7 +126,25 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresSess
       throw error instanceof GrantflowError ? error : new StorageError(error)
     }
   }
-  const sessionOf = (row: SessionRow | undefined) => (row ? rowSession(row, sealer) : Promise.resolve(undefined))
+  const report =
+    options.onUnreadable ??
+    ((error: SessionDecryptionError) => console.warn(`grantflow: the stored session "${error.sessionKey}" was not opened: ${error.message}`))
+  /** The session of a row; an unreadable row reported, then thrown (or, `skip`, left out). */
+  const opened = async (row: SessionRow, { skip = false, taken }: { skip?: boolean; taken?: { sealed: string | null; state: string } } = {}) => {
+    try {
+      return await rowSession(row, sealer, taken)
+    } catch (error) {
+      if (!(error instanceof SessionDecryptionError)) throw error
+      try {
+        report(error)
+      } catch {
+        // The app's monitoring failing does not change what the store answers.
+      }
+      if (skip) return undefined
+      throw error
+    }
+  }
+  const sessionOf = (row: SessionRow | undefined) => (row ? opened(row) : Promise.resolve(undefined))
   const get = (key: string) => guarded(async (db) => sessionOf((await db.query<SessionRow>(sql.get, [key]))[0]))
 
   return {
@@ -138,23 +169,25 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresSess
     list: (apiUser: ApiUser) =>
       guarded(async (db) => {
         const rows = await db.query<SessionRow>(sql.list, [apiUser.kind, apiUser.id])
-        const sessions = await Promise.all(rows.map((row) => rowSession(row, sealer)))
+        // One row that cannot be opened is reported and left out: the user's other sessions still list.
+        const sessions = await Promise.all(rows.map((row) => opened(row, { skip: true })))
         return sessions.filter((session): session is Session => session !== undefined)
       }),
     findByState: (state) => guarded(async (db) => sessionOf((await db.query<SessionRow>(sql.findByState, [state]))[0])),
     take: (state) =>
       guarded(async (db): Promise<TakenAuthorization | undefined> => {
-        const [row] = await db.query<SessionRow & { taken_sealed: string }>(sql.take, [state])
+        const [row] = await db.query<SessionRow & { taken_sealed: string | null }>(sql.take, [state])
         if (!row) return undefined
-        const { pending } = (await rowSession(row, sealer, row.taken_sealed)) ?? {}
-        const session = await rowSession(row, sealer)
-        return pending && session ? { pending, session } : undefined
+        const withTaken = await opened(row, { taken: { sealed: row.taken_sealed, state } })
+        if (!withTaken?.pending) return undefined
+        const { pending, ...session } = withTaken
+        return { pending, session }
       }),
     reencrypt: ({ batchSize = 100 } = {}) =>
       guarded(async (db) => {
         const result: ReencryptResult = { reencrypted: 0, unreadable: [] }
         for (let after = ''; ;) {
-          const page = await db.query<SessionRow>(sql.sealedWithOlderKeys, [sealer.currentKeyId, after, batchSize])
+          const page = await db.query<SessionRow>(sql.toReseal, [sealer.currentKeyId, after, batchSize])
           for (const first of page) {
             if (await reseal(db, first)) result.reencrypted += 1
             else result.unreadable.push(first.key)
@@ -171,12 +204,15 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresSess
     },
   }
 
-  /** Re-seals one row, reading it again if a write came in between; false when it cannot be opened. */
+  /**
+   * Re-seals one row, reading it again if a write came in between; false when it cannot be opened
+   * (a tampered row is never re-sealed: that would bind its changed columns).
+   */
   async function reseal(db: SqlClient, first: SessionRow): Promise<boolean> {
-    for (let row: SessionRow | undefined = first; row && row.key_id !== sealer.currentKeyId;) {
+    for (let row: SessionRow | undefined = first; row && needsResealing(row, sealer);) {
       let session: Session | undefined
       try {
-        session = await rowSession(row, sealer)
+        session = await opened(row)
       } catch (error) {
         if (error instanceof GrantflowError) return false
         throw error
@@ -184,7 +220,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresSess
       if (!session) return false
       const params = await sessionParams(session, sealer)
       const [, , , , , , , , , , , keyId, tokens, pending] = params
-      const done = await db.query(sql.reseal, [row.key, keyId, tokens, pending, row.version, row.key_id])
+      const done = await db.query(sql.reseal, [row.key, keyId, tokens, pending, row.version, row.key_id, row.tokens_sealed, row.pending_sealed])
       if (done.length === 1) return true
       row = (await db.query<SessionRow>(sql.get, [row.key]))[0]
     }

@@ -81,11 +81,16 @@ export function sessionSql({ schema, table }: TableName) {
     take: `UPDATE ${qualified} AS t SET state = NULL, pending_sealed = NULL, pending_created_at = NULL, version = COALESCE(t.version, 0) + 1
       FROM (SELECT key, pending_sealed FROM ${qualified} WHERE state = $1 FOR UPDATE) AS old
       WHERE t.key = old.key RETURNING t.*, old.pending_sealed AS taken_sealed`,
-    /** Rows sealed with another key than the current one, a page at a time in key order. */
-    sealedWithOlderKeys: `SELECT * FROM ${qualified} WHERE key_id <> $1 AND key > $2 ORDER BY key LIMIT $3`,
-    /** Re-sealing changes no content, so no version: it only holds if no one wrote meanwhile. */
+    /**
+     * Rows sealed with another key than the current one, or by an older version (sealed values
+     * without the `v2:` binding prefix), a page at a time in key order.
+     */
+    toReseal: `SELECT * FROM ${qualified}
+      WHERE (key_id <> $1 OR tokens_sealed NOT LIKE 'v2:%' OR pending_sealed NOT LIKE 'v2:%') AND key > $2 ORDER BY key LIMIT $3`,
+    /** Re-sealing changes no content, so no version: it only holds if no one wrote meanwhile (nor took the pending). */
     reseal: `UPDATE ${qualified} SET key_id = $2, tokens_sealed = $3, pending_sealed = $4
-      WHERE key = $1 AND version IS NOT DISTINCT FROM $5 AND key_id = $6 RETURNING key`,
+      WHERE key = $1 AND version IS NOT DISTINCT FROM $5 AND key_id = $6
+        AND tokens_sealed IS NOT DISTINCT FROM $7 AND pending_sealed IS NOT DISTINCT FROM $8 RETURNING key`,
   }
 }
 
