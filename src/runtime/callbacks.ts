@@ -37,6 +37,11 @@ export interface CallbackContext {
    * that started it, or anyone could bring their grant into someone else's session.
    */
   requireBinding: boolean
+  /**
+   * A page's (a browser runtime's) current API user of a kind, where the app says who it is: a
+   * callback another page brings is completed only for it. Undefined without a resolver.
+   */
+  currentApiUser?: ((kind: ApiUser['kind']) => ApiUser | undefined) | undefined
   /** Ends a consent (its waiting calls fail with `error`) and forgets its pending authorization. */
   abandon(sessionKey: string, error: GrantflowError): Promise<void>
 }
@@ -45,6 +50,8 @@ interface FoundAuthorization {
   actor: TokenSessionActor
   target: SessionTarget
   pending: PendingAuthorization
+  /** Whether this runtime's own live session started it (else it was found in the store). */
+  startedHere: boolean
 }
 
 const parametersOf = (callbackUrl: string | URL) => callbackParameters(callbackUrl instanceof URL ? callbackUrl : String(callbackUrl))
@@ -80,6 +87,7 @@ export function createCallbacks(context: CallbackContext) {
 
   const find = async (state: string): Promise<FoundAuthorization> => {
     let entry = sessions.entries().find((e) => e.actor.getSnapshot().context.pending?.state === state)
+    const startedHere = entry !== undefined
     if (!entry) {
       const stored = await store.findByState(state)
       const api = stored && config.apis[stored.api]
@@ -97,7 +105,24 @@ export function createCallbacks(context: CallbackContext) {
     const pending = entry?.actor.getSnapshot().context.pending
     if (!entry || pending?.state !== state) throw new InvalidCallbackError(completed.has(state) ? 'code_already_used' : 'no_pending_authorization')
     if (isExpired(pending)) await refuseExpired(entry.target, pending)
-    return { actor: entry.actor, target: entry.target, pending }
+    return { actor: entry.actor, target: entry.target, pending, startedHere }
+  }
+
+  /**
+   * Who must bring the callback: what the app said, else, for an authorization another page of
+   * this browser started (a redirect's, another tab's), the API user this page is signed in as.
+   * One browser can be shared: a tab now signed in as someone else must not take the first one's
+   * grant and pending call.
+   */
+  const expectedOf = (found: FoundAuthorization, expected: CallbackBinding): CallbackBinding => {
+    if (found.startedHere || expected.binding !== undefined || expected.apiUser !== undefined || !context.currentApiUser) return expected
+    let apiUser: ApiUser | undefined
+    try {
+      apiUser = context.currentApiUser(found.target.apiUser.kind)
+    } catch {
+      throw new InvalidCallbackError('binding_mismatch', { description: `no ${found.target.apiUser.kind} is signed in to bring the callback` })
+    }
+    return apiUser ? { apiUser } : expected
   }
 
   const lookup = (state: string): Promise<FoundAuthorization> => {
@@ -147,7 +172,8 @@ export function createCallbacks(context: CallbackContext) {
     async complete(callbackUrl: string | URL, expected: CallbackBinding = {}): Promise<CompletedAuthorization> {
       const state = stateOf(callbackUrl)
       if (completed.has(state)) throw new InvalidCallbackError('code_already_used')
-      checkBinding(await lookup(state), expected, context.requireBinding)
+      const found = await lookup(state)
+      checkBinding(found, expectedOf(found, expected), context.requireBinding)
       if (completed.has(state)) throw new InvalidCallbackError('code_already_used')
       completed.add(state)
       forgetOldest(completed)

@@ -1,5 +1,5 @@
 import { CancelledError, ConfigurationError, type GrantflowError } from '../errors.js'
-import type { Api } from '../model/api.js'
+import type { Api, ApiUserKind } from '../model/api.js'
 import { PENDING_AUTHORIZATION_TTL_MS } from '../model/session.js'
 import { defaultDoors, type HttpDoors } from '../oauth/doors.js'
 import { loadSteps } from '../oauth/loadSteps.js'
@@ -104,11 +104,24 @@ export function createGrantflow<const Apis extends Record<string, Api>, Context 
     if (state) await sessions.forgetPending(sessionKey, state)
   }
 
+  /** A browser page's current API user of a kind, where the app has a resolver for it (no context: the page is one user's). */
+  const currentApiUser = (pageResolvers: ApiUserResolvers<undefined> | undefined, kind: ApiUserKind) =>
+    pageResolvers?.[kind as keyof ApiUserResolvers<undefined>] ? resolveApiUser(pageResolvers, kind, undefined) : undefined
   // Loaded with the first callback: a page that never receives one never loads it.
   let callbacksModule: Promise<ReturnType<typeof import('./callbacks.js').createCallbacks>> | undefined
   const callbacks = () =>
     (callbacksModule ??= import('./callbacks.js').then((m) =>
-      m.createCallbacks({ sessions, store, config, now: doors.now, pendingTtlMs, requireBinding: interaction === 'none', abandon: abandonConsent }),
+      m.createCallbacks({
+        sessions,
+        store,
+        config,
+        now: doors.now,
+        pendingTtlMs,
+        requireBinding: interaction === 'none',
+        // A browser page completes another page's authorization only for the API user it is signed in as.
+        currentApiUser: interaction === 'none' ? undefined : (kind) => currentApiUser(resolvers as ApiUserResolvers<undefined> | undefined, kind),
+        abandon: abandonConsent,
+      }),
     ))
   const completeAuthorization = async (callbackUrl: string | URL, expected?: CallbackBinding): Promise<CompletedAuthorization> =>
     (await callbacks()).complete(callbackUrl, expected)
