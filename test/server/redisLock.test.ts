@@ -144,6 +144,38 @@ describe('the Redis lock across instances', () => {
     expect(await redis.get(lockKey('session-1'))).toBe('someone-else')
   })
 
+  it('leaves no key without an expiry: the fencing counter lives a day past the last holder, the lock its lease', async () => {
+    const { locks, redis, prefix, lockKey } = await instances('bounded', 1)
+    const DAY = 24 * 3600_000
+    // Ten sessions refreshed once each, one of them ten times.
+    for (let i = 0; i < 10; i++) await locks[0]!.runExclusive(`session-${i}`, async () => undefined)
+    for (let i = 0; i < 9; i++) await locks[0]!.runExclusive('session-0', async () => undefined)
+    // The lock is freed by compare-and-delete right after the task: wait for it.
+    for (let attempt = 0; attempt < 50 && (await redis.exists(lockKey('session-0'))); attempt++) await sleep(20)
+    const keys = (await redis.keys(`${prefix}*`)).sort()
+    expect(keys).toEqual(Array.from({ length: 10 }, (_, i) => `${lockKey(`session-${i}`)}:fence`).sort())
+    for (const key of keys) {
+      const ttl = await redis.pttl(key)
+      expect(ttl).toBeGreaterThan(DAY - 60_000)
+      expect(ttl).toBeLessThanOrEqual(DAY)
+    }
+    expect(await redis.get(`${lockKey('session-0')}:fence`)).toBe('10')
+  })
+
+  it('gives the fencing counter its lifetime again at each holder, and one left without expiry by an older version gets one', async () => {
+    const { locks, redis, lockKey } = await instances('fence-lifetime', 1)
+    const fenceKey = `${lockKey('session-1')}:fence`
+    // What an older grantflow left: a counter with no expiry.
+    await redis.set(fenceKey, '41')
+    expect(await redis.pttl(fenceKey)).toBe(-1)
+    expect(await locks[0]!.runExclusive('session-1', async (held) => held.fence)).toBe(42)
+    expect(await redis.pttl(fenceKey)).toBeGreaterThan(3600_000)
+    // Close to expiry, then locked again: a day again, and the count goes on.
+    await redis.pexpire(fenceKey, 5_000)
+    expect(await locks[0]!.runExclusive('session-1', async (held) => held.fence)).toBe(43)
+    expect(await redis.pttl(fenceKey)).toBeGreaterThan(3600_000)
+  })
+
   it('stops waiting when the waiter gives up (its signal): the task never runs', async () => {
     const { locks } = await instances('give-up', 2)
     const first = locks[0]!.runExclusive('session-1', () => sleep(600))

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest'
+import { Redis } from 'ioredis'
 import { createGrantflow, createMemoryStore, defineClient } from '../../src/index.js'
 import { createRedisLock, type RedisLock } from '../../src/server/index.js'
 import { countsSince, REDIRECT_URI, useMsw, vat, vatWorld, VRN } from '../support/vatWorld.js'
@@ -40,6 +41,15 @@ describe('instances sharing a store and the Redis lock', () => {
     expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([])
     expect(since().refreshes).toBe(1)
     expect(since().authorizations).toBe(0)
+    // What the refresh left in Redis: the session's fencing counter, which expires.
+    const redis = new Redis(url)
+    try {
+      const keys = await redis.keys(`${prefix}*`)
+      expect(keys.filter((key) => key.endsWith(':fence'))).toHaveLength(1)
+      for (const key of keys) expect(await redis.pttl(key)).toBeGreaterThan(0)
+    } finally {
+      redis.disconnect()
+    }
   })
 
   it('still refresh once per instance while Redis is down, with one warning, and lose no session', async () => {

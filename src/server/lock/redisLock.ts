@@ -38,6 +38,12 @@ export interface RedisLock extends SessionLock {
 
 const DEFAULT_TTL_MS = 10_000
 const DEFAULT_COMMAND_TIMEOUT_MS = 2_000
+/**
+ * How long a key's fencing counter outlives its last holder (at least): a day, or twice the lease
+ * when that is longer. Every holder's lease, and its local turn, ended long before, so when the
+ * counter starts again at 1 no holder of an older fence can still be writing.
+ */
+const FENCE_TTL_MS = 24 * 3600_000
 /** Waiters poll for a free lock from this delay, doubling up to the next one (with jitter). */
 const FIRST_POLL_MS = 10
 const MAX_POLL_MS = 250
@@ -53,6 +59,11 @@ class RedisUnreachable extends Error {
  * the task's `signal` aborts when the lease can no longer be proven (renewal refused, Redis silent
  * past the lease) or `leaseMs` runs out. Holders get a growing fencing token and `stillHeld()`,
  * which grantflow checks before it writes renewed tokens.
+ *
+ * What it keeps in Redis, per session key: the lock (`{prefix}{key}`) while it is held, for a
+ * `ttlMs` at most past its last renewal, and the fencing counter (`{prefix}{key}:fence`) for a
+ * day after the key was last locked (twice `leaseMs` if longer). A session not refreshed for a
+ * day leaves nothing.
  *
  * Within one instance, holders of a key take turns in process first, so a Redis outage costs the
  * cross-instance guarantee only: the lock then runs tasks single-flight in this process, with one
@@ -102,7 +113,7 @@ export function createRedisLock(options: RedisLockOptions): RedisLock {
   const skipRedis = async () => degraded && ((await client).status ?? 'ready') !== 'ready'
 
   /** Waits for the key's lock in Redis: the holder's owner token and fence, or undefined when Redis does not answer. */
-  const acquire = async (lockKey: string, fenceKey: string, ttl: number, stop: AbortSignal) => {
+  const acquire = async (lockKey: string, fenceKey: string, ttl: number, fenceTtl: number, stop: AbortSignal) => {
     const token = crypto.randomUUID()
     let delay = FIRST_POLL_MS
     let heldByAnother = false
@@ -111,7 +122,7 @@ export function createRedisLock(options: RedisLockOptions): RedisLock {
       const sentAt = Date.now()
       let fence: number
       try {
-        fence = Number(await command((redis) => redis.eval(ACQUIRE, 2, lockKey, fenceKey, token, ttl)))
+        fence = Number(await command((redis) => redis.eval(ACQUIRE, 2, lockKey, fenceKey, token, ttl, fenceTtl)))
       } catch (error) {
         wentAway(error)
         // Another instance held the key when Redis last answered: it may still be refreshing, and
@@ -200,7 +211,7 @@ export function createRedisLock(options: RedisLockOptions): RedisLock {
           const inProcess = () => task({ signal: AbortSignal.any([localHeld.signal, AbortSignal.timeout(leaseMs)]) })
           if (await skipRedis()) return inProcess()
           const stop = lockOptions?.signal ? AbortSignal.any([localHeld.signal, lockOptions.signal]) : localHeld.signal
-          const acquired = await acquire(lockKey, fenceKey, ttl, stop)
+          const acquired = await acquire(lockKey, fenceKey, ttl, Math.max(FENCE_TTL_MS, 2 * leaseMs), stop)
           if (!acquired) return inProcess()
           return hold(lockKey, acquired, ttl, leaseMs, localHeld.signal, task)
         },
