@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
 import { createRedisLock, type LockLogger, type RedisLock } from '../../src/server/index.js'
-import type { HeldLock } from '../../src/index.js'
+import { CancelledError, type HeldLock } from '../../src/index.js'
 import { closedPort, startRedisOn, testRedis, uniquePrefix } from '../support/redis.js'
 
 // Two lock instances stand for two server instances: each has its own Redis connection.
@@ -187,6 +187,56 @@ describe('the Redis lock across instances', () => {
     await expect(waiting).rejects.toMatchObject({ name: 'AbortError' })
     await first
     expect(ran).toBe(false)
+  })
+})
+
+describe('the Redis lock shut down while Redis is up', () => {
+  const quiet = () => {
+    const logged: string[] = []
+    return { logged, logger: { warn: (m: string) => void logged.push(m), info: (m: string) => void logged.push(m) } }
+  }
+
+  it('stops a waiter with CancelledError and logs no outage: the task never runs while another instance holds the key', async () => {
+    const { url } = await testRedis()
+    const prefix = uniquePrefix('shutdown-waiter')
+    const { logged, logger } = quiet()
+    const [running, closing] = [createRedisLock({ redis: url, prefix, logger }), createRedisLock({ redis: url, prefix, logger })]
+    opened.push(running, closing)
+    let finish!: () => void
+    const first = running.runExclusive('session-1', () => new Promise<void>((resolve) => (finish = resolve)))
+    await sleep(50)
+    let ran = false
+    // A refresh this instance was still waiting for when it shut down (its caller may be gone: it took the tokens through sync).
+    const waiting = closing.runExclusive('session-1', async () => void (ran = true)).catch((error: unknown) => error)
+    // Closed between two of its polls, or during one.
+    await sleep(100)
+    await closing.close()
+    expect(await waiting).toBeInstanceOf(CancelledError)
+    expect(ran).toBe(false)
+    await expect(closing.runExclusive('session-2', async () => 'ran')).rejects.toBeInstanceOf(CancelledError)
+    finish()
+    await first
+    expect(logged).toEqual([])
+  })
+
+  it('lets a running holder finish and free its key before the client quits', async () => {
+    const { url } = await testRedis()
+    const prefix = uniquePrefix('shutdown-holder')
+    const { logged, logger } = quiet()
+    const lock = createRedisLock({ redis: url, prefix, logger })
+    opened.push(lock)
+    const redis = new Redis(url)
+    raw.push(redis)
+    let finish!: () => void
+    const holding = lock.runExclusive('session-1', () => new Promise<string>((resolve) => (finish = () => resolve('saved'))))
+    for (let attempt = 0; attempt < 50 && !(await redis.exists(`${prefix}{session-1}`)); attempt++) await sleep(20)
+    const closed = lock.close()
+    finish()
+    await closed
+    expect(await holding).toBe('saved')
+    // Freed, not left for its TTL: another instance gets in at once.
+    expect(await redis.exists(`${prefix}{session-1}`)).toBe(0)
+    expect(logged).toEqual([])
   })
 })
 

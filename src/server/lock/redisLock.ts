@@ -1,5 +1,6 @@
 import type { Redis, RedisOptions } from 'ioredis'
 import { ACQUIRE, RELEASE, RENEW } from './redisScripts.js'
+import { CancelledError } from '../../errors.js'
 import { createInProcessLock, LOCK_LEASE_MS, type HeldLock, type SessionLock } from '../../runtime/lock.js'
 
 /** What the lock needs of a Redis client: ioredis's `eval` and `get` (and `status`, when it has one). */
@@ -32,7 +33,11 @@ export interface RedisLockOptions {
 }
 
 export interface RedisLock extends SessionLock {
-  /** Closes the Redis client the lock made (not one it was given). */
+  /**
+   * Shuts the lock down: holders that wait for a key stop (`CancelledError`), as does any task
+   * asked for afterwards; the ones running finish (within their lease) and free their keys; then
+   * the Redis client the lock made is closed (not one it was given: close the lock first).
+   */
   close(): Promise<void>
 }
 
@@ -83,6 +88,15 @@ export function createRedisLock(options: RedisLockOptions): RedisLock {
   // Holders of a key in this process take turns here before asking Redis (see above).
   const local = createInProcessLock()
   let degraded = false
+  // Closing is not an outage: waiters stop, nothing runs without the lock (see close()).
+  const closing = new AbortController()
+  // The holds running and the releases on their way, which close() lets finish.
+  const running = new Set<Promise<unknown>>()
+  const track = (work: Promise<unknown>) => {
+    running.add(work)
+    const done = () => running.delete(work)
+    work.then(done, done)
+  }
 
   const command = async <T>(run: (redis: RedisClientLike) => Promise<T>): Promise<T> => {
     const redis = await client
@@ -124,6 +138,8 @@ export function createRedisLock(options: RedisLockOptions): RedisLock {
       try {
         fence = Number(await command((redis) => redis.eval(ACQUIRE, 2, lockKey, fenceKey, token, ttl, fenceTtl)))
       } catch (error) {
+        // The client closed under the ask (a shutdown): the lock refuses, it does not fall back.
+        closing.signal.throwIfAborted()
         wentAway(error)
         // Another instance held the key when Redis last answered: it may still be refreshing, and
         // it can prove its lease for a ttl from before this ask at most. Running now would present
@@ -152,7 +168,7 @@ export function createRedisLock(options: RedisLockOptions): RedisLock {
     const controller = new AbortController()
     // Measured from before the SET was sent: the key may have lived that long already.
     let provenUntil = acquired.sentAt + ttl
-    const release = () => void command((redis) => redis.eval(RELEASE, 1, lockKey, token)).catch(() => undefined)
+    const release = () => track(command((redis) => redis.eval(RELEASE, 1, lockKey, token)).catch(() => undefined))
     const stopRenewing = () => {
       clearInterval(renewal)
       clearTimeout(leaseEnd)
@@ -207,18 +223,24 @@ export function createRedisLock(options: RedisLockOptions): RedisLock {
       return local.runExclusive(
         key,
         async (localHeld) => {
+          closing.signal.throwIfAborted()
           // Redis away: single-flight in this process, which the local turn already is, for the lease.
           const inProcess = () => task({ signal: AbortSignal.any([localHeld.signal, AbortSignal.timeout(leaseMs)]) })
           if (await skipRedis()) return inProcess()
-          const stop = lockOptions?.signal ? AbortSignal.any([localHeld.signal, lockOptions.signal]) : localHeld.signal
+          const stop = AbortSignal.any([localHeld.signal, closing.signal, ...(lockOptions?.signal ? [lockOptions.signal] : [])])
           const acquired = await acquire(lockKey, fenceKey, ttl, Math.max(FENCE_TTL_MS, 2 * leaseMs), stop)
           if (!acquired) return inProcess()
-          return hold(lockKey, acquired, ttl, leaseMs, localHeld.signal, task)
+          const held = hold(lockKey, acquired, ttl, leaseMs, localHeld.signal, task)
+          track(held)
+          return held
         },
         { leaseMs: 2 * leaseMs },
       )
     },
     async close() {
+      if (!closing.signal.aborted) closing.abort(new CancelledError('the lock was closed'))
+      // Holders finish and free their keys before the client quits (a hold ends by sending its release).
+      while (running.size > 0) await Promise.allSettled([...running])
       if (owned) await (await client).quit?.().catch(() => undefined)
     },
   }
