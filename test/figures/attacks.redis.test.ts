@@ -1,15 +1,18 @@
-import { afterAll, expect, it } from 'vitest'
-import { createGrantflow } from '../../src/index.js'
-import { createPostgresStore, createRedisLock, generateEncryptionKey, type PostgresSessionStore } from '../../src/server/index.js'
+import { randomUUID } from 'node:crypto'
+import { Redis } from 'ioredis'
+import { afterAll, expect, it, vi } from 'vitest'
+import { createGrantflow, type SessionStore, type SyncPlugin } from '../../src/index.js'
+import { createPostgresStore, createRedisLock, createRedisSync, generateEncryptionKey, type PostgresSessionStore } from '../../src/server/index.js'
 import { COMPANY, localWorld, useOidcServer, vatApi, VRN } from '../integration/localWorld.js'
 import { recordFigure, type FigureTask } from '../support/figures.js'
 import { useTestDatabase } from '../support/postgres.js'
 import { testRedis, uniquePrefix } from '../support/redis.js'
 
 // What the Redis side of server mode gives whoever can slow it or write to it, against the
-// real Redis: a token endpoint slower than the lock's lease, against oidc-provider rotating
-// refresh tokens with reuse detection (a spent refresh token presented again revokes the whole
-// grant). Each counts on the suite's `attacks:` line.
+// real Redis and oidc-provider rotating refresh tokens with reuse detection (a spent refresh
+// token presented again revokes the whole grant): a token endpoint slower than the lock's lease,
+// and messages forged on the sync channel by anyone who can publish there. Each counts on the
+// suite's `attacks:` line.
 
 const oidc = useOidcServer()
 const database = useTestDatabase()
@@ -48,8 +51,12 @@ function slowTokenEndpoint(ms: number): typeof fetch {
   }
 }
 
-/** An instance of the app on the shared store, its own Redis lock, its clock `ahead` of real time. */
-function instance(store: PostgresSessionStore, lock: ReturnType<typeof createRedisLock>, options: { ahead: number; fetch?: typeof fetch }) {
+/** An instance of the app on the shared store, its own Redis lock (or none), its clock `ahead` of real time. */
+function instance(
+  store: SessionStore,
+  lock: ReturnType<typeof createRedisLock> | undefined,
+  options: { ahead: number; fetch?: typeof fetch; sync?: SyncPlugin[] },
+) {
   const server = oidc()
   return createGrantflow({
     apis: { vat: vatApi(server) },
@@ -58,9 +65,10 @@ function instance(store: PostgresSessionStore, lock: ReturnType<typeof createRed
     apiUser: { company: () => COMPANY.id },
     interaction: 'none',
     store,
-    lock,
+    ...(lock && { lock }),
     now: () => Date.now() + options.ahead,
     ...(options.fetch && { fetch: options.fetch }),
+    ...(options.sync && { sync: options.sync }),
   })
 }
 
@@ -85,4 +93,118 @@ attack('a token endpoint slower than the Redis lock’s lease makes a second ins
   await expect(later.apis.vat.obligations(query)).resolves.toMatchObject({ obligations: expect.any(Array) })
   expect(recorded.requestsTo('token', 'refresh_token')).toHaveLength(2)
   expect(recorded.requestsTo('authorization')).toHaveLength(0)
+})
+
+/**
+ * A consented session in a store of its own, and an instance on it listening to a sync channel
+ * with its session live (a view follows it), whose store reads are counted; `publish` is anyone
+ * who can write to the channel.
+ */
+async function listeningInstance() {
+  const { url } = await testRedis()
+  const store = sharedStore()
+  const seed = localWorld(oidc(), { grantflow: { store } })
+  await seed.grantflow.apis.vat.obligations(query)
+  const [session] = await store.list(COMPANY)
+  const key = session!.key
+  let reads = 0
+  const counted: SessionStore = { ...store, get: (k) => (reads++, store.get(k)) }
+  const channel = uniquePrefix('sync-channel')
+  const sync = createRedisSync({ redis: url, channel })
+  opened.push(sync)
+  const grantflow = instance(counted, undefined, { ahead: 0, sync: [sync] })
+  await grantflow.apis.vat.obligations(query)
+  await grantflow.tokenSessionFor({ api: 'vat', endpoint: 'obligations', params: query })
+  const attacker = new Redis(url)
+  opened.push({ close: async () => void attacker.disconnect() })
+  // Subscribed once a message it is sent reaches it (another instance's, genuine).
+  const genuine = JSON.stringify({ origin: randomUUID(), key })
+  await vi.waitFor(
+    async () => {
+      const before = reads
+      await attacker.publish(channel, genuine)
+      await vi.waitFor(() => expect(reads).toBeGreaterThan(before), { timeout: 500 })
+    },
+    { timeout: 10_000 },
+  )
+  const live = () => grantflow.tokenSession(key)?.getSnapshot().context.tokens
+  const storedTokens = async () => (await store.get(key))!.tokens!
+  return { store, seed, key, grantflow, live, storedTokens, reads: () => reads, publish: (message: string) => attacker.publish(channel, message), genuine }
+}
+
+attack('a message forged on the sync channel hands an instance the attacker’s tokens for the victim’s session', async (figure) => {
+  const { grantflow, key, live, storedTokens, publish } = await listeningInstance()
+  const before = JSON.stringify(await storedTokens())
+  const attackerTokens = {
+    accessToken: 'attacker-access-token',
+    refreshToken: 'attacker-refresh-token',
+    expiresAt: Date.now() + 10 * HOUR,
+    receivedAt: Date.now() + HOUR,
+  }
+  for (const message of [
+    { origin: randomUUID(), key, tokens: attackerTokens },
+    { origin: randomUUID(), key, ...attackerTokens, type: 'TOKENS_RECEIVED' },
+  ])
+    await publish(JSON.stringify(message))
+  // Keys that pollute prototypes when merged into an object.
+  await publish(`{"origin":"${randomUUID()}","key":${JSON.stringify(key)},"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}`)
+  // What the instance serves: the stored tokens, read from its store, which the API accepts.
+  await expect(grantflow.apis.vat.obligations(query)).resolves.toMatchObject({ obligations: expect.any(Array) })
+  expect(live()?.accessToken).toBe((await storedTokens()).accessToken)
+  expect(JSON.stringify(live())).not.toContain('attacker')
+  figure.counts!.tokenChanges = before === JSON.stringify(await storedTokens()) ? 0 : 1
+  expect(figure.counts!.tokenChanges).toBe(0)
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+})
+
+attack('malformed messages on the sync channel crash the subscriber or stop it listening', async () => {
+  const { grantflow, seed, key, live, storedTokens, publish, reads } = await listeningInstance()
+  const readsBefore = reads()
+  for (const message of [
+    'not json',
+    'null',
+    '[]',
+    '42',
+    '"a string"',
+    '{}',
+    '{"origin":null,"key":null}',
+    `{"origin":"${randomUUID()}","key":42}`,
+    `{"origin":"${randomUUID()}","key":{"toString":"x"}}`,
+    `{"origin":"not-a-uuid","key":${JSON.stringify(key)}}`,
+    `{"origin":"${randomUUID()}","key":""}`,
+    `{"origin":"${randomUUID()}","key":"with spaces and\nnewlines"}`,
+    `{"origin":"${randomUUID()}","key":"${'k'.repeat(2_000)}"}`,
+    `{"origin":"${randomUUID()}","key":${JSON.stringify(key)},"pad":"${'x'.repeat(1_000_000)}"}`,
+    '{"origin":',
+    '\u0000\uffff',
+  ])
+    await publish(message)
+  // None of them was read as a change: no store read.
+  await expect(grantflow.apis.vat.obligations(query)).resolves.toMatchObject({ obligations: expect.any(Array) })
+  expect(reads() - readsBefore).toBe(0)
+  // Still listening: tokens another instance saves reach its live session.
+  seed.clock.advance(HOUR)
+  await seed.grantflow.apis.vat.obligations(query)
+  const refreshed = (await storedTokens()).accessToken
+  await publish(JSON.stringify({ origin: randomUUID(), key }))
+  await vi.waitFor(() => expect(live()?.accessToken).toBe(refreshed))
+})
+
+attack('a flood of forged messages for a live session turns each into a store read on every instance', async () => {
+  const { grantflow, seed, key, live, storedTokens, publish, reads, genuine } = await listeningInstance()
+  const readsBefore = reads()
+  const FLOOD = 2_000
+  await Promise.all(Array.from({ length: FLOOD }, () => publish(genuine)))
+  // The last one is not lost: the instance reads the store once more after the flood.
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  const flooded = reads() - readsBefore
+  expect(flooded).toBeGreaterThan(0)
+  expect(flooded).toBeLessThan(FLOOD / 20)
+  // And it still takes what another instance saves.
+  seed.clock.advance(HOUR)
+  await seed.grantflow.apis.vat.obligations(query)
+  const refreshed = (await storedTokens()).accessToken
+  await publish(JSON.stringify({ origin: randomUUID(), key }))
+  await vi.waitFor(() => expect(live()?.accessToken).toBe(refreshed))
+  await expect(grantflow.apis.vat.obligations(query)).resolves.toMatchObject({ obligations: expect.any(Array) })
 })
