@@ -89,7 +89,9 @@ export function createRedisLock(options: RedisLockOptions): RedisLock {
   const local = createInProcessLock()
   let degraded = false
   // Closing is not an outage: waiters stop, nothing runs without the lock (see close()).
-  const closing = new AbortController()
+  let closed: CancelledError | undefined
+  // One per waiter, not one signal for all: a long-lived signal would keep every AbortSignal.any made of it.
+  const waiters = new Set<AbortController>()
   // The holds running and the releases on their way, which close() lets finish.
   const running = new Set<Promise<unknown>>()
   const track = (work: Promise<unknown>) => {
@@ -139,7 +141,7 @@ export function createRedisLock(options: RedisLockOptions): RedisLock {
         fence = Number(await command((redis) => redis.eval(ACQUIRE, 2, lockKey, fenceKey, token, ttl, fenceTtl)))
       } catch (error) {
         // The client closed under the ask (a shutdown): the lock refuses, it does not fall back.
-        closing.signal.throwIfAborted()
+        if (closed) throw closed
         wentAway(error)
         // Another instance held the key when Redis last answered: it may still be refreshing, and
         // it can prove its lease for a ttl from before this ask at most. Running now would present
@@ -223,12 +225,14 @@ export function createRedisLock(options: RedisLockOptions): RedisLock {
       return local.runExclusive(
         key,
         async (localHeld) => {
-          closing.signal.throwIfAborted()
+          if (closed) throw closed
           // Redis away: single-flight in this process, which the local turn already is, for the lease.
           const inProcess = () => task({ signal: AbortSignal.any([localHeld.signal, AbortSignal.timeout(leaseMs)]) })
           if (await skipRedis()) return inProcess()
-          const stop = AbortSignal.any([localHeld.signal, closing.signal, ...(lockOptions?.signal ? [lockOptions.signal] : [])])
-          const acquired = await acquire(lockKey, fenceKey, ttl, Math.max(FENCE_TTL_MS, 2 * leaseMs), stop)
+          const waiter = new AbortController()
+          waiters.add(waiter)
+          const stop = AbortSignal.any([localHeld.signal, waiter.signal, ...(lockOptions?.signal ? [lockOptions.signal] : [])])
+          const acquired = await acquire(lockKey, fenceKey, ttl, Math.max(FENCE_TTL_MS, 2 * leaseMs), stop).finally(() => waiters.delete(waiter))
           if (!acquired) return inProcess()
           const held = hold(lockKey, acquired, ttl, leaseMs, localHeld.signal, task)
           track(held)
@@ -238,7 +242,8 @@ export function createRedisLock(options: RedisLockOptions): RedisLock {
       )
     },
     async close() {
-      if (!closing.signal.aborted) closing.abort(new CancelledError('the lock was closed'))
+      closed ??= new CancelledError('the lock was closed')
+      for (const waiter of waiters) waiter.abort(closed)
       // Holders finish and free their keys before the client quits (a hold ends by sending its release).
       while (running.size > 0) await Promise.allSettled([...running])
       if (owned) await (await client).quit?.().catch(() => undefined)
