@@ -203,8 +203,13 @@ describe('the Redis lock shut down while Redis is up', () => {
     const [running, closing] = [createRedisLock({ redis: url, prefix, logger }), createRedisLock({ redis: url, prefix, logger })]
     opened.push(running, closing)
     let finish!: () => void
-    const first = running.runExclusive('session-1', () => new Promise<void>((resolve) => (finish = resolve)))
-    await sleep(50)
+    let onStarted!: () => void
+    const started = new Promise<void>((resolve) => (onStarted = resolve))
+    const first = running.runExclusive('session-1', () => {
+      onStarted()
+      return new Promise<void>((resolve) => (finish = resolve))
+    })
+    await started
     let ran = false
     // A refresh this instance was still waiting for when it shut down (its caller may be gone: it took the tokens through sync).
     const waiting = closing.runExclusive('session-1', async () => void (ran = true)).catch((error: unknown) => error)
@@ -228,8 +233,15 @@ describe('the Redis lock shut down while Redis is up', () => {
     const redis = new Redis(url)
     raw.push(redis)
     let finish!: () => void
-    const holding = lock.runExclusive('session-1', () => new Promise<string>((resolve) => (finish = () => resolve('saved'))))
-    for (let attempt = 0; attempt < 50 && !(await redis.exists(`${prefix}{session-1}`)); attempt++) await sleep(20)
+    let onStarted!: () => void
+    const started = new Promise<void>((resolve) => (onStarted = resolve))
+    const holding = lock.runExclusive('session-1', () => {
+      onStarted()
+      return new Promise<string>((resolve) => (finish = () => resolve('saved')))
+    })
+    // It holds the key (its refresh is on its way) when the instance shuts down.
+    await started
+    expect(await redis.exists(`${prefix}{session-1}`)).toBe(1)
     const closed = lock.close()
     finish()
     await closed
