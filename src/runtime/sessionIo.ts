@@ -3,13 +3,24 @@ import { AuthorizationError, ConsentDeniedError, InvalidCallbackError, StorageEr
 import { emptySession, isPendingExpired, withError, type ConnectionError, type PendingAuthorization, type Session } from '../model/session.js'
 import { hasScopes, isTokenFresh, type TokenSet } from '../model/tokens.js'
 import type { OAuthContext } from '../oauth/context.js'
+import type { HttpDoors } from '../oauth/doors.js'
 import { loadSteps } from '../oauth/loadSteps.js'
-import { createInProcessLock } from './lock.js'
+import { createInProcessLock, LOCK_LEASE_MS } from './lock.js'
 import type { SessionTarget } from './targets.js'
 import type { TokenSessionDeps } from './tokenSessions.js'
 
 /** How many times a session write is tried against writers that keep winning. */
 const SAVE_ATTEMPTS = 5
+
+/**
+ * The lock's lease for a renewal, which must outlast its token request, retries included: a lease
+ * that ran out while a refresh was on its way would let the next holder present the same refresh
+ * token, and a provider with reuse detection revokes the grant. A request and its retries take
+ * `timeoutMs` plus the retry budget (default 10 s, see retry.ts) at most; twice that, as the
+ * discovery before it may take as long, and 10 s of room.
+ */
+const renewalLeaseMs = (doors: HttpDoors) =>
+  Math.max(LOCK_LEASE_MS, 2 * (doors.timeoutMs + (doors.retry === false ? 0 : (doors.retry?.budgetMs ?? 10_000))) + 10_000)
 
 /**
  * What a token session's actors do beyond reading the store: renewals, consent, the code
@@ -109,13 +120,17 @@ function sessionIoOf(deps: TokenSessionDeps) {
     request: (context: OAuthContext) => Promise<TokenSet>,
   ): Promise<TokenSet> =>
     lock
-      .runExclusive(target.key, async (held) => {
-        const stored = (await store.get(target.key))?.tokens
-        if (stored && adoptable(stored) && isTokenFresh(stored, doors.now())) return stored
-        const renewed = await request(await leasedContext(target, held.signal))
-        // Fencing: a holder whose lease was lost meanwhile writes only over the tokens it renewed, never over a later holder's.
-        return saveTokens(target, renewed, { ...input, leaseLost: held.stillHeld ? !(await held.stillHeld()) : false })
-      })
+      .runExclusive(
+        target.key,
+        async (held) => {
+          const stored = (await store.get(target.key))?.tokens
+          if (stored && adoptable(stored) && isTokenFresh(stored, doors.now())) return stored
+          const renewed = await request(await leasedContext(target, held.signal))
+          // Fencing: a holder whose lease was lost meanwhile writes only over the tokens it renewed, never over a later holder's.
+          return saveTokens(target, renewed, { ...input, leaseLost: held.stillHeld ? !(await held.stillHeld()) : false })
+        },
+        { leaseMs: renewalLeaseMs(doors) },
+      )
       .catch((error) => recordError(target, step, error))
 
   return {

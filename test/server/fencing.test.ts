@@ -79,3 +79,24 @@ describe('a refresh whose lease was lost before its tokens were written', () => 
     expect(since()).toMatchObject({ refreshes: 1, authorizations: 0 })
   })
 })
+
+describe('the lease a refresh asks of the lock', () => {
+  /** A lock that notes the lease each holder asks for. */
+  function notingLock(leases: (number | undefined)[]): SessionLock {
+    const inner = createInProcessLock()
+    return { runExclusive: (key, task, options) => (leases.push(options?.leaseMs), inner.runExclusive(key, task, options)) }
+  }
+
+  // Were the lease to run out while the refresh is on its way, the next holder would present the
+  // same refresh token: with rotation and reuse detection, the provider revokes the grant.
+  it('outlasts the token request and its retries, for an app that allows slow token requests', async () => {
+    const leases: (number | undefined)[] = []
+    const world = vatWorld({ server, grantflow: { lock: notingLock(leases), timeoutMs: 90_000 } })
+    await world.grantflow.apis.vat.obligations(query)
+    world.clock.advance(FOUR_HOURS + 1)
+    await world.grantflow.apis.vat.obligations(query)
+    expect(leases).toHaveLength(1)
+    // The request's timeout, and the retry budget (10 s) within which retries start.
+    expect(leases[0]).toBeGreaterThan(90_000 + 10_000)
+  })
+})

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
 import { createRedisLock, type LockLogger, type RedisLock } from '../../src/server/index.js'
-import type { HeldLock } from '../../src/index.js'
+import { CancelledError, type HeldLock } from '../../src/index.js'
 import { closedPort, startRedisOn, testRedis, uniquePrefix } from '../support/redis.js'
 
 // Two lock instances stand for two server instances: each has its own Redis connection.
@@ -144,6 +144,38 @@ describe('the Redis lock across instances', () => {
     expect(await redis.get(lockKey('session-1'))).toBe('someone-else')
   })
 
+  it('leaves no key without an expiry: the fencing counter lives a day past the last holder, the lock its lease', async () => {
+    const { locks, redis, prefix, lockKey } = await instances('bounded', 1)
+    const DAY = 24 * 3600_000
+    // Ten sessions refreshed once each, one of them ten times.
+    for (let i = 0; i < 10; i++) await locks[0]!.runExclusive(`session-${i}`, async () => undefined)
+    for (let i = 0; i < 9; i++) await locks[0]!.runExclusive('session-0', async () => undefined)
+    // The lock is freed by compare-and-delete right after the task: wait for it.
+    for (let attempt = 0; attempt < 50 && (await redis.exists(lockKey('session-0'))); attempt++) await sleep(20)
+    const keys = (await redis.keys(`${prefix}*`)).sort()
+    expect(keys).toEqual(Array.from({ length: 10 }, (_, i) => `${lockKey(`session-${i}`)}:fence`).sort())
+    for (const key of keys) {
+      const ttl = await redis.pttl(key)
+      expect(ttl).toBeGreaterThan(DAY - 60_000)
+      expect(ttl).toBeLessThanOrEqual(DAY)
+    }
+    expect(await redis.get(`${lockKey('session-0')}:fence`)).toBe('10')
+  })
+
+  it('gives the fencing counter its lifetime again at each holder, and one left without expiry by an older version gets one', async () => {
+    const { locks, redis, lockKey } = await instances('fence-lifetime', 1)
+    const fenceKey = `${lockKey('session-1')}:fence`
+    // What an older grantflow left: a counter with no expiry.
+    await redis.set(fenceKey, '41')
+    expect(await redis.pttl(fenceKey)).toBe(-1)
+    expect(await locks[0]!.runExclusive('session-1', async (held) => held.fence)).toBe(42)
+    expect(await redis.pttl(fenceKey)).toBeGreaterThan(3600_000)
+    // Close to expiry, then locked again: a day again, and the count goes on.
+    await redis.pexpire(fenceKey, 5_000)
+    expect(await locks[0]!.runExclusive('session-1', async (held) => held.fence)).toBe(43)
+    expect(await redis.pttl(fenceKey)).toBeGreaterThan(3600_000)
+  })
+
   it('stops waiting when the waiter gives up (its signal): the task never runs', async () => {
     const { locks } = await instances('give-up', 2)
     const first = locks[0]!.runExclusive('session-1', () => sleep(600))
@@ -155,6 +187,68 @@ describe('the Redis lock across instances', () => {
     await expect(waiting).rejects.toMatchObject({ name: 'AbortError' })
     await first
     expect(ran).toBe(false)
+  })
+})
+
+describe('the Redis lock shut down while Redis is up', () => {
+  const quiet = () => {
+    const logged: string[] = []
+    return { logged, logger: { warn: (m: string) => void logged.push(m), info: (m: string) => void logged.push(m) } }
+  }
+
+  it('stops a waiter with CancelledError and logs no outage: the task never runs while another instance holds the key', async () => {
+    const { url } = await testRedis()
+    const prefix = uniquePrefix('shutdown-waiter')
+    const { logged, logger } = quiet()
+    const [running, closing] = [createRedisLock({ redis: url, prefix, logger }), createRedisLock({ redis: url, prefix, logger })]
+    opened.push(running, closing)
+    let finish!: () => void
+    let onStarted!: () => void
+    const started = new Promise<void>((resolve) => (onStarted = resolve))
+    const first = running.runExclusive('session-1', () => {
+      onStarted()
+      return new Promise<void>((resolve) => (finish = resolve))
+    })
+    await started
+    let ran = false
+    // A refresh this instance was still waiting for when it shut down (its caller may be gone: it took the tokens through sync).
+    const waiting = closing.runExclusive('session-1', async () => void (ran = true)).catch((error: unknown) => error)
+    // Closed between two of its polls, or during one.
+    await sleep(100)
+    await closing.close()
+    expect(await waiting).toBeInstanceOf(CancelledError)
+    expect(ran).toBe(false)
+    await expect(closing.runExclusive('session-2', async () => 'ran')).rejects.toBeInstanceOf(CancelledError)
+    finish()
+    await first
+    expect(logged).toEqual([])
+  })
+
+  it('lets a running holder finish and free its key before the client quits', async () => {
+    const { url } = await testRedis()
+    const prefix = uniquePrefix('shutdown-holder')
+    const { logged, logger } = quiet()
+    const lock = createRedisLock({ redis: url, prefix, logger })
+    opened.push(lock)
+    const redis = new Redis(url)
+    raw.push(redis)
+    let finish!: () => void
+    let onStarted!: () => void
+    const started = new Promise<void>((resolve) => (onStarted = resolve))
+    const holding = lock.runExclusive('session-1', () => {
+      onStarted()
+      return new Promise<string>((resolve) => (finish = () => resolve('saved')))
+    })
+    // It holds the key (its refresh is on its way) when the instance shuts down.
+    await started
+    expect(await redis.exists(`${prefix}{session-1}`)).toBe(1)
+    const closed = lock.close()
+    finish()
+    await closed
+    expect(await holding).toBe('saved')
+    // Freed, not left for its TTL: another instance gets in at once.
+    expect(await redis.exists(`${prefix}{session-1}`)).toBe(0)
+    expect(logged).toEqual([])
   })
 })
 

@@ -1,5 +1,6 @@
 import type { Redis, RedisOptions } from 'ioredis'
 import { ACQUIRE, RELEASE, RENEW } from './redisScripts.js'
+import { CancelledError } from '../../errors.js'
 import { createInProcessLock, LOCK_LEASE_MS, type HeldLock, type SessionLock } from '../../runtime/lock.js'
 
 /** What the lock needs of a Redis client: ioredis's `eval` and `get` (and `status`, when it has one). */
@@ -32,12 +33,22 @@ export interface RedisLockOptions {
 }
 
 export interface RedisLock extends SessionLock {
-  /** Closes the Redis client the lock made (not one it was given). */
+  /**
+   * Shuts the lock down: holders that wait for a key stop (`CancelledError`), as does any task
+   * asked for afterwards; the ones running finish (within their lease) and free their keys; then
+   * the Redis client the lock made is closed (not one it was given: close the lock first).
+   */
   close(): Promise<void>
 }
 
 const DEFAULT_TTL_MS = 10_000
 const DEFAULT_COMMAND_TIMEOUT_MS = 2_000
+/**
+ * How long a key's fencing counter outlives its last holder (at least): a day, or twice the lease
+ * when that is longer. Every holder's lease, and its local turn, ended long before, so when the
+ * counter starts again at 1 no holder of an older fence can still be writing.
+ */
+const FENCE_TTL_MS = 24 * 3600_000
 /** Waiters poll for a free lock from this delay, doubling up to the next one (with jitter). */
 const FIRST_POLL_MS = 10
 const MAX_POLL_MS = 250
@@ -53,6 +64,11 @@ class RedisUnreachable extends Error {
  * the task's `signal` aborts when the lease can no longer be proven (renewal refused, Redis silent
  * past the lease) or `leaseMs` runs out. Holders get a growing fencing token and `stillHeld()`,
  * which grantflow checks before it writes renewed tokens.
+ *
+ * What it keeps in Redis, per session key: the lock (`{prefix}{key}`) while it is held, for a
+ * `ttlMs` at most past its last renewal, and the fencing counter (`{prefix}{key}:fence`) for a
+ * day after the key was last locked (twice `leaseMs` if longer). A session not refreshed for a
+ * day leaves nothing.
  *
  * Within one instance, holders of a key take turns in process first, so a Redis outage costs the
  * cross-instance guarantee only: the lock then runs tasks single-flight in this process, with one
@@ -72,6 +88,17 @@ export function createRedisLock(options: RedisLockOptions): RedisLock {
   // Holders of a key in this process take turns here before asking Redis (see above).
   const local = createInProcessLock()
   let degraded = false
+  // Closing is not an outage: waiters stop, nothing runs without the lock (see close()).
+  let closed: CancelledError | undefined
+  // One per waiter, not one signal for all: a long-lived signal would keep every AbortSignal.any made of it.
+  const waiters = new Set<AbortController>()
+  // The holds running and the releases on their way, which close() lets finish.
+  const running = new Set<Promise<unknown>>()
+  const track = (work: Promise<unknown>) => {
+    running.add(work)
+    const done = () => running.delete(work)
+    work.then(done, done)
+  }
 
   const command = async <T>(run: (redis: RedisClientLike) => Promise<T>): Promise<T> => {
     const redis = await client
@@ -102,7 +129,7 @@ export function createRedisLock(options: RedisLockOptions): RedisLock {
   const skipRedis = async () => degraded && ((await client).status ?? 'ready') !== 'ready'
 
   /** Waits for the key's lock in Redis: the holder's owner token and fence, or undefined when Redis does not answer. */
-  const acquire = async (lockKey: string, fenceKey: string, ttl: number, stop: AbortSignal) => {
+  const acquire = async (lockKey: string, fenceKey: string, ttl: number, fenceTtl: number, stop: AbortSignal) => {
     const token = crypto.randomUUID()
     let delay = FIRST_POLL_MS
     let heldByAnother = false
@@ -111,8 +138,10 @@ export function createRedisLock(options: RedisLockOptions): RedisLock {
       const sentAt = Date.now()
       let fence: number
       try {
-        fence = Number(await command((redis) => redis.eval(ACQUIRE, 2, lockKey, fenceKey, token, ttl)))
+        fence = Number(await command((redis) => redis.eval(ACQUIRE, 2, lockKey, fenceKey, token, ttl, fenceTtl)))
       } catch (error) {
+        // The client closed under the ask (a shutdown): the lock refuses, it does not fall back.
+        if (closed) throw closed
         wentAway(error)
         // Another instance held the key when Redis last answered: it may still be refreshing, and
         // it can prove its lease for a ttl from before this ask at most. Running now would present
@@ -141,7 +170,7 @@ export function createRedisLock(options: RedisLockOptions): RedisLock {
     const controller = new AbortController()
     // Measured from before the SET was sent: the key may have lived that long already.
     let provenUntil = acquired.sentAt + ttl
-    const release = () => void command((redis) => redis.eval(RELEASE, 1, lockKey, token)).catch(() => undefined)
+    const release = () => track(command((redis) => redis.eval(RELEASE, 1, lockKey, token)).catch(() => undefined))
     const stopRenewing = () => {
       clearInterval(renewal)
       clearTimeout(leaseEnd)
@@ -196,18 +225,27 @@ export function createRedisLock(options: RedisLockOptions): RedisLock {
       return local.runExclusive(
         key,
         async (localHeld) => {
+          if (closed) throw closed
           // Redis away: single-flight in this process, which the local turn already is, for the lease.
           const inProcess = () => task({ signal: AbortSignal.any([localHeld.signal, AbortSignal.timeout(leaseMs)]) })
           if (await skipRedis()) return inProcess()
-          const stop = lockOptions?.signal ? AbortSignal.any([localHeld.signal, lockOptions.signal]) : localHeld.signal
-          const acquired = await acquire(lockKey, fenceKey, ttl, stop)
+          const waiter = new AbortController()
+          waiters.add(waiter)
+          const stop = AbortSignal.any([localHeld.signal, waiter.signal, ...(lockOptions?.signal ? [lockOptions.signal] : [])])
+          const acquired = await acquire(lockKey, fenceKey, ttl, Math.max(FENCE_TTL_MS, 2 * leaseMs), stop).finally(() => waiters.delete(waiter))
           if (!acquired) return inProcess()
-          return hold(lockKey, acquired, ttl, leaseMs, localHeld.signal, task)
+          const held = hold(lockKey, acquired, ttl, leaseMs, localHeld.signal, task)
+          track(held)
+          return held
         },
         { leaseMs: 2 * leaseMs },
       )
     },
     async close() {
+      closed ??= new CancelledError('the lock was closed')
+      for (const waiter of waiters) waiter.abort(closed)
+      // Holders finish and free their keys before the client quits (a hold ends by sending its release).
+      while (running.size > 0) await Promise.allSettled([...running])
       if (owned) await (await client).quit?.().catch(() => undefined)
     },
   }

@@ -13,11 +13,21 @@ export interface RedisSync extends SyncPlugin {
   close(): Promise<void>
 }
 
+/** The longest message read: a session key and an origin fit many times over; anything longer is not parsed. */
+const MAX_MESSAGE_LENGTH = 4_096
+/** However many messages name a key, this runtime is told of it once per window at most (and once more at its end). */
+const WINDOW_MS = 100
+
 /**
  * Keeps server instances that share a session store in step, through Redis pub/sub: when one
  * saves new tokens (a callback it completed, a refresh), the others' live sessions take them
  * from the store, so the instance that started a consent does not ask for it again. Only the
  * session key crosses the channel, never a token.
+ *
+ * Whoever can publish on the channel can do no more than make an instance read a session from
+ * its store: a message is read only as "the session with key K changed", anything else in it is
+ * ignored, one that is not well formed (JSON `{ origin, key }`, a printable key of 1 kB at most,
+ * 4 kB in all) is dropped, and a key named again and again is read once per 100 ms at most.
  *
  * @example
  * createGrantflow({ ..., store, lock: createRedisLock({ redis }), sync: [createRedisSync({ redis })] })
@@ -37,18 +47,44 @@ export function createRedisSync(options: RedisSyncOptions): RedisSync {
   return {
     connect(runtime) {
       let listening = true
+      // Keys told of in the current window, and whether they were named again since (told at its end).
+      const windows = new Map<string, { again: boolean }>()
+      const timers = new Set<ReturnType<typeof setTimeout>>()
+      const tell = (key: string) => {
+        try {
+          runtime.sessionChanged(key)
+        } catch {
+          // The runtime's own failure: the subscription goes on.
+        }
+      }
+      const changed = (key: string) => {
+        const window = windows.get(key)
+        if (window) return void (window.again = true)
+        windows.set(key, { again: false })
+        tell(key)
+        const timer = setTimeout(() => {
+          timers.delete(timer)
+          const ended = windows.get(key)
+          windows.delete(key)
+          if (ended?.again && listening) changed(key)
+        }, WINDOW_MS)
+        timers.add(timer)
+      }
       void subscriber
         .then(async (redis) => {
-          redis.on('message', (from: string, message: string) => {
+          redis.on('message', (from: unknown, message: unknown) => {
             if (!listening || from !== channel) return
             const parsed = parse(message)
-            if (parsed && parsed.origin !== origin) runtime.sessionChanged(parsed.key)
+            if (parsed && parsed.origin !== origin) changed(parsed.key)
           })
           await redis.subscribe(channel)
         })
         .catch(() => undefined)
       return () => {
         listening = false
+        for (const timer of timers) clearTimeout(timer)
+        timers.clear()
+        windows.clear()
       }
     },
     tokensSaved(sessionKey) {
@@ -62,13 +98,22 @@ export function createRedisSync(options: RedisSyncOptions): RedisSync {
   }
 }
 
-function parse(message: string): { origin: string; key: string } | undefined {
+/** `tokensSaved` messages: the sender runtime, a random UUID, and a session key (URI-encoded parts, printable ASCII, 1 kB at most). */
+const ORIGIN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+const KEY = /^[\x21-\x7e]{1,1024}$/
+
+/** A message as `tokensSaved` sends it, or undefined: only its origin and key are read, never more. */
+function parse(message: unknown): { origin: string; key: string } | undefined {
+  if (typeof message !== 'string' || message.length > MAX_MESSAGE_LENGTH) return undefined
+  let value: unknown
   try {
-    const value = JSON.parse(message) as { origin?: unknown; key?: unknown }
-    return typeof value.origin === 'string' && typeof value.key === 'string' ? { origin: value.origin, key: value.key } : undefined
+    value = JSON.parse(message)
   } catch {
     return undefined
   }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
+  const { origin, key } = value as { origin?: unknown; key?: unknown }
+  return typeof origin === 'string' && ORIGIN.test(origin) && typeof key === 'string' && KEY.test(key) ? { origin, key } : undefined
 }
 
 async function makeClient(source: RedisOptions | string): Promise<Redis> {
