@@ -1,5 +1,6 @@
 import type { ActorOptions, ActorRefFrom, AnyActorLogic, SnapshotFrom } from 'xstate'
 import type { tokenSessionMachine } from '../../machines/tokenSession.js'
+import { CancelledError } from '../errors.js'
 import { isPendingExpired, type Session } from '../model/session.js'
 import { isTokenFresh } from '../model/tokens.js'
 import type { OAuthContext } from '../oauth/context.js'
@@ -43,7 +44,8 @@ export function settled(actor: TokenSessionActor): Promise<TokenSessionSnapshot>
       const subscription = actor.subscribe({
         next: (snapshot) => isSettled(snapshot) && done(() => resolve(snapshot)),
         error: (error) => done(() => reject(error)),
-        complete: () => done(() => reject(new Error('the token session stopped'))),
+        // Stopped (the runtime disposed, the session let go): a typed end, as every failure is.
+        complete: () => done(() => reject(new CancelledError('the token session stopped'))),
       })
     })
     settling.set(actor, waiting)

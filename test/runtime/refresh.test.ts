@@ -1,6 +1,14 @@
 import { waitFor } from 'xstate'
 import { describe, expect, it } from 'vitest'
-import { ConsentRequiredError, createInProcessLock, createMemoryStore, ProviderUnreachableError, TokenExpiredError, type Session } from '../../src/index.js'
+import {
+  CancelledError,
+  ConsentRequiredError,
+  createInProcessLock,
+  createMemoryStore,
+  ProviderUnreachableError,
+  TokenExpiredError,
+  type Session,
+} from '../../src/index.js'
 import { countsSince, useMsw, vatWorld, VRN } from '../support/vatWorld.js'
 
 const server = useMsw()
@@ -23,6 +31,16 @@ describe('token refresh', () => {
     expect(since().authorizations).toBe(0)
     // The expired token was never sent.
     expect(since().apiCalls).toBe(1)
+  })
+
+  it('ends the calls waiting on a refresh with CancelledError when the runtime is disposed', async () => {
+    const { grantflow, clock, kit, since } = await connected()
+    clock.advance(FOUR_HOURS + 1)
+    kit.fail({ endpoint: 'token', kind: 'slow', delayMs: 10 * 60_000, grant: 'refresh_token' })
+    const waiting = Promise.all([grantflow.apis.vat.obligations(query), grantflow.apis.vat.obligations(query)]).catch((e: unknown) => e)
+    await expect.poll(() => since().refreshes).toBe(1)
+    grantflow.dispose()
+    await expect(waiting).resolves.toBeInstanceOf(CancelledError)
   })
 
   it('makes exactly one token request for 100 concurrent calls on an expired token', async () => {
