@@ -173,8 +173,10 @@ export function createCallbacks(context: CallbackContext) {
       const state = stateOf(callbackUrl)
       if (completed.has(state)) throw new InvalidCallbackError('code_already_used')
       const found = await lookup(state)
-      checkBinding(found, expectedOf(found, expected), context.requireBinding)
+      // Spent, whoever brings it again (the same browser reloading it, another): said as such,
+      // and nothing of the authorization handed out.
       if (completed.has(state)) throw new InvalidCallbackError('code_already_used')
+      checkBinding(found, expectedOf(found, expected), context.requireBinding)
       completed.add(state)
       forgetOldest(completed)
       const completion = await exchange(state, callbackUrl)

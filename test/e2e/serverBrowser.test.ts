@@ -116,7 +116,10 @@ describe('the server example in chromium', () => {
     const b = await (await freshContext()).newPage()
     const refused = await b.goto(stolen)
     expect(refused?.status()).toBe(403)
-    expect(await refused?.json()).toMatchObject({ code: 'invalid_callback', reason: 'binding_mismatch', status: 403 })
+    // A person sees a page in words (code gets the problem document: test/server/handlers.test.ts).
+    await expect.poll(() => b.locator('h1').textContent()).toBe('Sign-in not completed')
+    expect(await b.locator('main').textContent()).toContain('started in another browser')
+    expect(await b.locator('code').textContent()).toBe('binding_mismatch')
     expect(await b.locator('#result').count()).toBe(0)
     const untouched = await records(origin)
     expect(untouched.submissions).toHaveLength(0)

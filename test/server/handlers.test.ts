@@ -1,3 +1,4 @@
+import { get } from 'node:http'
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { ConfigurationError, ConsentRequiredError, createMemoryStore } from '../../src/index.js'
@@ -16,6 +17,19 @@ afterEach(() => msw.resetHandlers())
 afterAll(() => msw.close())
 
 const worlds: Awaited<ReturnType<typeof serverWorld>>[] = []
+
+/** A page load as a browser makes it (Fetch Metadata `navigate`, HTML first), for what a person sees. */
+function navigate(url: URL): Promise<{ status: number; contentType: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const headers = { accept: 'text/html,application/xhtml+xml', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', 'x-company': 'acme-ltd' }
+    get(url, { headers }, (response) => {
+      let body = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => (body += chunk))
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, contentType: response.headers['content-type'] ?? '', body }))
+    }).on('error', reject)
+  })
+}
 afterEach(async () => {
   await Promise.all(worlds.splice(0).map((world) => world.close()))
 })
@@ -82,6 +96,26 @@ describe.each<Adapter>(['node', 'hono'])('a consent through the server handlers 
     }
     expect(app.routes.submissions).toHaveLength(1)
     expect(app.kit.counters.tokenRequestsByGrant.authorization_code).toBe(1)
+  })
+
+  it('says a reloaded callback was already completed: code_already_used to code, a page in words to a person', async () => {
+    const app = await world({ adapter })
+    const { user, callbackUrl } = await consentStarted(app)
+    expect((await user.request(callbackUrl)).status).toBe(200)
+    // F5 on the receipt: the same browser, whose binding cookie went with the first completion.
+    const reloadedByCode = await user.request(callbackUrl)
+    expect(reloadedByCode.status).toBe(400)
+    expect(await reloadedByCode.json()).toMatchObject({ code: 'invalid_callback', reason: 'code_already_used' })
+    // As the browser loads it (fetch sends Sec-Fetch-Mode: cors whatever it is told: node:http here).
+    const reloaded = await navigate(new URL(callbackUrl, app.origin))
+    expect(reloaded.status).toBe(400)
+    expect(reloaded.contentType).toMatch(/^text\/html/)
+    const page = reloaded.body
+    expect(page).toContain('This sign-in was already completed')
+    expect(page).toContain('code_already_used')
+    // Nothing of the callback in the page: not its code, not its state.
+    for (const value of new URL(callbackUrl).searchParams.values()) expect(page).not.toContain(value)
+    expect(app.routes.submissions).toHaveLength(1)
   })
 })
 

@@ -1,9 +1,9 @@
-import { ConsentRequiredError, InvalidCallbackError } from '../../errors.js'
+import { ConsentRequiredError } from '../../errors.js'
 import { safeReturnTo } from '../../oauth/returnTo.js'
 import type { HandlerContext } from './context.js'
 import { bindingFromCookies, clearedConsentCookies } from './consentCookie.js'
 import { consentRedirect } from './consentRedirect.js'
-import { problemResponse } from './problem.js'
+import { callbackFailure } from './callbackPage.js'
 
 /**
  * The route at the redirect URI: takes the binding from the cookie the browser was given when it
@@ -20,9 +20,10 @@ export function createCallbackHandler<Context>({ grantflow, contextOf, options, 
     const cleared = clearedConsentCookies(state, url, options.cookie).map((cookie): [string, string] => ['set-cookie', cookie])
     try {
       const binding = bindingFromCookies(request, state, new URL(url.pathname, publicOrigin(request)), options.cookie)
-      if (!binding)
-        throw new InvalidCallbackError('binding_mismatch', { description: 'the callback was not brought by the browser that started the authorization' })
-      const completed = await grantflow.completeAuthorization(url, { binding })
+      // No cookie (a reload of a completed callback: its cookie went with it, or another browser):
+      // the lookup still says what it knows first (completed here already: code_already_used;
+      // expired), and the empty binding, which matches no authorization's, refuses the rest.
+      const completed = await grantflow.completeAuthorization(url, { binding: binding ?? '' })
       let result: unknown
       try {
         result = completed.call ? await grantflow.withContext(await contextOf(request)).call(completed.call) : undefined
@@ -38,7 +39,7 @@ export function createCallbackHandler<Context>({ grantflow, contextOf, options, 
       const body = { sessionKey: completed.sessionKey, replayed: completed.call !== undefined, ...(completed.call && { result }) }
       return Response.json(body, { headers: [['cache-control', 'no-store'], ...cleared] })
     } catch (error) {
-      return problemResponse(error, cleared)
+      return callbackFailure(request, error, cleared)
     }
   }
 }
