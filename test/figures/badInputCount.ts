@@ -14,7 +14,7 @@ import { findSecrets } from '../support/secretScan.js'
 export const RUNS = Number(process.env.FUZZ_RUNS ?? 1_000)
 /** The suite runs one fixed seed, so a run in CI is one anyone can repeat; FUZZ_SEED=random explores. */
 export const SEED = process.env.FUZZ_SEED === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.FUZZ_SEED ?? 20_261_201)
-export const TEST_TIMEOUT_MS = 30_000 + RUNS * 5
+export const TEST_TIMEOUT_MS = 30_000 + RUNS * 20
 
 /** How a parser step ended. */
 export type Settled<R> = { ok: true; value: R } | { ok: false; error: GrantflowError } | { ok: false; untyped: unknown }

@@ -62,7 +62,7 @@ export const GROUP_SUMMARIES: Record<string, GroupSummary> = {
       const stages = BAD_INPUT_STAGES.filter(([key]) => counts[key] !== undefined).map(([key, words]) => `${number(counts[key]!)} ${words}`)
       return `${label} ${number(counts.cases!)}${stages.length ? ` (${stages.join(', ')})` : ''}`
     })
-    return `${parsers.length} parsers, ${number(sum(parsers, 'cases'))} cases; ${each.join('; ')}; ${number(sum(entries, 'untyped'))} untyped${failedList(entries)}`
+    return `${parsers.length} parser${parsers.length === 1 ? '' : 's'}, ${number(sum(parsers, 'cases'))} cases; ${each.join('; ')}; ${number(sum(entries, 'untyped'))} untyped${failedList(entries)}`
   },
   attacks: (entries) => {
     // An attack counts as rejected only where its test passed: every refusal and scan held.
