@@ -1,8 +1,25 @@
 import * as oauth from 'oauth4webapi'
+import { TokenEndpointError } from '../errors.js'
 import type { TokenSet } from '../model/tokens.js'
 
 /** The last instant a JavaScript Date can hold (ECMAScript §21.4.1.1). */
 const MAX_DATE_MS = 8.64e15
+/** Visible ASCII (RFC 6749 §A.12, 1*VSCHAR) without surrounding spaces, which a header drops. */
+const SENDABLE_TOKEN = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/
+
+/**
+ * Refuses an access token that cannot go on an Authorization header as it was issued (a line
+ * break, a NUL, a character beyond ASCII): kept, it would fail every call made with it with
+ * Headers' TypeError instead of failing this response.
+ */
+export function assertSendableAccessToken(response: oauth.TokenEndpointResponse, grant: TokenEndpointError['grant']): void {
+  if (SENDABLE_TOKEN.test(response.access_token)) return
+  throw new TokenEndpointError({
+    grant,
+    error: 'invalid_response',
+    description: 'the access_token is not visible ASCII (RFC 6749 §A.12), so it cannot be sent in a header',
+  })
+}
 
 /**
  * A token endpoint response as grantflow keeps it: expiry made absolute at receipt (so it means

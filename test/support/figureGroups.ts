@@ -29,6 +29,17 @@ export function factClause(entries: FigureEntry[], fact: string, holds: string, 
   return failing.length ? `${broken} in ${failing.length}/${measured.length}` : `${holds} (${measured.length}/${measured.length})`
 }
 
+/** The stages a `bad input` parser counts, as its line words them. */
+const BAD_INPUT_STAGES: Array<[string, string]> = [
+  ['pastStateAndIss', 'past state and iss'],
+  ['exchanged', 'exchanged'],
+  ['producedTokens', 'produced tokens'],
+  ['refusals', 'refusals to act on'],
+  ['refusedTyped', 'refused typed'],
+  ['parsed', 'parsed'],
+  ['withTokens', 'read back with tokens'],
+]
+
 /** Default line for a group without its own: `N/M passed — FAILED: ...`. */
 export const passedCount: GroupSummary = (entries) => `${entries.filter((e) => e.passed).length}/${entries.length} passed${failedList(entries)}`
 
@@ -45,9 +56,13 @@ export const GROUP_SUMMARIES: Record<string, GroupSummary> = {
       factClause(entries, 'postNotRepeated', 'POST never repeated', 'POST NOT shown sent once'),
     ].join(', ') + failedList(entries),
   'bad input': (entries) => {
-    const uncaught = sum(entries, 'uncaught')
-    const parsers = entries.filter((e) => e.counts?.cases !== undefined)
-    return `${number(sum(entries, 'cases'))} cases over ${parsers.length} parsers, ${number(uncaught)} uncaught${failedList(entries)}`
+    // One entry per parser (badInputCount.ts): its cases and how many reached each of its stages.
+    const parsers = [...new Map(entries.filter((e) => e.counts?.cases !== undefined).map((e) => [e.label, e])).values()]
+    const each = parsers.map(({ label, counts = {} }) => {
+      const stages = BAD_INPUT_STAGES.filter(([key]) => counts[key] !== undefined).map(([key, words]) => `${number(counts[key]!)} ${words}`)
+      return `${label} ${number(counts.cases!)}${stages.length ? ` (${stages.join(', ')})` : ''}`
+    })
+    return `${parsers.length} parser${parsers.length === 1 ? '' : 's'}, ${number(sum(parsers, 'cases'))} cases; ${each.join('; ')}; ${number(sum(entries, 'untyped'))} untyped${failedList(entries)}`
   },
   attacks: (entries) => {
     // An attack counts as rejected only where its test passed: every refusal and scan held.

@@ -12,6 +12,7 @@ import {
   GrantflowError,
   InvalidCallbackError,
   shape,
+  TokenEndpointError,
 } from '../../src/index.js'
 import { buildApiRequest } from '../../src/call/buildRequest.js'
 import { sendApiRequest } from '../../src/call/sendRequest.js'
@@ -271,5 +272,35 @@ describe('bad input, property-based', () => {
       ),
       RUNS,
     )
+  })
+
+  // Counterexamples the figures' fuzz found (test/figures/badInput.test.ts), kept as cases.
+  it('an access token that cannot go on a header (line break, NUL, beyond ASCII) is refused, not kept', async () => {
+    for (const accessToken of ['AT-SECRET\nX: 1', 'AT-SECRET\u0000', 'AT-SECRET😀', 'AT-SECRETé', 'AT-SECRET ']) {
+      const context: OAuthContext = {
+        as,
+        client,
+        fixes: [],
+        doors: defaultDoors({
+          fetch: async () => Response.json({ access_token: accessToken, token_type: 'Bearer', expires_in: 60 }),
+        }),
+      }
+      const refused = await refreshTokens(context, { accessToken: 'old', tokenType: 'bearer', refreshToken: 'RT-OLD-SECRET', scopes: ['read'] }).catch(
+        (error: unknown) => error,
+      )
+      expect(refused).toBeInstanceOf(TokenEndpointError)
+      expect(refused).toMatchObject({ grant: 'refresh_token', error: 'invalid_response' })
+      expect(JSON.stringify(refused)).not.toContain('AT-SECRET')
+    }
+  })
+
+  it('a callback with two codes is malformed, refused before any token request', () => {
+    const params = new URLSearchParams([
+      ['code', 'one'],
+      ['state', 'the-state'],
+      ['iss', 'https://as.example'],
+      ['code', 'two'],
+    ])
+    expect(() => validateCallback({ as, client }, params, pending)).toThrow(expect.objectContaining({ reason: 'malformed' }))
   })
 })

@@ -33,5 +33,7 @@ export function validateCallback(
     throw new InvalidCallbackError('malformed', { cause })
   }
   if (!validated.get('code')) throw new InvalidCallbackError('missing_code')
+  // Two codes: which one the provider issued cannot be told (oauth4webapi would refuse it later, as the token endpoint's fault).
+  if (validated.getAll('code').length > 1) throw new InvalidCallbackError('malformed')
   return validated
 }
