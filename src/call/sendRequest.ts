@@ -94,6 +94,14 @@ function timeOut(inFlight: InFlight, url: string, reject: (error: unknown) => vo
 
 function ignore(): void {}
 
+/** `value` with every occurrence of `token` in its strings cut out (plain JSON: strings, arrays, objects). */
+function withoutToken(value: unknown, token: string): unknown {
+  if (typeof value === 'string') return value.split(token).join('[redacted]')
+  if (Array.isArray(value)) return value.map((item) => withoutToken(item, token))
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutToken(k, token), withoutToken(v, token)]))
+  return value
+}
+
 async function exchange<Result>(
   request: ApiRequest,
   doors: HttpDoors,
@@ -112,7 +120,7 @@ async function exchange<Result>(
     const challenge = response.headers.has('www-authenticate') ? await (await loadSteps()).parseChallenge(response) : undefined
     if (response.status === 401) return { ok: false, refusal: 'token_rejected', challenge: challenge ?? { scopes: [] } }
     if (response.status === 403 && challenge?.error === 'insufficient_scope') return { ok: false, refusal: 'insufficient_scope', challenge }
-    throw await apiError(response, doors, url, challenge)
+    throw await apiError(response, doors, url, challenge, request.headers.get('authorization')?.split(' ')[1])
   } finally {
     clearTimeout(inFlight.timer)
   }
@@ -135,13 +143,18 @@ async function readBody(response: Response, url: string): Promise<unknown> {
   }
 }
 
-async function apiError(response: Response, doors: HttpDoors, url: string, challenge?: ResourceChallenge): Promise<ApiError> {
+async function apiError(response: Response, doors: HttpDoors, url: string, challenge?: ResourceChallenge, sentToken?: string): Promise<ApiError> {
   let body: unknown
   try {
     body = await readBody(response, url)
   } catch (error) {
     // Unparseable JSON is kept as text; a body that did not arrive in time is left out (the status is the answer).
     body = (error as ApiError).body
+  }
+  // The body and description are the API's: one that echoes the token it was sent must not put it in the error.
+  if (sentToken) {
+    body = withoutToken(body, sentToken)
+    if (challenge?.description) challenge = { ...challenge, description: withoutToken(challenge.description, sentToken) as string }
   }
   const retryAfter = parseRetryAfter(response.headers.get('retry-after'), doors.now())
   // OAuth-style bodies say `error`; many APIs (HMRC) say `code`.

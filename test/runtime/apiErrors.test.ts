@@ -1,5 +1,7 @@
+import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
 import { ApiError, ProviderUnreachableError } from '../../src/index.js'
+import { findSecrets } from '../support/secretScan.js'
 import { useMsw, vatReturn, vatWorld, VRN } from '../support/vatWorld.js'
 
 const server = useMsw()
@@ -18,6 +20,24 @@ describe('API failures', () => {
     const duplicate = await grantflow.apis.vat.submitReturn({ vrn: VRN }, vatReturn()).catch((e) => e)
     expect(duplicate).toBeInstanceOf(ApiError)
     expect(duplicate).toMatchObject({ status: 403, error: 'DUPLICATE_SUBMISSION' })
+  })
+
+  it('cuts the token out of an API error whose body or challenge echoes it', async () => {
+    const { grantflow } = await connected()
+    server.use(
+      http.get(`https://test-api.service.hmrc.gov.uk/organisations/vat/${VRN}/obligations`, ({ request }) => {
+        const token = request.headers.get('authorization')!.replace(/^Bearer /, '')
+        return HttpResponse.json(
+          { code: 'INVALID_REQUEST', message: `token ${token} refused`, errors: [{ path: token, [token]: [token] }] },
+          { status: 400, headers: { 'www-authenticate': `Bearer error="invalid_request", error_description="bad ${token}"` } },
+        )
+      }),
+    )
+    const error = await grantflow.apis.vat.obligations(query).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ApiError)
+    const [session] = await grantflow.sessions.list({ kind: 'company', id: 'acme-ltd' })
+    expect(findSecrets(error, [session!.tokens!.accessToken])).toEqual([])
+    expect(error).toMatchObject({ status: 400, error: 'invalid_request', body: { message: 'token [redacted] refused' }, description: 'bad [redacted]' })
   })
 
   it('keeps Retry-After from a 503', async () => {
