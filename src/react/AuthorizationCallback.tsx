@@ -7,7 +7,7 @@ import type { WizardSnapshot } from './wizardState.js'
 
 export interface AuthorizationCallbackProps
   extends AuthorizationCallbackOptions, Pick<AuthorizationWizardProps, 'appName' | 'callLabel' | 'scopeDescriptions' | 'views' | 'unstyled'> {
-  /** The provider as the user knows it, for the sentences shown before a wizard names it (default "The provider"). */
+  /** The provider as the user knows it, for the sentences shown before a wizard names it (default "the provider"). */
   providerName?: string
   /** Where the way back leads when the authorization names no `returnTo` (default `/`). */
   home?: string
@@ -30,7 +30,7 @@ export interface AuthorizationCallbackProps
  * <AuthorizationCallback appName="Ledgerline" providerName="HM Revenue & Customs" />
  */
 export function AuthorizationCallback(props: AuthorizationCallbackProps) {
-  const { url, storage, window, providerName = 'The provider', home = '/', className, ...wizardProps } = props
+  const { url, storage, window, providerName = 'the provider', home = '/', className, ...wizardProps } = props
   const state = useAuthorizationCallback({ ...(url && { url }), ...(storage && { storage }), ...(window && { window }) })
   const wizardSucceeded = useActorSelector(state.wizard, succeeded)
   const provider = useActorSelector(state.wizard, providerNamed) ?? providerName
@@ -69,7 +69,7 @@ function body(state: AuthorizationCallbackState, words: { provider: string; back
     case 'failed':
       return (
         <div role="alert">
-          <p className="gf-text">{state.error ? describeError(state.error, { provider, api: 'The service' }) : 'Something unexpected went wrong.'}</p>
+          <p className="gf-text">{state.error ? describeError(state.error, { provider, api: 'the service' }) : 'Something unexpected went wrong.'}</p>
           <a className="gf-button gf-primary" href={back}>
             Go back and try again
           </a>

@@ -47,11 +47,12 @@ function apiSentence(api: string, error: { status?: number; retryAfter?: number 
  * // 'Access was not granted at HM Revenue & Customs, so nothing was sent.'
  */
 export function describeError(error: GrantflowError, subject: ErrorSubject): string {
-  const sentence = SENTENCES[error.code] ?? SENTENCES.unexpected
-  return sentence(subject, error)
+  const sentence = (SENTENCES[error.code] ?? SENTENCES.unexpected)(subject, error)
+  // The neutral subject ("the provider") reads lower case mid-sentence, capitalised to begin one.
+  return sentence.startsWith('the ') ? `T${sentence.slice(1)}` : sentence
 }
 
 /** The subject of a wizard's sentences: its consent need, or neutral words before one is known. */
 export function subjectOf(consent: ConsentNeed | undefined): ErrorSubject {
-  return { provider: consent?.provider.name ?? 'The provider', api: consent?.api.name ?? 'The service' }
+  return { provider: consent?.provider.name ?? 'the provider', api: consent?.api.name ?? 'the service' }
 }

@@ -161,7 +161,7 @@ describe('<AuthorizationWizard> in failed', () => {
     ],
     [new ApiError({ status: 503, body: 'Service Unavailable' }), 'That did not work', 'VAT (Making Tax Digital) is having a problem on its side.'],
     [new ApiError({ status: 429, body: {}, retryAfter: 2 }), 'That did not work', 'Wait 2 seconds, then try again.'],
-    [new CancelledError('the consent window was closed'), 'That did not work', 'The connection was cancelled before it finished.'],
+    [new CancelledError('the consent window was closed'), 'Connection cancelled', 'The connection was cancelled before it finished.'],
   ] as const
 
   for (const [error, title, sentence] of cases) {

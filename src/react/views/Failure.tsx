@@ -1,5 +1,8 @@
 import type { WizardViewProps } from './types.js'
 
+/** What the user chose is not a failure of the app's: titled as what happened. */
+const FAILURE_TITLES: Partial<Record<string, string>> = { consent_denied: 'Access not granted', cancelled: 'Connection cancelled' }
+
 /** `failed`: the error in words, Retry (the call is kept) and Dismiss; details for support. */
 export function Failure({ error, titleId, descriptionId, callLabel, describeError, retry, dismiss }: WizardViewProps) {
   if (!error) return null
@@ -10,7 +13,7 @@ export function Failure({ error, titleId, descriptionId, callLabel, describeErro
           !
         </span>
         <h2 id={titleId} className="gf-title">
-          {error.code === 'consent_denied' ? 'Access not granted' : 'That did not work'}
+          {FAILURE_TITLES[error.code] ?? 'That did not work'}
         </h2>
       </header>
       <p id={descriptionId} className="gf-text">
