@@ -1,5 +1,6 @@
 import { waitFor } from 'xstate'
 import { ConfigurationError, ConsentRequiredError, type GrantflowError } from '../errors.js'
+import { listedSession } from '../model/listedSession.js'
 import type { ApiUser, Session } from '../model/session.js'
 import type { GrantflowSessions, PersonKind, ScopedSessions } from './types.js'
 import type { HttpDoors } from '../oauth/doors.js'
@@ -62,12 +63,23 @@ export function createSessionActions({ sessions, store, config, doors }: Session
     return user && user.kind !== 'application' && userOf(user.kind).id === user.id ? session : undefined
   }
 
-  const all: GrantflowSessions = { list: (apiUser) => store.list(apiUser), get: (key) => store.get(key), disconnect, refresh }
+  const all: GrantflowSessions = {
+    list: async (apiUser) => (await store.list(apiUser)).map(listedSession),
+    get: async (key) => {
+      const session = await store.get(key)
+      return session && listedSession(session)
+    },
+    disconnect,
+    refresh,
+  }
 
   /** The sessions of one context's API users (`userOf` answers who they are). */
   const scoped = (userOf: (kind: PersonKind) => ApiUser): ScopedSessions => ({
-    list: async (kind) => store.list(userOf(kind)),
-    get: (key) => own(key, userOf),
+    list: async (kind) => (await store.list(userOf(kind))).map(listedSession),
+    get: async (key) => {
+      const session = await own(key, userOf)
+      return session && listedSession(session)
+    },
     disconnect: async (key) => ((await own(key, userOf)) ? disconnect(key) : { revoked: false }),
     async refresh(key) {
       if (!(await own(key, userOf))) throw new ConfigurationError(`no session "${key}"`)

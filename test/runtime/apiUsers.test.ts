@@ -39,6 +39,21 @@ describe('sessions per API user', () => {
     wizard.stop()
   })
 
+  it('lists sessions whose tokens read by name but never serialise (a session sent to a browser by mistake carries none)', async () => {
+    const { grantflow } = vatWorld({ server })
+    await grantflow.apis.vat.obligations(query)
+    const [listed] = await grantflow.sessions.list({ kind: 'company', id: 'acme-ltd' })
+    const got = await grantflow.sessions.get(listed!.key)
+    const scoped = await grantflow.withContext(undefined).sessions.list('company')
+    for (const session of [listed!, got!, scoped[0]!]) {
+      expect(session.tokens!.accessToken).toMatch(/\S/)
+      const serialised = JSON.stringify(session) + JSON.stringify({ ...session.tokens })
+      expect(serialised).not.toContain(session.tokens!.accessToken)
+      expect(serialised).not.toContain(session.tokens!.refreshToken)
+      expect(JSON.parse(JSON.stringify(session)).tokens).toMatchObject({ scopes: ['read:vat'], tokenType: expect.any(String) })
+    }
+  })
+
   it('disconnecting one company leaves the other connected', async () => {
     let company = 'acme-ltd'
     const { grantflow, kit } = vatWorld({ server, grantflow: { apiUser: { company: () => company } } })
