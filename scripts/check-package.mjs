@@ -57,11 +57,48 @@ const entryCases = [
   { entry: 'grantflow/protocol', peers: [] },
   { entry: 'grantflow/react', peers: ['react', 'react-dom'], dom: true },
   { entry: 'grantflow/testing', peers: ['msw'] },
-  { entry: 'grantflow/dev', peers: ['oidc-provider'], who: 'a server that only calls startDevProvider' },
-  { entry: 'grantflow/dev', peers: ['oidc-provider', 'vite'], who: 'the Vite plugin' },
-  { entry: 'grantflow/server', peers: ['pg'], who: 'sessions in Postgres' },
+  {
+    entry: 'grantflow/dev',
+    peers: ['oidc-provider'],
+    who: 'a server that only calls startDevProvider',
+    usage: "import { startDevProvider } from 'grantflow/dev'\nexport const provider = await startDevProvider({ port: 0 })\n",
+  },
+  {
+    entry: 'grantflow/dev',
+    peers: ['oidc-provider', 'vite'],
+    who: 'the Vite plugin',
+    // The plugin is typed by its shape: Vite's own types must take it.
+    usage:
+      "import { defineConfig } from 'vite'\nimport { grantflowDevProvider } from 'grantflow/dev'\nexport default defineConfig({ plugins: [grantflowDevProvider()] })\n",
+  },
+  {
+    entry: 'grantflow/server',
+    peers: ['pg'],
+    who: 'sessions in Postgres',
+    // A Web Crypto key, as Node's types (no DOM lib) make one.
+    usage: [
+      "import { createPostgresStore } from 'grantflow/server'",
+      "const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt'])",
+      "export const store = createPostgresStore({ encryption: { current: { id: '2026-12', key } } })",
+      '',
+    ].join('\n'),
+  },
   { entry: 'grantflow/server', peers: ['@electric-sql/pglite'], who: 'sessions in PGlite' },
-  { entry: 'grantflow/server', peers: ['pg', 'ioredis', 'hono'], who: 'Postgres, the Redis lock and sync, on Hono' },
+  {
+    entry: 'grantflow/server',
+    peers: ['pg', 'ioredis', 'hono'],
+    who: 'Postgres, the Redis lock and sync, on Hono',
+    // The lock and sync take ioredis's client and options by their shape: ioredis's types must fit.
+    usage: [
+      "import { Redis, type RedisOptions } from 'ioredis'",
+      "import { createRedisLock, createRedisSync } from 'grantflow/server'",
+      'declare const redis: Redis',
+      'declare const options: RedisOptions',
+      "export const locks = [createRedisLock({ redis }), createRedisLock({ redis: options }), createRedisLock({ redis: 'redis://127.0.0.1:6379' })]",
+      "export const syncs = [createRedisSync({ redis }), createRedisSync({ redis: { host: '127.0.0.1', lazyConnect: true } })]",
+      '',
+    ].join('\n'),
+  },
 ]
 /** The types a TypeScript user installs with a peer that ships none. */
 const peerTypes = { react: ['@types/react'], 'react-dom': ['@types/react-dom'] }
@@ -120,6 +157,8 @@ async function checkEntries(tarball, readme) {
     }
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'fresh-app', private: true, type: 'module' }, null, 2))
     writeFileSync(join(dir, 'entry.ts'), `export * as entry from '${entry}'\n`)
+    // Type-checked, not run: Node imports the entry alone.
+    if (entryCase.usage) writeFileSync(join(dir, 'usage.ts'), entryCase.usage)
     const compilerOptions = dom
       ? { lib: ['ES2023', 'DOM', 'DOM.Iterable'], types: ['node'], module: 'ESNext', moduleResolution: 'Bundler' }
       : { lib: ['ES2023'], types: ['node'], module: 'NodeNext', moduleResolution: 'NodeNext' }
@@ -128,7 +167,7 @@ async function checkEntries(tarball, readme) {
       JSON.stringify(
         {
           compilerOptions: { target: 'ES2022', strict: true, skipLibCheck: false, noEmit: true, isolatedModules: true, ...compilerOptions },
-          files: ['entry.ts'],
+          files: ['entry.ts', ...(entryCase.usage ? ['usage.ts'] : [])],
         },
         null,
         2,
