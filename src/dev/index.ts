@@ -2,7 +2,7 @@
 // oidc-provider (an optional peer dependency) with sign-in and consent pages and a VAT API that
 // accepts only its tokens, as a Vite plugin or on a plain node:http server. Node only, loopback only.
 export { embeddedProvider as grantflowDevProvider, embeddedProvider, DEMO_ACCOUNT, MAX_ORIGINS } from '../devServer/embeddedProvider.js'
-export type { EmbeddedProviderApi, EmbeddedProviderOptions } from '../devServer/embeddedProvider.js'
+export type { EmbeddedProviderApi, EmbeddedProviderOptions, EmbeddedProviderPlugin } from '../devServer/embeddedProvider.js'
 export type { DemoAccount } from '../devServer/accounts.js'
 export type { ProviderRequest } from '../devServer/providerRequest.js'
 export { startDevProvider } from './startDevProvider.js'
