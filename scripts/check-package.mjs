@@ -4,8 +4,10 @@
 // anything undeclared fails), then the README's quickstarts (its `<!-- quickstart:NAME -->` and
 // `<!-- example:PATH -->` blocks) type-checked under a DOM config and a DOM-less Node config with
 // skipLibCheck off, built with esbuild, and the Node ones run; grantflow/react/styles.css resolved
-// and kept by a bundler. Then publint and
-// @arethetypeswrong/cli on the tarball. Run by .ci/run after `npm run build`.
+// and kept by a bundler. Then each entry alone, in an app of its own with only the peers its row of
+// the README's table of entries names (and @types/node): imported by Node, and type-checked with
+// lib ES2023, NodeNext and skipLibCheck off. Then publint and @arethetypeswrong/cli on the tarball.
+// Run by .ci/run after `npm run build`.
 import { execFile, execFileSync } from 'node:child_process'
 import { promisify } from 'node:util'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
