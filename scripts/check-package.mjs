@@ -4,8 +4,10 @@
 // anything undeclared fails), then the README's quickstarts (its `<!-- quickstart:NAME -->` and
 // `<!-- example:PATH -->` blocks) type-checked under a DOM config and a DOM-less Node config with
 // skipLibCheck off, built with esbuild, and the Node ones run; grantflow/react/styles.css resolved
-// and kept by a bundler. Then publint and
-// @arethetypeswrong/cli on the tarball. Run by .ci/run after `npm run build`.
+// and kept by a bundler. Then each entry alone, in an app of its own with only the peers its row of
+// the README's table of entries names (and @types/node): imported by Node, and type-checked with
+// lib ES2023, NodeNext and skipLibCheck off. Then publint and @arethetypeswrong/cli on the tarball.
+// Run by .ci/run after `npm run build`.
 import { execFile, execFileSync } from 'node:child_process'
 import { promisify } from 'node:util'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
@@ -42,6 +44,175 @@ function hasSideEffects(sideEffects, file) {
     return new RegExp(`^${source}$`)
   }
   return sideEffects.some((glob) => pattern(glob).test(file))
+}
+
+/**
+ * Each entry alone, in an app with the peers one kind of user installs: the peers named in the
+ * entry's row of README.md's table of entries (each case's must be there, and each the row names
+ * is installed by one case at least), the types of those peers, @types/node, and grantflow's own
+ * dependencies. A Node entry is type-checked as a Node server is (lib ES2023, types node,
+ * NodeNext); grantflow/react as a Vite app (lib ES2023 + DOM, Bundler).
+ */
+const entryCases = [
+  { entry: 'grantflow', peers: [] },
+  { entry: 'grantflow/machines', peers: [] },
+  { entry: 'grantflow/protocol', peers: [] },
+  { entry: 'grantflow/react', peers: ['react', 'react-dom'], dom: true },
+  { entry: 'grantflow/testing', peers: ['msw'] },
+  {
+    entry: 'grantflow/dev',
+    peers: ['oidc-provider'],
+    who: 'a server that only calls startDevProvider',
+    usage: "import { startDevProvider } from 'grantflow/dev'\nexport const provider = await startDevProvider({ port: 0 })\n",
+  },
+  {
+    entry: 'grantflow/dev',
+    peers: ['oidc-provider', 'vite'],
+    who: 'the Vite plugin',
+    // The plugin is typed by its shape: Vite's own types must take it.
+    usage:
+      "import { defineConfig } from 'vite'\nimport { grantflowDevProvider } from 'grantflow/dev'\nexport default defineConfig({ plugins: [grantflowDevProvider()] })\n",
+  },
+  {
+    entry: 'grantflow/server',
+    peers: ['pg'],
+    who: 'sessions in Postgres',
+    // A Web Crypto key, as Node's types (no DOM lib) make one.
+    usage: [
+      "import { createPostgresStore } from 'grantflow/server'",
+      "const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt'])",
+      "export const store = createPostgresStore({ encryption: { current: { id: '2026-12', key } } })",
+      '',
+    ].join('\n'),
+  },
+  { entry: 'grantflow/server', peers: ['@electric-sql/pglite'], who: 'sessions in PGlite' },
+  {
+    entry: 'grantflow/server',
+    peers: ['pg', 'ioredis', 'hono'],
+    who: 'Postgres, the Redis lock and sync, on Hono',
+    // The lock and sync take ioredis's client and options by their shape: ioredis's types must fit.
+    usage: [
+      "import { Redis, type RedisOptions } from 'ioredis'",
+      "import { createRedisLock, createRedisSync } from 'grantflow/server'",
+      'declare const redis: Redis',
+      'declare const options: RedisOptions',
+      "export const locks = [createRedisLock({ redis }), createRedisLock({ redis: options }), createRedisLock({ redis: 'redis://127.0.0.1:6379' })]",
+      "export const syncs = [createRedisSync({ redis }), createRedisSync({ redis: { host: '127.0.0.1', lazyConnect: true } })]",
+      '',
+    ].join('\n'),
+  },
+]
+/** The types a TypeScript user installs with a peer that ships none. */
+const peerTypes = { react: ['@types/react'], 'react-dom': ['@types/react-dom'] }
+/** msw's own declarations need the DOM lib (see the grantflow/testing check below): its errors are not grantflow's. */
+const mswOwnErrors = /node_modules\/(msw|@mswjs|rettime|@open-draft)\//
+
+/** The peers named in each row of README.md's table of entries (`| you use | entry | also install |`), by entry. */
+function peersByEntry(readme) {
+  const header = readme.indexOf('| you use | entry | also install |')
+  if (header < 0) throw new Error("README.md: no table of entries ('| you use | entry | also install |')")
+  const table = readme.slice(header).split('\n').slice(2)
+  const rows = new Map()
+  for (const line of table.slice(
+    0,
+    table.findIndex((l) => !l.startsWith('|')),
+  )) {
+    const [, entry, install] = /^\| [^|]+ \| `(grantflow(?:\/[\w-]+)?)` \| ([^|]+) \|$/.exec(line) ?? []
+    if (!entry) throw new Error(`README.md's table of entries: a row not read: ${line}`)
+    rows.set(
+      entry,
+      [...install.matchAll(/`([^`]+)`/g)].flatMap(([, names]) => names.split(/\s+/)),
+    )
+  }
+  return rows
+}
+
+async function checkEntries(tarball, readme) {
+  const rows = peersByEntry(readme)
+  const results = []
+  for (const [entry, named] of rows)
+    for (const peer of named)
+      if (!entryCases.some((c) => c.entry === entry && c.peers.includes(peer)))
+        results.push({
+          name: `${entry} with ${peer}`,
+          task: () => {
+            throw new Error(`README.md names ${peer} for ${entry}, no case here installs it`)
+          },
+        })
+  const prepared = entryCases.map((entryCase, index) => {
+    const { entry, peers, dom, who } = entryCase
+    const name = `${entry} with ${peers.length ? peers.join(', ') : 'no peer'}${who ? ` (${who})` : ''}`
+    const unnamed = peers.filter((peer) => !(rows.get(entry) ?? []).includes(peer))
+    if (!rows.has(entry) || unnamed.length)
+      return {
+        name,
+        failure: new Error(`README.md's table of entries ${rows.has(entry) ? `names no ${unnamed.join(', ')} for ${entry}` : `has no row for ${entry}`}`),
+      }
+    const dir = join(work, `entry-${index}`)
+    mkdirSync(join(dir, 'node_modules', 'grantflow'), { recursive: true })
+    // Unpacked, not linked: Node and tsc resolve grantflow's own imports from where it really is.
+    execFileSync('tar', ['xzf', tarball, '-C', join(dir, 'node_modules', 'grantflow'), '--strip-components=1'])
+    const installed = [...Object.keys(manifest.dependencies ?? {}), ...peers, ...peers.flatMap((peer) => peerTypes[peer] ?? []), '@types/node']
+    for (const pkg of installed) {
+      mkdirSync(dirname(join(dir, 'node_modules', pkg)), { recursive: true })
+      symlinkSync(join(repo, 'node_modules', pkg), join(dir, 'node_modules', pkg), 'dir')
+    }
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'fresh-app', private: true, type: 'module' }, null, 2))
+    writeFileSync(join(dir, 'entry.ts'), `export * as entry from '${entry}'\n`)
+    // Type-checked, not run: Node imports the entry alone.
+    if (entryCase.usage) writeFileSync(join(dir, 'usage.ts'), entryCase.usage)
+    const compilerOptions = dom
+      ? { lib: ['ES2023', 'DOM', 'DOM.Iterable'], types: ['node'], module: 'ESNext', moduleResolution: 'Bundler' }
+      : { lib: ['ES2023'], types: ['node'], module: 'NodeNext', moduleResolution: 'NodeNext' }
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify(
+        {
+          compilerOptions: { target: 'ES2022', strict: true, skipLibCheck: false, noEmit: true, isolatedModules: true, ...compilerOptions },
+          files: ['entry.ts', ...(entryCase.usage ? ['usage.ts'] : [])],
+        },
+        null,
+        2,
+      ),
+    )
+    return { name, dir, entry, allowMswErrors: peers.includes('msw') }
+  })
+  // Two type-checks at a time: each is a tsc over the entry's declarations and its peers'.
+  const pending = [...prepared.filter((p) => !p.failure)]
+  const typeErrors = new Map()
+  const worker = async () => {
+    for (let next = pending.shift(); next; next = pending.shift()) {
+      const output = await promisify(execFile)(bin('tsc'), ['-p', 'tsconfig.json'], { cwd: next.dir, encoding: 'utf8', maxBuffer: 64 << 20 }).then(
+        () => '',
+        (error) => error.stdout || error.stderr || error.message,
+      )
+      const errors = output.split('\n').filter((line) => /error TS/.test(line) && !(next.allowMswErrors && mswOwnErrors.test(line)))
+      typeErrors.set(next, errors)
+    }
+  }
+  await Promise.all([worker(), worker()])
+  for (const p of prepared)
+    results.push({
+      name: p.name,
+      task: () => {
+        if (p.failure) throw p.failure
+        const failures = []
+        try {
+          execFileSync(process.execPath, ['--input-type=module', '-e', `await import('${p.entry}')`], {
+            cwd: p.dir,
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'pipe'],
+          })
+        } catch (error) {
+          failures.push(`node: import('${p.entry}') failed:\n${(error.stderr || error.message).trim()}`)
+        }
+        const errors = typeErrors.get(p)
+        if (errors.length) failures.push(`tsc (skipLibCheck false):\n${errors.join('\n')}`)
+        if (failures.length) throw new Error(failures.join('\n'))
+        return 'imports in Node, declarations type-check'
+      },
+    })
+  return results
 }
 
 const runAsync = (command, args) => promisify(execFile)(command, args, { cwd: app, encoding: 'utf8', maxBuffer: 64 << 20 })
@@ -183,6 +354,10 @@ try {
   check('require() of the ESM build, the way Node 20.19+ loads it', () => {
     run(process.execPath, ['--input-type=commonjs', '-e', "const g = require('grantflow'); if (typeof g.createGrantflow !== 'function') process.exit(1)"])
   })
+  // Each entry as a user installs it: a fresh app of its own with only the peers its row of the
+  // README's table names (so an import of another peer, at run time or in the declarations, fails),
+  // the entry imported by Node and type-checked with skipLibCheck off.
+  for (const result of await checkEntries(tarball, readme)) check(result.name, result.task)
   check('publint', () => run(bin('publint'), ['run', tarball, '--strict']).trim().split('\n').at(-1))
   // ESM-only package (type: module, no require condition): the esm-only profile leaves out the
   // CommonJS resolution modes (node10 and node16 from CJS), which this package does not serve by design;

@@ -3,7 +3,6 @@
 // server route under /api/app. Node only: neither the library nor a page imports this.
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Connect, Plugin } from 'vite'
 import { hmrcVatRoutes } from '../testing/hmrcVat.js'
 import { RequestBodyTooLargeError, sendBodyTooLarge, sendJson } from './http.js'
 import type { DemoAccount } from './accounts.js'
@@ -84,7 +83,7 @@ export const MAX_ORIGINS = 8
  * import { embeddedProvider } from './src/devServer/embeddedProvider.ts'
  * export default defineConfig({ plugins: [react(), embeddedProvider()] })
  */
-export function embeddedProvider(options: EmbeddedProviderOptions = {}): Plugin & { api: EmbeddedProviderApi } {
+export function embeddedProvider(options: EmbeddedProviderOptions = {}): EmbeddedProviderPlugin {
   const { mount, api } = embeddedRoutes(options)
   return {
     name: 'grantflow-embedded-provider',
@@ -98,8 +97,30 @@ export function embeddedProvider(options: EmbeddedProviderOptions = {}): Plugin 
   }
 }
 
-/** The middlewares a connect-style stack takes: Vite's, or grantflow/dev's plain node:http one. */
-export type MiddlewareStack = Pick<Connect.Server, 'stack' | 'use'>
+/**
+ * The plugin as Vite takes it (a `Plugin`), typed by shape, not imported from vite: so that
+ * grantflow/dev's declarations type-check for a server that only calls `startDevProvider`, with no
+ * vite installed. Each hook reads only what it names of Vite's dev or preview server.
+ */
+export interface EmbeddedProviderPlugin {
+  name: string
+  api: EmbeddedProviderApi
+  configureServer(server: { middlewares: MiddlewareStack; config: { server: { https?: unknown } } }): void
+  configurePreviewServer(server: { middlewares: MiddlewareStack; config: { preview: { https?: unknown } } }): void
+}
+
+/** A connect middleware, as the provider mounts them. */
+export type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void
+
+/**
+ * The middlewares a connect-style stack takes: Vite's (connect's), or grantflow/dev's plain
+ * node:http one; typed by shape, as much of connect as the provider uses: `stack`, for a guard
+ * put before every other middleware, and `use(route, handle)`.
+ */
+export interface MiddlewareStack {
+  stack: { route: string; handle: unknown }[]
+  use(route: string, handle: Middleware): unknown
+}
 
 /** The provider's routes, mounted on a connect-style stack (see {@link embeddedProvider}). */
 export function embeddedRoutes(options: EmbeddedProviderOptions = {}): {
@@ -150,7 +171,7 @@ export function embeddedRoutes(options: EmbeddedProviderOptions = {}): {
     const routes = [settings.issuerPath, settings.apiPath, settings.applicationPath, settings.controlPath].filter((path) => path !== false)
     // The routes a page of another origin must not read or drive: no CORS answer for them.
     const sameOriginRoutes = [settings.applicationPath, settings.controlPath].filter((path) => path !== false)
-    const guard: Connect.NextHandleFunction = (req, res, next) => {
+    const guard: Middleware = (req, res, next) => {
       const path = pathOf(req.url)
       if (path === undefined || !routes.some((route) => isMountedAt(path, route))) return next()
       const decision = decideLocalRequest(req, {

@@ -1,6 +1,6 @@
 // grantflow/server: what a Node server adds to grantflow (Node 20+). Nothing here is reachable
 // from the browser entry: `grantflow` never imports this file.
-export { createRedisLock, type LockLogger, type RedisClientLike, type RedisLock, type RedisLockOptions } from './lock/redisLock.js'
+export { createRedisLock, type LockLogger, type RedisClientLike, type RedisConnectionOptions, type RedisLock, type RedisLockOptions } from './lock/redisLock.js'
 export {
   consentRedirect,
   createGrantflowHandlers,
@@ -10,7 +10,7 @@ export {
   type HandledRuntime,
   type RequestHandler,
 } from './handlers/index.js'
-export { createRedisSync, type RedisSync, type RedisSyncOptions } from './sync/redisSync.js'
+export { createRedisSync, type RedisPubSubClientLike, type RedisSubscriberLike, type RedisSync, type RedisSyncOptions } from './sync/redisSync.js'
 export { toNodeListener } from './adapters/node.js'
 export { honoHandler, mountGrantflow } from './adapters/hono.js'
 export * from './store/index.js'

@@ -1,9 +1,29 @@
-import type { Redis, RedisOptions } from 'ioredis'
+import type { RedisOptions } from 'ioredis'
 import { ACQUIRE, RELEASE, RENEW } from './redisScripts.js'
 import { CancelledError } from '../../errors.js'
 import { createInProcessLock, LOCK_LEASE_MS, type HeldLock, type SessionLock } from '../../runtime/lock.js'
 
-/** What the lock needs of a Redis client: ioredis's `eval` and `get` (and `status`, when it has one). */
+/**
+ * ioredis's connection options (its `RedisOptions`), for a client grantflow makes: typed by shape,
+ * not imported from ioredis, so that grantflow/server's declarations type-check for an app that
+ * does not install it. Any of ioredis's options is taken; they are handed to `new Redis(...)` as
+ * they are.
+ */
+export interface RedisConnectionOptions {
+  host?: string
+  port?: number
+  /** A Unix socket, instead of host and port. */
+  path?: string
+  username?: string
+  password?: string
+  db?: number
+  // `any`, not `unknown`: an ioredis `RedisOptions` (an interface, without an index signature) is
+  // assignable only to an index signature of `any`.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  [option: string]: any
+}
+
+/** What the lock needs of a Redis client: ioredis's `eval` and `get` (and `status`, when it has one). An ioredis client is one. */
 export interface RedisClientLike {
   eval(script: string, numberOfKeys: number, ...args: (string | number)[]): Promise<unknown>
   get(key: string): Promise<string | null>
@@ -19,7 +39,7 @@ export interface LockLogger {
 
 export interface RedisLockOptions {
   /** An ioredis client (the lock leaves it open), or the options or URL to make one (closed by `close()`). */
-  redis: RedisClientLike | Redis | RedisOptions | string
+  redis: RedisClientLike | RedisConnectionOptions | string
   /** Prefix of the lock's keys (default `grantflow:lock:`): one per app sharing a Redis. */
   prefix?: string
   /**

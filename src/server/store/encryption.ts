@@ -1,6 +1,11 @@
+import type { CryptoKey } from 'oauth4webapi'
 import { ConfigurationError, StorageError } from '../../errors.js'
 
-/** An encryption key the app provides: a Web Crypto AES-GCM key, or its raw 32 bytes (or their base64). */
+/**
+ * An encryption key the app provides: a Web Crypto AES-GCM key, or its raw 32 bytes (or their
+ * base64). The key's type is oauth4webapi's `CryptoKey` (the host's, or a structural one): a Node
+ * project's declarations with `lib: ["ES2023"]` have no global `CryptoKey` type.
+ */
 export type EncryptionKeyMaterial = CryptoKey | Uint8Array | string
 
 /** One key of the keyring, named so that each stored row can say which key sealed it. */

@@ -1,9 +1,28 @@
 import type { Redis, RedisOptions } from 'ioredis'
 import type { SyncPlugin } from '../../sync/plugin.js'
+import type { RedisConnectionOptions } from '../lock/redisLock.js'
+
+/**
+ * What the sync needs of a Redis client it is given: ioredis's `publish`, and `duplicate` for the
+ * subscription's own connection. An ioredis client is one; typed by shape, so that
+ * grantflow/server's declarations need no ioredis for an app that does not install it.
+ */
+export interface RedisPubSubClientLike {
+  publish(channel: string, message: string): Promise<unknown>
+  duplicate(): RedisSubscriberLike
+}
+
+/** The subscription's connection, as {@link RedisPubSubClientLike.duplicate} makes it. */
+export interface RedisSubscriberLike {
+  on(event: 'message', listener: (channel: string, message: string) => void): unknown
+  on(event: 'error', listener: (error: Error) => void): unknown
+  subscribe(channel: string): Promise<unknown>
+  quit(): Promise<unknown>
+}
 
 export interface RedisSyncOptions {
   /** An ioredis client (duplicated for the subscription; both left open), or the options or URL to make one. */
-  redis: Redis | RedisOptions | string
+  redis: RedisPubSubClientLike | RedisConnectionOptions | string
   /** The pub/sub channel (default `grantflow:sessions`): one per app sharing a Redis. */
   channel?: string
 }
