@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { InspectionEvent } from 'xstate'
 import {
   ConsentRequiredError,
@@ -75,6 +76,15 @@ export interface AttackWorldOptions {
   grantflow?: Partial<GrantflowOptions<{ records: typeof records; legifrance: typeof legifrance }>>
   /** Keep tokens in (fake) Web Storage too, as an app may choose: refresh tokens must still stay out. */
   persistTokens?: boolean
+  /**
+   * How the provider's token endpoint treats a code: `strict` (the kit: a code once, with the
+   * code_verifier of its code_challenge) or `lenient`: a code the provider issued is exchanged
+   * whatever code_verifier comes with it, and again after it was used (no PKCE, no single use).
+   * Where the kit refuses such a code (`invalid_grant`), the lenient provider answers with fresh
+   * tokens for the code's scopes instead, so an attack that still fails there was refused by
+   * grantflow itself. Default `strict`.
+   */
+  provider?: 'strict' | 'lenient'
 }
 
 /**
@@ -109,6 +119,16 @@ export function attackWorld(options: AttackWorldOptions) {
   const note = (value: string | null | undefined) => value && secrets.add(value)
   const sent: SentRequest[] = []
   const nonces = new Map<string, string>()
+  // The scopes each code the provider issued was asked for: what a lenient provider grants for it.
+  const issuedScopes = new Map<string, string>()
+  let lenientAnswers = 0
+  /** The lenient provider's answer to a code the kit refused: tokens for it all the same. */
+  const lenientAnswer = (form: URLSearchParams, refused: Response): Response => {
+    const scope = issuedScopes.get(form.get('code') ?? '')
+    if (options.provider !== 'lenient' || form.get('grant_type') !== 'authorization_code' || refused.status !== 400 || scope === undefined) return refused
+    lenientAnswers++
+    return Response.json({ access_token: `lenient-${randomUUID()}`, token_type: 'Bearer', expires_in: 3600, scope, refresh_token: `lenient-${randomUUID()}` })
+  }
   const world = {
     /** Who the provider says signed in: the claims of the id_tokens it issues from now on. */
     idTokenClaims: (nonce: string | undefined) => ({ sub: 'victim-user', ...(nonce && { nonce }) }) as Record<string, unknown>,
@@ -123,7 +143,8 @@ export function attackWorld(options: AttackWorldOptions) {
     const form = new URLSearchParams(body)
     for (const name of ['code', 'code_verifier', 'refresh_token', 'token', 'client_secret']) note(form.get(name))
     note(request.headers.get('authorization')?.split(' ')[1])
-    const response = await globalThis.fetch(request)
+    let response = await globalThis.fetch(request)
+    if (request.url === `${ISSUER}/token`) response = lenientAnswer(form, response)
     if (!/\/token$/.test(new URL(request.url).pathname) || !response.ok) return response
     let answer = (await response.json()) as Record<string, unknown>
     const nonce = nonces.get(form.get('code') ?? '')
@@ -179,6 +200,8 @@ export function attackWorld(options: AttackWorldOptions) {
   const authorize = async (authorizationUrl: string): Promise<string> => {
     const callback = new URL(await kit.authorize(authorizationUrl))
     note(callback.searchParams.get('code'))
+    const scope = new URL(authorizationUrl).searchParams.get('scope')
+    if (callback.searchParams.has('code') && scope !== null) issuedScopes.set(callback.searchParams.get('code')!, scope)
     const nonce = new URL(authorizationUrl).searchParams.get('nonce')
     if (nonce) nonces.set(callback.searchParams.get('code')!, nonce)
     return callback.href
@@ -270,6 +293,8 @@ export function attackWorld(options: AttackWorldOptions) {
     changedSessions,
     leaks,
     tokenRequests: () => sent.filter((r) => r.url === `${ISSUER}/token`),
+    /** How many codes the lenient provider exchanged that the kit refused (always 0 when strict). */
+    lenientAnswers: () => lenientAnswers,
   }
 }
 

@@ -1,35 +1,39 @@
+import { createHash } from 'node:crypto'
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
 import {
+  ApiError,
   ConfigurationError,
   ConsentRequiredError,
   createPopupNavigator,
-  defaultDoors,
-  defineClient,
   defineProvider,
   InvalidCallbackError,
   safeReturnTo,
   TokenEndpointError,
   type ConsentNavigator,
-  type OAuthContext,
   type PendingCall,
 } from '../../src/index.js'
-import { exchangeCode, resolveAuthorizationServer, startAuthorization, validateCallback } from '../../src/protocol.js'
+import { LEGIFRANCE_GET_ARTICLE_PATH } from '../../src/testing/index.js'
 import { APP_ORIGIN, fakeWindow, until } from '../support/fakeBrowser.js'
 import { recordFigure, type FigureTask } from '../support/figures.js'
 import { findSecrets } from '../support/secretScan.js'
 import { useMsw } from '../support/vatWorld.js'
-import { API_BASE, attackWorld, CLIENT_ID, company, ISSUER, REDIRECT_URI, type AttackWorld, type AttackWorldOptions } from './attackWorld.js'
+import { API_BASE, attackWorld, company, ISSUER, REDIRECT_URI, type AttackWorld, type AttackWorldOptions } from './attackWorld.js'
 
 // Attacks, as an attacker would make them against an app using the runtime: each must be
 // refused, leave every stored session token as it was (outside the legitimate flow the attack
 // rides on), and leave no token, code or refresh token in what the attack saw or left behind
 // (authorization URLs, errors and their JSON, stored errors, inspection events, Web Storage).
-// Each counts on the suite's `attacks:` line.
+// Each counts on the suite's `attacks:` line, and is made against a lenient provider (one that
+// exchanges any code it issued, again and without PKCE: see attackWorld): what refuses it is
+// grantflow itself. Where only the provider can refuse (a code without OpenID's nonce to give it
+// away, another resource's token at an API), the check is on the `provider checks:` line instead,
+// against the kit as it is, with grantflow's part in it (what it sent) asserted there.
 
 const server = useMsw()
 const TEN_MINUTES = 10 * 60_000
 const TWO_HOURS = 2 * 3600_000
+const PISTE_API = 'https://sandbox-api.piste.gouv.fr'
 
 interface Attack {
   world: AttackWorld
@@ -43,8 +47,22 @@ interface Attack {
  * is scanned. `rejected` is claimed only after the attack's own assertions held.
  */
 function attack(label: string, run: (attack: Attack) => Promise<void>, worldOptions: Omit<AttackWorldOptions, 'server'> = {}) {
+  refusal('attacks', label, run, { provider: 'lenient', ...worldOptions })
+}
+
+/** A check the provider makes (grantflow cannot): counted on the `provider checks:` line, against the kit as it is. */
+function providerCheck(label: string, run: (attack: Attack) => Promise<void>) {
+  refusal('provider checks', label, run, { provider: 'strict' })
+}
+
+function refusal(
+  group: 'attacks' | 'provider checks',
+  label: string,
+  run: (attack: Attack) => Promise<void>,
+  worldOptions: Omit<AttackWorldOptions, 'server'>,
+) {
   it(label, async (context: FigureTask) => {
-    const figure = recordFigure(context, { group: 'attacks', label, facts: { rejected: false, noTokenFound: false }, counts: { tokenChanges: 0 } })
+    const figure = recordFigure(context, { group, label, facts: { rejected: false, noTokenFound: false }, counts: { tokenChanges: 0 } })
     const world = attackWorld({ server, ...worldOptions })
     if (!worldOptions.grantflow?.navigator) await world.connect('victim-ltd')
     let before = await world.storedTokens()
@@ -200,33 +218,51 @@ describe('attacks', () => {
     expect(world.tokenRequests()).toHaveLength(requests + 1)
   })
 
-  attack('code injection (PKCE)', async ({ world }) => {
-    const attackers = await world.consentNeeded('attacker-ltd')
+  attack('code injection into an OpenID sign-in', async ({ world }) => {
+    // The attacker's own code, from signing in as themselves; the provider does not check PKCE, so it would exchange it for anyone.
+    const attackers = await world.consentNeeded('attacker-ltd', (g) => g.apis.records.listSignedIn({}))
     const attackersCode = new URL(await world.authorize(attackers.authorizationUrl!)).searchParams.get('code')!
-    const victims = await world.consentNeeded('victim-ltd', (g) => g.call(post('mine')))
-    const victimsCallback = await world.authorize(victims.authorizationUrl!)
-    // The victim's own state and binding; the attacker's code, issued for the attacker's code_challenge.
+    world.provider.idTokenClaims = (nonce) => ({ sub: 'attacker-user', ...(nonce && { nonce }) })
+    const signIn = await world.consentNeeded('victim-ltd', (g) => g.apis.records.listSignedIn({}))
+    const victimsCallback = await world.authorize(signIn.authorizationUrl!)
+    // The victim's own state, binding and iss; the attacker's code.
     const injected = withParam(victimsCallback, 'code', attackersCode)
-    const error = await world.failure(world.grantflow.completeAuthorization(injected, { binding: victims.binding, apiUser: company('victim-ltd') }))
+    const answered = world.lenientAnswers()
+    const error = await world.failure(world.grantflow.completeAuthorization(injected, { binding: signIn.binding, apiUser: company('victim-ltd') }))
+    // The provider exchanged it; grantflow refused the answer: its id_token is for the attacker's sign-in (another nonce).
+    expect(world.lenientAnswers()).toBe(answered + 1)
     expect(error).toBeInstanceOf(TokenEndpointError)
-    expect(error).toMatchObject({ grant: 'authorization_code', error: 'invalid_grant' })
-    expect(world.kit.requests.at(-1)).toMatchObject({ endpoint: 'token', grantType: 'authorization_code', status: 400 })
+    expect(error).toMatchObject({ grant: 'authorization_code', error: 'invalid_response', description: expect.stringContaining('nonce') })
+    const [session] = await world.grantflow.sessions.list(company('victim-ltd'))
+    expect(session!.tokens?.idTokenClaims).toBeUndefined()
     expect((await world.grantflow.sessions.get(attackers.sessionKey))?.tokens).toBeUndefined()
     expect(world.posted).toEqual([])
   })
 
-  attack('code replay', async ({ world }) => {
-    // An attacker who got hold of a code that was exchanged already (a log, a Referer) and its verifier.
-    const doors = defaultDoors({ fetch: world.fetch })
-    const as = await resolveAuthorizationServer({ issuer: ISSUER, discovery: 'oidc' }, doors)
-    const context: OAuthContext = { as, client: defineClient({ clientId: CLIENT_ID, redirectUri: REDIRECT_URI }), doors, fixes: [] }
-    const { url, pending } = await startAuthorization({ as, client: context.client, scopes: ['read'], now: Date.now() })
-    const callback = validateCallback(context, await world.authorize(url), pending)
-    const tokens = await exchangeCode(context, callback, pending)
-    world.secrets.add(tokens.accessToken)
-    const error = await world.failure(exchangeCode(context, callback, pending))
+  attack('code replay: a used code brought back', async ({ world, legitimate }) => {
+    // The victim signs in; the callback URL, its code used, is found later (a log, a Referer, the history).
+    const first = await world.consentNeeded('victim-ltd', (g) => g.apis.records.listSignedIn({}))
+    const callback = await world.authorize(first.authorizationUrl!)
+    await world.grantflow.completeAuthorization(callback, { binding: first.binding })
+    await legitimate()
+    const requests = world.tokenRequests().length
+    // The same callback again, with the binding, without, with the API user: refused before any token request.
+    for (const options of [{ binding: first.binding }, undefined, { apiUser: company('victim-ltd') }]) {
+      const error = await world.failure(world.grantflow.completeAuthorization(callback, options))
+      expect(error).toBeInstanceOf(InvalidCallbackError)
+      expect(error).toMatchObject({ reason: 'code_already_used' })
+    }
+    expect(world.tokenRequests()).toHaveLength(requests)
+    // The used code in the callback of the attacker's own sign-in: the provider exchanges it again,
+    // grantflow refuses the answer (its id_token holds the victim's nonce, not the attacker's).
+    const attackers = await world.consentNeeded('attacker-ltd', (g) => g.apis.records.listSignedIn({}))
+    const replayed = withParam(await world.authorize(attackers.authorizationUrl!), 'code', new URL(callback).searchParams.get('code')!)
+    const answered = world.lenientAnswers()
+    const error = await world.failure(world.grantflow.completeAuthorization(replayed, { binding: attackers.binding }))
+    expect(world.lenientAnswers()).toBe(answered + 1)
     expect(error).toBeInstanceOf(TokenEndpointError)
-    expect(error).toMatchObject({ grant: 'authorization_code', error: 'invalid_grant' })
+    expect(error).toMatchObject({ grant: 'authorization_code', error: 'invalid_response', description: expect.stringContaining('nonce') })
+    expect((await world.grantflow.sessions.get(attackers.sessionKey))?.tokens).toBeUndefined()
   })
 
   attack('mix-up: callback with a wrong iss', async ({ world }) => {
@@ -295,13 +331,33 @@ describe('attacks', () => {
     const bearer = (origin: string) =>
       world.sent.filter((r) => new URL(r.url).origin === origin && r.authorization?.startsWith('Bearer ')).map((r) => r.authorization!.slice(7))
     const recordsTokens = bearer(API_BASE)
-    const pisteTokens = bearer('https://sandbox-api.piste.gouv.fr')
+    const pisteTokens = bearer(PISTE_API)
     expect(recordsTokens.length).toBeGreaterThan(0)
     expect(pisteTokens.length).toBeGreaterThan(0)
     expect(recordsTokens.filter((token) => pisteTokens.includes(token))).toEqual([])
-    // A token for Légifrance presented to the records API: refused there, as the API would.
-    const refused = await fetch(`${API_BASE}/records`, { headers: { authorization: `Bearer ${pisteTokens[0]}` } })
-    expect(refused.status).toBe(401)
+    // The records API (or whoever answers for it) sends the call on, to Légifrance's API and to a
+    // host of its own, both of which would take any token: grantflow follows neither with its token.
+    const arrived: string[] = []
+    const taker =
+      (answer: Record<string, unknown>) =>
+      ({ request }: { request: Request }) => {
+        arrived.push(`${request.method} ${request.url} ${request.headers.get('authorization') ?? 'no authorization'}`)
+        return HttpResponse.json(answer)
+      }
+    server.use(
+      http.all(`${PISTE_API}${LEGIFRANCE_GET_ARTICLE_PATH}`, taker({ article: { id: 'x', texte: 'x' } })),
+      http.all('https://evil.example/*', taker({ records: ['theirs'] })),
+    )
+    for (const location of [`${PISTE_API}${LEGIFRANCE_GET_ARTICLE_PATH}`, 'https://evil.example/records']) {
+      for (const status of [302, 307, 308]) {
+        server.use(http.get(`${API_BASE}/records`, () => new HttpResponse(null, { status, headers: { location } }), { once: true }))
+        const error = await world.failure(world.grantflow.apis.records.list({}))
+        expect(error, `${status} to ${location}`).toBeInstanceOf(ApiError)
+        expect(error).toMatchObject({ status })
+      }
+    }
+    expect(arrived).toEqual([])
+    expect(world.sent.filter((r) => ![API_BASE, ISSUER, PISTE_API, 'https://sandbox-oauth.piste.gouv.fr'].includes(new URL(r.url).origin))).toEqual([])
   })
 
   attack('plain http endpoints', async () => {
@@ -410,6 +466,52 @@ describe('attacks', () => {
     },
     { persistTokens: true },
   )
+})
+
+// What only the provider can refuse: grantflow's part (the verifier it sent, the token it kept to
+// its own API) is asserted, the refusal is the kit's. Made against the kit as it is (strict).
+describe('provider checks', () => {
+  providerCheck("code injection without OpenID: refused by the provider's PKCE check", async ({ world }) => {
+    const attackers = await world.consentNeeded('attacker-ltd')
+    const attackersCode = new URL(await world.authorize(attackers.authorizationUrl!)).searchParams.get('code')!
+    const victims = await world.consentNeeded('victim-ltd', (g) => g.call(post('mine')))
+    const victimsCallback = await world.authorize(victims.authorizationUrl!)
+    // The victim's own state and binding; the attacker's code, issued for the attacker's code_challenge.
+    const injected = withParam(victimsCallback, 'code', attackersCode)
+    const error = await world.failure(world.grantflow.completeAuthorization(injected, { binding: victims.binding, apiUser: company('victim-ltd') }))
+    expect(error).toBeInstanceOf(TokenEndpointError)
+    expect(error).toMatchObject({ grant: 'authorization_code', error: 'invalid_grant' })
+    expect(world.kit.requests.at(-1)).toMatchObject({ endpoint: 'token', grantType: 'authorization_code', status: 400 })
+    // grantflow's part: the verifier sent is the one of the victim's code_challenge, which the attacker's code was not issued for.
+    const verifier = new URLSearchParams(world.tokenRequests().at(-1)!.body).get('code_verifier')!
+    expect(createHash('sha256').update(verifier).digest('base64url')).toBe(new URL(victims.authorizationUrl!).searchParams.get('code_challenge'))
+    expect((await world.grantflow.sessions.get(attackers.sessionKey))?.tokens).toBeUndefined()
+    expect(world.posted).toEqual([])
+  })
+
+  providerCheck('code replay without OpenID: a used code refused by the provider', async ({ world, legitimate }) => {
+    const first = await world.consentNeeded('victim-2')
+    const callback = await world.authorize(first.authorizationUrl!)
+    await world.grantflow.completeAuthorization(callback, { binding: first.binding })
+    await legitimate()
+    // The used code in the callback of the attacker's own authorization (no id_token, no nonce to tell it by).
+    const attackers = await world.consentNeeded('attacker-ltd')
+    const replayed = withParam(await world.authorize(attackers.authorizationUrl!), 'code', new URL(callback).searchParams.get('code')!)
+    const error = await world.failure(world.grantflow.completeAuthorization(replayed, { binding: attackers.binding }))
+    expect(error).toBeInstanceOf(TokenEndpointError)
+    expect(error).toMatchObject({ grant: 'authorization_code', error: 'invalid_grant' })
+    expect(world.kit.requests.at(-1)).toMatchObject({ endpoint: 'token', grantType: 'authorization_code', status: 400 })
+    expect((await world.grantflow.sessions.get(attackers.sessionKey))?.tokens).toBeUndefined()
+  })
+
+  providerCheck("another resource's token at the records API: refused 401 by the API", async ({ world, legitimate }) => {
+    await world.grantflow.apis.legifrance.getArticle({}, { id: 'LEGIARTI000006419280' })
+    await legitimate()
+    const pisteToken = world.sent.find((r) => new URL(r.url).origin === PISTE_API && r.authorization?.startsWith('Bearer '))!.authorization!.slice(7)
+    // Presented by someone else than grantflow (which sends each API its own token: see the attack above).
+    const refused = await fetch(`${API_BASE}/records`, { headers: { authorization: `Bearer ${pisteToken}` } })
+    expect(refused.status).toBe(401)
+  })
 })
 
 /** The provider's metadata as the kit serves it, for an attack to bend. */

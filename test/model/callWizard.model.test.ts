@@ -159,7 +159,7 @@ function observe(sut: Sut, expected: ModelStep['state']): void {
   }
 }
 
-async function run(path: ModelStep[], interaction: Interaction, startWithCall = false, firstAttempt?: AttemptOutcome) {
+async function run(path: ModelStep[], interaction: Interaction, startWithCall = false, firstAttempt?: AttemptOutcome, then?: (sut: Sut) => void) {
   const sut = await createSut(interaction, startWithCall, firstAttempt)
   try {
     for (let i = 0; i < path.length; i++) {
@@ -174,6 +174,7 @@ async function run(path: ModelStep[], interaction: Interaction, startWithCall = 
       sut.store.failWrites = false
       observe(sut, state)
     }
+    then?.(sut)
     // The wizard stops where the path ends; its token session finishes what it began first.
     sut.wizard.stop()
     await untilIdle([sut.world.grantflow.tokenSession(sut.sessionKey)])
@@ -228,9 +229,15 @@ describe('call wizard started with the first attempt already made', () => {
   for (const firstAttempt of outcomes) {
     const start = { event: { type: 'xstate.init' }, state: getInitialSnapshot(callWizardMachine, { interaction: 'automatic', call: CALL, firstAttempt }) }
     it(`${firstAttempt.kind} → ${JSON.stringify(start.state.value)}`, async () => {
-      await run([start], 'automatic', true, firstAttempt)
-      // Judged, then forgotten: a wizard saved from here carries no outcome.
-      expect(start.state.context.firstAttempt).toBeUndefined()
+      await run([start], 'automatic', true, firstAttempt, ({ wizard, world, gates }) => {
+        // Judged without attempting the call again: no attempt started (none waits at its gate), none reached the API.
+        expect(gates.isWaiting('attemptCall')).toBe(false)
+        expect(world.kit.counters.apiCalls).toBe(0)
+        // Judged, then forgotten: the running wizard, saved from here, carries no outcome.
+        const saved = wizard.getPersistedSnapshot() as unknown as { context: { firstAttempt?: unknown; call?: unknown } }
+        expect(saved.context.firstAttempt).toBeUndefined()
+        expect(saved.context.call).toMatchObject(CALL)
+      })
     })
   }
 })

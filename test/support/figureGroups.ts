@@ -69,6 +69,11 @@ export const GROUP_SUMMARIES: Record<string, GroupSummary> = {
     const rejected = entries.filter((e) => e.passed && e.facts?.rejected === true).length
     return `${rejected}/${entries.length} rejected, ${number(sum(entries, 'tokenChanges'))} token changes${failedList(entries)}`
   },
+  // Refusals only the provider can make (a code's PKCE, an API's own tokens): not attacks grantflow refused.
+  'provider checks': (entries) => {
+    const refused = entries.filter((e) => e.passed && e.facts?.rejected === true).length
+    return `${refused}/${entries.length} refused by the provider, grantflow's part checked, ${number(sum(entries, 'tokenChanges'))} token changes${failedList(entries)}`
+  },
 }
 
 /** The line a group prints. */
