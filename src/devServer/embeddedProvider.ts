@@ -7,7 +7,7 @@ import { hmrcVatRoutes } from '../testing/hmrcVat.js'
 import { RequestBodyTooLargeError, sendBodyTooLarge, sendJson } from './http.js'
 import type { DemoAccount } from './accounts.js'
 import { createLocalAuthority, type LocalAuthority, type LocalAuthoritySettings, type SharedState } from './localAuthority.js'
-import { decideLocalRequest, parseConfiguredOrigin } from './localRequests.js'
+import { decideLocalRequest, parseConfiguredOrigin, parseRedirectUri } from './localRequests.js'
 import type { ProviderRequest } from './providerRequest.js'
 import type { JWK } from './oidcConfiguration.js'
 
@@ -29,8 +29,14 @@ export interface EmbeddedProviderOptions {
   controlPath?: string | false
   /** The name on the sign-in and consent pages. Default `Local VAT Gateway`. */
   providerName?: string
-  /** The page's public client: PKCE, no secret. Default `ledgerline-web`, "Ledgerline", `/callback` and `/popup-callback`. */
-  publicClient?: { clientId?: string; clientName?: string; redirectPaths?: string[] }
+  /**
+   * The page's public client: PKCE, no secret. Default `ledgerline-web`, "Ledgerline", `/callback`
+   * and `/popup-callback` on the provider's own origin. `redirectUris`: whole redirect URIs it
+   * also accepts, for an app served on another origin (your server on `http://127.0.0.1:3000`,
+   * `https://app.example`): https, or http on loopback, without a fragment. No proxy is needed:
+   * the browser goes to the provider's origin to sign in and is sent back to yours.
+   */
+  publicClient?: { clientId?: string; clientName?: string; redirectPaths?: string[]; redirectUris?: string[] }
   /** The server route's confidential client (client_secret_basic). Default `ledgerline-server`, a random secret per start. */
   applicationClient?: { clientId?: string; clientSecret?: string }
   /** Who can sign in; the first is shown on the sign-in page. Default {@link DEMO_ACCOUNT}. */
@@ -138,6 +144,7 @@ export function embeddedRoutes(options: EmbeddedProviderOptions = {}): {
       clientId: options.publicClient?.clientId ?? 'ledgerline-web',
       clientName: options.publicClient?.clientName ?? 'Ledgerline',
       redirectPaths: options.publicClient?.redirectPaths ?? ['/callback', '/popup-callback'],
+      redirectUris: (options.publicClient?.redirectUris ?? []).map(parseRedirectUri),
     },
     applicationClient:
       options.applicationPath === false

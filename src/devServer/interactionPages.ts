@@ -111,7 +111,7 @@ function layout(frame: PageFrame, title: string, body: string): string {
 <header><span class="mark" aria-hidden="true"></span>${escape(frame.providerName)}</header>
 <main>${body}
 </main>
-<footer>A development authorization server (oidc-provider) inside the Vite dev server. Nothing leaves this machine.</footer>
+<footer>A development authorization server (oidc-provider, from grantflow/dev) on this machine. Nothing leaves it.</footer>
 </body>
 </html>`
 }

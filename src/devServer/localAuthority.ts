@@ -17,7 +17,7 @@ export interface LocalAuthoritySettings {
   issuerPath: string
   apiPath: string
   providerName: string
-  publicClient: { clientId: string; clientName: string; redirectPaths: string[] }
+  publicClient: { clientId: string; clientName: string; redirectPaths: string[]; redirectUris: string[] }
   /** `undefined`: no application client and no server route. */
   applicationClient: { clientId: string; clientSecret: string } | undefined
   accounts: DemoAccount[]
@@ -50,7 +50,7 @@ export interface LocalAuthority {
 /**
  * Builds the provider, its pages, the VAT API and the server route for one origin
  * (`http://127.0.0.1:5173`): the issuer is the origin and `issuerPath`, the public client's
- * redirect URIs are the origin's `redirectPaths`.
+ * redirect URIs are the origin's `redirectPaths` and the configured `redirectUris` (another origin's).
  */
 export function createLocalAuthority(origin: string, settings: LocalAuthoritySettings, shared: SharedState): LocalAuthority {
   const issuer = `${origin}${settings.issuerPath}`
@@ -67,7 +67,7 @@ export function createLocalAuthority(origin: string, settings: LocalAuthoritySet
           client_id: publicClient.clientId,
           client_name: publicClient.clientName,
           token_endpoint_auth_method: 'none',
-          redirect_uris: publicClient.redirectPaths.map((path) => `${origin}${path}`),
+          redirect_uris: [...publicClient.redirectPaths.map((path) => `${origin}${path}`), ...publicClient.redirectUris],
           grant_types: ['authorization_code', 'refresh_token'],
           response_types: ['code'],
           scope: SCOPES.join(' '),

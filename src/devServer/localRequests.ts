@@ -99,6 +99,24 @@ export function parseConfiguredOrigin(value: string): string {
   return url.origin
 }
 
+/**
+ * A redirect URI the public client accepts on another origin than the provider's: https, or http
+ * on a loopback host only (a code must never cross a network in clear), with no fragment.
+ */
+export function parseRedirectUri(value: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new TypeError(`publicClient.redirectUris: ${JSON.stringify(value)} is not a URL`)
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
+  if (!(url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new TypeError(`publicClient.redirectUris: ${JSON.stringify(value)} must be https, or http on loopback, without a fragment or credentials`)
+  }
+  return url.href
+}
+
 /** The Host header, or HTTP/2's `:authority`, lowercased. */
 function hostOf(req: LocalRequest): string | undefined {
   const host = req.headers.host ?? req.headers[':authority']

@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { startDevProvider, type DevProvider } from '../../src/dev/index.js'
 import { ledgerline, nineBoxes, rawRequest, VRN } from '../devServer/devServer.js'
 
@@ -28,6 +30,30 @@ describe('startDevProvider (grantflow/dev)', () => {
     expect(records.status).toBe(200)
     expect(records.body).toMatchObject({ submissions: [expect.objectContaining({ periodKey: nineBoxes().periodKey, netVatDue: 750 })] })
     expect(dev.origins()).toEqual([dev.url])
+  })
+
+  it('serves an app on another origin through publicClient.redirectUris, with no proxy: the code comes back to the app', async () => {
+    // The app's own server, on a second port.
+    const app = createServer((_, response) => response.end('the app'))
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve))
+    onTestFinished(() => new Promise<void>((resolve) => app.close(() => resolve())))
+    const appCallback = `http://127.0.0.1:${(app.address() as AddressInfo).port}/callback`
+    const other = await startDevProvider({ publicClient: { redirectUris: [appCallback] } })
+    onTestFinished(() => other.close())
+    const { grantflow, browser } = ledgerline(
+      { origin: other.url, issuer: other.issuer, apiUrl: other.apiUrl, origins: other.origins },
+      {},
+      { redirectUri: appCallback },
+    )
+    const receipt = await grantflow.apis.vat.submitReturn({ vrn: VRN }, nineBoxes())
+    expect(receipt.formBundleNumber).toMatch(/\S/)
+    expect(browser.callbacks).toHaveLength(1)
+    expect(browser.callbacks[0]!.startsWith(`${appCallback}?`)).toBe(true)
+  })
+
+  it('refuses a redirect URI in clear off loopback, or with a fragment, when it starts', async () => {
+    await expect(startDevProvider({ publicClient: { redirectUris: ['http://app.example/callback'] } })).rejects.toThrow(/https, or http on loopback/)
+    await expect(startDevProvider({ publicClient: { redirectUris: ['https://app.example/callback#x'] } })).rejects.toThrow(/without a fragment/)
   })
 
   it('answers 404 off its routes and refuses a Host it was not made for', async () => {

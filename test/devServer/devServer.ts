@@ -183,7 +183,8 @@ export function vatApi({ issuer, apiUrl }: DevServer) {
 }
 
 /** The app's grantflow, and a user who answers at the embedded provider's own pages. */
-export function ledgerline(dev: DevServer, user: SignInOptions = {}, options: Pick<GrantflowOptions<never>, 'retry'> = {}) {
+export function ledgerline(dev: DevServer, user: SignInOptions = {}, options: Pick<GrantflowOptions<never>, 'retry'> & { redirectUri?: string } = {}) {
+  const { redirectUri = `${dev.origin}/callback`, ...grantflowOptions } = options
   const browser = createSignInBrowser()
   const navigator: ConsentNavigator = {
     mode: 'custom',
@@ -194,11 +195,11 @@ export function ledgerline(dev: DevServer, user: SignInOptions = {}, options: Pi
   }
   const grantflow = createGrantflow({
     apis: { vat: vatApi(dev) },
-    clients: { local: defineClient({ clientId: 'ledgerline-web', redirectUri: `${dev.origin}/callback` }) },
+    clients: { local: defineClient({ clientId: 'ledgerline-web', redirectUri }) },
     environment: 'local',
     apiUser: { company: () => COMPANY.id },
     navigator,
-    ...options,
+    ...grantflowOptions,
   })
   return { grantflow, browser }
 }
