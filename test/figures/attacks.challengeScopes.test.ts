@@ -1,10 +1,9 @@
 import { http, HttpResponse } from 'msw'
-import { setupServer } from 'msw/node'
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { recordFigure, type FigureTask } from '../support/figures.js'
 import { findSecrets } from '../support/secretScan.js'
 import { VRN } from '../support/vatWorld.js'
-import { browser, serverWorld } from '../server/serverWorld.js'
+import { browser, useServerWorlds } from '../server/serverWorld.js'
 
 // Attacks by the API itself: a compromised API answers 403 insufficient_scope with a challenge
 // that names scopes of its choosing, hoping the next consent asks for them (another resource's
@@ -12,22 +11,13 @@ import { browser, serverWorld } from '../server/serverWorld.js'
 // granted would hand them over silently. Through real HTTP on 127.0.0.1: the app's route, the
 // handlers, the fake HMRC. Each counts on the suite's `attacks:` line.
 
-const msw = setupServer()
-beforeAll(() => msw.listen({ onUnhandledRequest: 'bypass' }))
-afterEach(() => msw.resetHandlers())
-afterAll(() => msw.close())
-
-const worlds: Awaited<ReturnType<typeof serverWorld>>[] = []
-afterEach(async () => {
-  await Promise.all(worlds.splice(0).map((world) => world.close()))
-})
+const { msw, open: openWorld } = useServerWorlds()
 
 const RETURNS = `https://test-api.service.hmrc.gov.uk/organisations/vat/${VRN}/returns`
 
 /** An app whose company `acme-ltd` consented (write:vat) and filed a return; then its VAT API answers every return with `challenge`. */
 async function challengedWorld(challenge: (accessToken: string) => string) {
-  const app = await serverWorld(msw)
-  worlds.push(app)
+  const app = await openWorld()
   const user = browser(app.origin, 'acme-ltd')
   const started = await user.post('/returns', {})
   const done = await user.request(await app.kit.authorize(started.headers.get('location')!))

@@ -1,30 +1,20 @@
-import { setupServer } from 'msw/node'
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { ConfigurationError, createGrantflow, defineClient } from '../../src/index.js'
 import { createGrantflowHandlers } from '../../src/server/index.js'
 import { recordFigure, type FigureTask } from '../support/figures.js'
 import { vat } from '../support/vatWorld.js'
-import { browser, serverWorld } from '../server/serverWorld.js'
+import { browser, useServerWorlds, type ServerWorldOptions } from '../server/serverWorld.js'
 
 // Attacks on the server handlers from other pages, through real HTTP on 127.0.0.1 with each
 // browser's own cookie jar: a sibling subdomain (same-site is not same-origin), a browser without
 // Fetch Metadata, an opaque origin, a cookie planted under the unprefixed name on https, and a
 // server that cannot tell its users apart. Each counts on the suite's `attacks:` line.
 
-const msw = setupServer()
-beforeAll(() => msw.listen({ onUnhandledRequest: 'bypass' }))
-afterEach(() => msw.resetHandlers())
-afterAll(() => msw.close())
-
-const worlds: Awaited<ReturnType<typeof serverWorld>>[] = []
-afterEach(async () => {
-  await Promise.all(worlds.splice(0).map((world) => world.close()))
-})
+const { open: openWorld } = useServerWorlds()
 
 /** An app whose company `acme-ltd` has a session with tokens (consented, return filed). */
-async function connectedWorld(options: Parameters<typeof serverWorld>[1] = {}) {
-  const app = await serverWorld(msw, options)
-  worlds.push(app)
+async function connectedWorld(options: ServerWorldOptions = {}) {
+  const app = await openWorld(options)
   const user = browser(app.origin, 'acme-ltd')
   const started = await user.post('/returns', {})
   const done = await user.request(await app.kit.authorize(started.headers.get('location')!))
@@ -71,8 +61,7 @@ attack('a request that says nothing of where it came from disconnects the sessio
 )
 
 attack("another site's page starts a consent for the user (no binding cookie, no authorization)", async () => {
-  const app = await serverWorld(msw)
-  worlds.push(app)
+  const app = await openWorld()
   const user = browser(app.origin, 'acme-ltd')
   const answer = await user.post(
     '/grantflow/connect',
@@ -88,8 +77,7 @@ attack("another site's page starts a consent for the user (no binding cookie, no
 attack('a consent cookie planted under the unprefixed name on https binds the attacker’s callback to the victim', async () => {
   // The app is served as https://app.example (its proxy ends TLS); its cookie is __Secure- named.
   const redirectUri = 'https://app.example/callback'
-  const app = await serverWorld(msw, { redirectUri, handlers: { origin: 'https://app.example' } })
-  worlds.push(app)
+  const app = await openWorld({ redirectUri, handlers: { origin: 'https://app.example' } })
   const mallory = browser(app.origin, 'mallory-ltd')
   const started = await mallory.post('/returns', {})
   expect(mallory.setCookies.some((c) => c.startsWith('__Secure-grantflow-consent.'))).toBe(true)

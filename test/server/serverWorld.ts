@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import { Hono } from 'hono'
-import type { setupServer } from 'msw/node'
+import { setupServer } from 'msw/node'
+import { afterAll, afterEach, beforeAll } from 'vitest'
 import { ConsentRequiredError, createGrantflow, defineClient, hmrc, isGrantflowError, type SessionStore, type SyncPlugin } from '../../src/index.js'
 import { createGrantflowHandlers, mountGrantflow, toNodeListener, type GrantflowHandlerOptions } from '../../src/server/index.js'
 import { createProviderKit, hmrcVatRoutes, type HmrcVatRoutes, type ProviderKit } from '../../src/testing/index.js'
@@ -79,6 +80,27 @@ export async function serverWorld(msw: ReturnType<typeof setupServer>, options: 
   }
   const close = () => new Promise<void>((resolve) => http.close(() => resolve()))
   return { origin, redirectUri, kit, routes, grantflow, handlers, close }
+}
+
+/**
+ * For a test file of server worlds: one MSW server (what it does not handle goes out: the app
+ * servers are real) and `open`, a world closed after its test.
+ */
+export function useServerWorlds() {
+  const msw = setupServer()
+  beforeAll(() => msw.listen({ onUnhandledRequest: 'bypass' }))
+  afterEach(() => msw.resetHandlers())
+  afterAll(() => msw.close())
+  const worlds: Awaited<ReturnType<typeof serverWorld>>[] = []
+  afterEach(async () => {
+    await Promise.all(worlds.splice(0).map((world) => world.close()))
+  })
+  const open = async (options: ServerWorldOptions = {}) => {
+    const world = await serverWorld(msw, options)
+    worlds.push(world)
+    return world
+  }
+  return { msw, open }
 }
 
 interface Cookie {
