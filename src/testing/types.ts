@@ -166,7 +166,8 @@ export interface ProviderKit {
    * @example
    * const kit = createProviderKit({ provider: hmrc, environment: 'sandbox', api: hmrcVatRoutes() })
    * const server = await kit.listen()
-   * const grantflow = createGrantflow({ providers: [server.provider], ... })
+   * // The app's APIs declared with the provider at the server's origin:
+   * const vat = defineApi({ id: 'vat', name: 'VAT', provider: server.provider, endpoints })
    * await fetch(`${server.endpoints.tokenEndpoint}`, { method: 'POST' }) // 400 invalid_request
    * await server.close()
    */
