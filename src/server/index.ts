@@ -13,4 +13,5 @@ export {
 export { createRedisSync, type RedisPubSubClientLike, type RedisSubscriberLike, type RedisSync, type RedisSyncOptions } from './sync/redisSync.js'
 export { toNodeListener } from './adapters/node.js'
 export { honoHandler, mountGrantflow } from './adapters/hono.js'
+export { mountGrantflowExpress, sendWebResponse } from './adapters/express.js'
 export * from './store/index.js'
