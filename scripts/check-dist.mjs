@@ -11,6 +11,7 @@ const examples = {
   InvalidCallbackError: () => new grantflow.InvalidCallbackError('state_mismatch'),
   TokenEndpointError: () => new grantflow.TokenEndpointError({ grant: 'refresh_token', error: 'invalid_grant' }),
   InsufficientScopeError: () => new grantflow.InsufficientScopeError([]),
+  UndeclaredScopeError: () => new grantflow.UndeclaredScopeError({ api: 'vat', requestedScopes: ['x'], undeclaredScopes: ['x'] }),
   ProviderUnreachableError: () => new grantflow.ProviderUnreachableError('timeout', 'https://api.example/'),
   ApiError: () => new grantflow.ApiError({ status: 500, body: null }),
   TokenExpiredError: () => new grantflow.TokenExpiredError('k'),
