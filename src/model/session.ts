@@ -21,6 +21,8 @@ export interface PendingCall {
    * consent and the replay after the callback use this user, whatever the resolver says later.
    */
   apiUser?: ApiUser
+  /** Where the user returns after the consent this call needs, resolved when it was made from its context (see `returnTo`). */
+  returnTo?: string
 }
 
 /** What must survive the trip to the provider and back. */

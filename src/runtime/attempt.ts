@@ -26,7 +26,7 @@ export interface WizardDeps {
   /** How often each call was refused because its token ran out in flight (bounded: see MAX_IN_FLIGHT_EXPIRIES). */
   inFlightExpiries?: WeakMap<PendingCall, number>
   /** Where the user should come back to after a redirect consent (the current page). */
-  returnTo?: (() => string | undefined) | undefined
+  returnTo?: ((context: never) => string | undefined) | undefined
 }
 
 // Loaded when a call first needs more than its valid token; the promise is kept, so a thousand

@@ -17,6 +17,13 @@ export function createCalls<Context>(deps: WizardDeps, resolvers: ApiUserResolve
   const withApiUser = (pending: PendingCall, context: Context, endpoint = deps.config.apis[pending.api]?.endpoints[pending.endpoint]): PendingCall =>
     pending.apiUser || !endpoint ? pending : { ...pending, apiUser: resolveApiUser(resolvers, endpoint.apiUser, context) }
 
+  /** The call with where its consent returns to, where the app says it from the call's context (a server's request). */
+  const withReturnTo = (pending: PendingCall, context: Context): PendingCall => {
+    if (context === undefined || !deps.returnTo || pending.returnTo !== undefined) return pending
+    const returnTo = (deps.returnTo as (context: Context) => string | undefined)(context)
+    return returnTo === undefined ? pending : { ...pending, returnTo }
+  }
+
   /** Calls an endpoint (looked up once: the endpoint functions pass the one they hold). */
   const call = async (made: PendingCall, context: Context, known?: Endpoint): Promise<unknown> => {
     const endpoint = known ?? deps.config.apis[made.api]?.endpoints[made.endpoint]
@@ -34,7 +41,8 @@ export function createCalls<Context>(deps: WizardDeps, resolvers: ApiUserResolve
     }
     // The wizard's first attempt is this one: a refused request is not sent again before consent.
     const wizard = await wizards()
-    const actor = await wizard.start(pending, { firstAttempt: first })
+    // Asked only now a consent may be needed (not on every call), while the context is at hand.
+    const actor = await wizard.start(withReturnTo(pending, context), { firstAttempt: first })
     const done = await wizard.ended(actor)
     actor.stop()
     if (done.matches('succeeded')) return done.context.result

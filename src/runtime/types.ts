@@ -52,8 +52,12 @@ export interface GrantflowOptions<Apis extends Record<string, Api>, Context = un
    * or a navigator of your own (a test's simulated user, a native app's browser tab).
    */
   navigator?: ConsentNavigator
-  /** Where the user returns after a redirect consent; default: nowhere (the callback route decides). */
-  returnTo?: () => string | undefined
+  /**
+   * Where the user returns after a redirect consent; default: nowhere (the callback route decides).
+   * Given the call's context (`withContext(request)`: the request, on a server) when the call was
+   * made with one, else nothing (a page: read the current location).
+   */
+  returnTo?: (context: Context | undefined) => string | undefined
   /** requests-oauthlib's refresh behaviours: refresh silently (`auto`), throw TokenExpiredError (`raise`), or refresh and call `onTokensUpdated` (`notify`). */
   refresh?: RefreshMode
   onTokensUpdated?: (session: Session) => void

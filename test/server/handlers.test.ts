@@ -253,6 +253,26 @@ describe('where the callback sends the browser', () => {
     // Every call was still replayed once.
     expect(app.routes.submissions).toHaveLength(hostile.length + 1)
   })
+
+  it("takes each call's returnTo from its own request: two users' consents, each sent back to where it began", async () => {
+    const app = await world({
+      returnTo: (request) => (request ? (new URL(request.url).searchParams.get('back') ?? undefined) : undefined),
+      handlers: { afterCallback: 'redirect' },
+    })
+    const started = await Promise.all(
+      (['acme-ltd', 'globex-plc'] as const).map(async (company, i) => {
+        const user = browser(app.origin, company)
+        const answer = await user.post(`/returns?vrn=10000000${i}&back=/returns/${company}`, {})
+        return { user, company, callbackUrl: await app.kit.authorize(answer.headers.get('location')!) }
+      }),
+    )
+    for (const { user, company, callbackUrl } of started.reverse()) {
+      const done = await user.request(callbackUrl)
+      expect(done.status).toBe(303)
+      expect(done.headers.get('location')).toBe(`/returns/${company}`)
+    }
+    expect(app.routes.submissions).toHaveLength(2)
+  })
 })
 
 describe('connecting before any call', () => {

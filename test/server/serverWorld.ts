@@ -18,7 +18,7 @@ export type Adapter = 'node' | 'hono'
 export interface ServerWorldOptions {
   adapter?: Adapter
   /** What the runtime saves as `returnTo` with each consent (an app that took it from the request). */
-  returnTo?: () => string | undefined
+  returnTo?: (request: Request | undefined) => string | undefined
   handlers?: Partial<GrantflowHandlerOptions<Request>>
   store?: SessionStore
   sync?: SyncPlugin[]
