@@ -54,7 +54,12 @@ export async function beginConsent(deps: WizardDeps, input: { call: PendingCall;
   if (!joinable) {
     session.send({
       type: 'CONSENT_REQUESTED',
-      request: { scopes: input.consent.scopes, requester: input.wizardId, call: input.call, returnTo: input.call.returnTo ?? (deps.returnTo as ((context: undefined) => string | undefined) | undefined)?.(undefined) },
+      request: {
+        scopes: input.consent.scopes,
+        requester: input.wizardId,
+        call: input.call,
+        returnTo: input.call.returnTo ?? (deps.returnTo as ((context: undefined) => string | undefined) | undefined)?.(undefined),
+      },
     })
   }
   const snapshot = await waitFor(session, (s) => s.matches('authorizing') || s.matches('consentFailed') || s.matches('valid'), { timeout: Infinity })
