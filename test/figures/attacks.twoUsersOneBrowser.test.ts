@@ -109,5 +109,6 @@ attack("a tab signed in as another company calls with its own grant, never the f
   expect(profile.kit.counters.apiCalls).toBe(1)
   expect(await other.sessions.list({ kind: 'company', id: 'globex-ltd' }).then((s) => s[0]?.tokens)).toBeUndefined()
   void globexFiling
-  expect(acmeTokens.accessToken).toBeTruthy()
+  // Acme's grant is as it was: Globex's tab neither took nor replaced it.
+  expect((await first.sessions.list({ kind: 'company', id: 'acme-ltd' }))[0]!.tokens!.accessToken).toBe(acmeTokens.accessToken)
 })
