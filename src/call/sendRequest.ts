@@ -102,6 +102,15 @@ function withoutToken(value: unknown, token: string): unknown {
   return value
 }
 
+/**
+ * The challenge with the sent token cut from its description: the description is the API's text,
+ * and every outcome (401, 403, any error) carries it on into errors and stored records.
+ */
+function withoutTokenIn(challenge: ResourceChallenge | undefined, sentToken: string | undefined): ResourceChallenge | undefined {
+  if (!challenge?.description || !sentToken) return challenge
+  return { ...challenge, description: withoutToken(challenge.description, sentToken) as string }
+}
+
 async function exchange<Result>(
   request: ApiRequest,
   doors: HttpDoors,
@@ -117,10 +126,11 @@ async function exchange<Result>(
       redirect: 'manual',
     }))
     if (response.ok) return { ok: true, value: endpoint.parseResult(await readBody(response, url)), status: response.status }
-    const challenge = response.headers.has('www-authenticate') ? await (await loadSteps()).parseChallenge(response) : undefined
+    const sentToken = request.headers.get('authorization')?.split(' ')[1]
+    const challenge = withoutTokenIn(response.headers.has('www-authenticate') ? await (await loadSteps()).parseChallenge(response) : undefined, sentToken)
     if (response.status === 401) return { ok: false, refusal: 'token_rejected', challenge: challenge ?? { scopes: [] } }
     if (response.status === 403 && challenge?.error === 'insufficient_scope') return { ok: false, refusal: 'insufficient_scope', challenge }
-    throw await apiError(response, doors, url, challenge, request.headers.get('authorization')?.split(' ')[1])
+    throw await apiError(response, doors, url, challenge, sentToken)
   } finally {
     clearTimeout(inFlight.timer)
   }
@@ -151,11 +161,8 @@ async function apiError(response: Response, doors: HttpDoors, url: string, chall
     // Unparseable JSON is kept as text; a body that did not arrive in time is left out (the status is the answer).
     body = (error as ApiError).body
   }
-  // The body and description are the API's: one that echoes the token it was sent must not put it in the error.
-  if (sentToken) {
-    body = withoutToken(body, sentToken)
-    if (challenge?.description) challenge = { ...challenge, description: withoutToken(challenge.description, sentToken) as string }
-  }
+  // The body is the API's: one that echoes the token it was sent must not put it in the error.
+  if (sentToken) body = withoutToken(body, sentToken)
   const retryAfter = parseRetryAfter(response.headers.get('retry-after'), doors.now())
   // OAuth-style bodies say `error`; many APIs (HMRC) say `code`.
   const fields = body && typeof body === 'object' ? (body as { error?: unknown; code?: unknown }) : {}

@@ -44,13 +44,12 @@ export function consentNeeded(
 export function scopeChallenged(target: CallTarget, sent: TokenSet, challenge: ResourceChallenge): AttemptOutcome {
   const refused = undeclaredScopes(target.api, challenge.scopes, sent.scopes)
   if (refused.length > 0) {
-    // The description is the API's text: a hostile one could echo the token it was sent.
-    const description = challenge.description?.split(sent.accessToken).join('[redacted]')
+    // The description comes redacted of the sent token from sendApiRequest.
     throw new UndeclaredScopeError({
       api: target.api.id,
       requestedScopes: [...challenge.scopes],
       undeclaredScopes: refused,
-      ...(description !== undefined && { description }),
+      ...(challenge.description !== undefined && { description: challenge.description }),
     })
   }
   return consentNeeded(target, 'insufficient_scope', sent.scopes, challenge.scopes)

@@ -104,9 +104,6 @@ export function createGrantflow<const Apis extends Record<string, Api>, Context 
     if (state) await sessions.forgetPending(sessionKey, state)
   }
 
-  /** A browser page's current API user of a kind, where the app has a resolver for it (no context: the page is one user's). */
-  const currentApiUser = (pageResolvers: ApiUserResolvers<undefined> | undefined, kind: ApiUserKind) =>
-    pageResolvers?.[kind as keyof ApiUserResolvers<undefined>] ? resolveApiUser(pageResolvers, kind, undefined) : undefined
   // Loaded with the first callback: a page that never receives one never loads it.
   let callbacksModule: Promise<ReturnType<typeof import('./callbacks.js').createCallbacks>> | undefined
   const callbacks = () =>
@@ -118,8 +115,15 @@ export function createGrantflow<const Apis extends Record<string, Api>, Context 
         now: doors.now,
         pendingTtlMs,
         requireBinding: interaction === 'none',
-        // A browser page completes another page's authorization only for the API user it is signed in as.
-        currentApiUser: interaction === 'none' ? undefined : (kind) => currentApiUser(resolvers as ApiUserResolvers<undefined> | undefined, kind),
+        // A browser page completes another page's authorization only for the API user it is signed in
+        // as: its resolver of that kind, without context (the page is one user's).
+        currentApiUser:
+          interaction === 'none'
+            ? undefined
+            : (kind: ApiUserKind) => {
+                const pageResolvers = resolvers as ApiUserResolvers<undefined> | undefined
+                return pageResolvers?.[kind as keyof ApiUserResolvers<undefined>] ? resolveApiUser(pageResolvers, kind, undefined) : undefined
+              },
         abandon: abandonConsent,
       }),
     ))

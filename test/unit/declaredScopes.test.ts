@@ -33,8 +33,8 @@ describe('the scopes a challenge may ask for', () => {
     expect(outcome).toMatchObject({ kind: 'consentNeeded', need: { reason: 'insufficient_scope', scopes: ['read:vat', 'write:vat'] } })
   })
 
-  it('throws UndeclaredScopeError naming what was asked and refused, with the token cut from the API text', () => {
-    const challenge = { error: 'insufficient_scope', scopes: ['write:vat', 'read:payments'], description: 'AT-secret-1 lacks read:payments' }
+  it('throws UndeclaredScopeError naming what was asked and refused, with the API text (redacted of the token by sendApiRequest)', () => {
+    const challenge = { error: 'insufficient_scope', scopes: ['write:vat', 'read:payments'], description: '[redacted] lacks read:payments' }
     const error = (() => {
       try {
         scopeChallenged(target, held(['write:vat']), challenge)
