@@ -8,17 +8,25 @@ const MAX_DATE_MS = 8.64e15
 const SENDABLE_TOKEN = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/
 
 /**
- * Refuses an access token that cannot go on an Authorization header as it was issued (a line
- * break, a NUL, a character beyond ASCII): kept, it would fail every call made with it with
- * Headers' TypeError instead of failing this response.
+ * Refuses a token response that would fail later, and confusingly, if kept:
+ * - an access token that cannot go on an Authorization header as it was issued (a line break, a
+ *   NUL, a character beyond ASCII) would fail every call made with it with Headers' TypeError;
+ * - an id_token whose `sub` is empty names nobody (OpenID Connect Core §2: a non-empty identifier
+ *   for the user), yet would pass the continuity check of every refresh that keeps it empty.
+ *   oauth4webapi checks only that it is a string.
  */
-export function assertSendableAccessToken(response: oauth.TokenEndpointResponse, grant: TokenEndpointError['grant']): void {
-  if (SENDABLE_TOKEN.test(response.access_token)) return
-  throw new TokenEndpointError({
-    grant,
-    error: 'invalid_response',
-    description: 'the access_token is not visible ASCII (RFC 6749 §A.12), so it cannot be sent in a header',
-  })
+export function assertUsableTokenResponse(response: oauth.TokenEndpointResponse, grant: TokenEndpointError['grant']): void {
+  if (!SENDABLE_TOKEN.test(response.access_token)) {
+    throw new TokenEndpointError({
+      grant,
+      error: 'invalid_response',
+      description: 'the access_token is not visible ASCII (RFC 6749 §A.12), so it cannot be sent in a header',
+    })
+  }
+  const claims = oauth.getValidatedIdTokenClaims(response)
+  if (claims && claims.sub === '') {
+    throw new TokenEndpointError({ grant, error: 'invalid_id_token', description: 'the id_token\'s "sub" is empty, so it names no user' })
+  }
 }
 
 /**

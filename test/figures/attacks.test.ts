@@ -439,6 +439,25 @@ describe('attacks', () => {
     expect(session!.tokens?.idTokenClaims?.sub).not.toBe('attacker-user')
   })
 
+  attack('id_token naming nobody (an empty sub)', async ({ world }) => {
+    // A subject the provider left empty: every later refresh keeping it empty would pass the
+    // continuity check, so the sign-in must be refused where it is first seen.
+    world.provider.idTokenClaims = (nonce) => ({ sub: '', ...(nonce && { nonce }) })
+    const signIn = await world.consentNeeded('victim-ltd', (g) => g.apis.records.listSignedIn({}))
+    const before = (await world.grantflow.sessions.get(signIn.sessionKey))?.tokens
+    const callback = await world.authorize(signIn.authorizationUrl!)
+    const exchanged = world.kit.counters.tokenRequestsByGrant.authorization_code ?? 0
+    const error = await world.failure(world.grantflow.completeAuthorization(callback, { binding: signIn.binding, apiUser: company('victim-ltd') }))
+    // The provider exchanged the code and answered with tokens; grantflow refused them.
+    expect(world.kit.counters.tokenRequestsByGrant.authorization_code).toBe(exchanged + 1)
+    expect(error).toBeInstanceOf(TokenEndpointError)
+    expect(error).toMatchObject({ grant: 'authorization_code', error: 'invalid_id_token' })
+    // The session keeps what it had before the sign-in: no id_token, no openid.
+    const after = (await world.grantflow.sessions.get(signIn.sessionKey))?.tokens
+    expect(after?.idTokenClaims).toBeUndefined()
+    expect(after?.accessToken).toBe(before?.accessToken)
+  })
+
   attack(
     'tokens found after the flows',
     async ({ world, legitimate }) => {

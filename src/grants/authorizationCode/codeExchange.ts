@@ -6,7 +6,7 @@ import { toOauthClient } from '../../oauth/clientAuth.js'
 import type { OAuthContext } from '../../oauth/context.js'
 import { requestOptions } from '../../oauth/requestOptions.js'
 import { toGrantflowErrorReadingBody } from '../../oauth/mapErrors.js'
-import { assertSendableAccessToken, toTokenSet } from '../../oauth/tokenSet.js'
+import { assertUsableTokenResponse, toTokenSet } from '../../oauth/tokenSet.js'
 
 /**
  * Exchanges a validated callback's code for tokens, with the PKCE verifier and, for OpenID
@@ -26,7 +26,7 @@ export async function exchangeCode(context: OAuthContext, callback: URLSearchPar
       expectedNonce: pending.nonce ?? oauth.expectNoNonce,
       requireIdToken: pending.nonce !== undefined,
     })
-    assertSendableAccessToken(result, 'authorization_code')
+    assertUsableTokenResponse(result, 'authorization_code')
     return toTokenSet(result, { now: doors.now(), requestedScopes: pending.scopes })
   } catch (error) {
     throw await toGrantflowErrorReadingBody(error, 'authorization_code')

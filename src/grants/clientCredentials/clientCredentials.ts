@@ -7,7 +7,7 @@ import type { OAuthContext } from '../../oauth/context.js'
 import { requestOptions } from '../../oauth/requestOptions.js'
 import { toGrantflowErrorReadingBody } from '../../oauth/mapErrors.js'
 import { idempotentFailure, retryStep } from '../../oauth/retry.js'
-import { assertSendableAccessToken, toTokenSet } from '../../oauth/tokenSet.js'
+import { assertUsableTokenResponse, toTokenSet } from '../../oauth/tokenSet.js'
 
 /**
  * Requests a token for the application itself (client credentials grant). Only a confidential
@@ -27,7 +27,7 @@ export async function requestClientCredentials(context: OAuthContext, scopes: re
     try {
       const response = await oauth.clientCredentialsGrantRequest(as, client, auth, parameters, requestOptions(doors, as, context.fixes))
       const result = await oauth.processClientCredentialsResponse(as, client, response)
-      assertSendableAccessToken(result, 'client_credentials')
+      assertUsableTokenResponse(result, 'client_credentials')
       return toTokenSet(result, { now: doors.now(), requestedScopes: scopes })
     } catch (error) {
       throw await toGrantflowErrorReadingBody(error, 'client_credentials')

@@ -6,7 +6,7 @@ import type { OAuthContext } from '../../oauth/context.js'
 import { requestOptions } from '../../oauth/requestOptions.js'
 import { toGrantflowErrorReadingBody } from '../../oauth/mapErrors.js'
 import { retryStep, unprocessedFailure } from '../../oauth/retry.js'
-import { assertSendableAccessToken, toTokenSet } from '../../oauth/tokenSet.js'
+import { assertUsableTokenResponse, toTokenSet } from '../../oauth/tokenSet.js'
 import { assertSameIdTokenSubject } from '../../oauth/idTokenContinuity.js'
 
 /**
@@ -34,7 +34,7 @@ export async function refreshTokens(context: OAuthContext, tokens: TokenSet): Pr
         throw await toGrantflowErrorReadingBody(error, 'refresh_token')
       }
     })
-    assertSendableAccessToken(result, 'refresh_token')
+    assertUsableTokenResponse(result, 'refresh_token')
     const next = toTokenSet(result, { now: doors.now(), requestedScopes: tokens.scopes, previous: tokens })
     // A refresh does not re-authenticate the user: keep the claims of the original id_token.
     if (!next.idTokenClaims && tokens.idTokenClaims) next.idTokenClaims = tokens.idTokenClaims
