@@ -13,6 +13,7 @@ const examples = {
   InsufficientScopeError: () => new grantflow.InsufficientScopeError([]),
   UndeclaredScopeError: () => new grantflow.UndeclaredScopeError({ api: 'vat', requestedScopes: ['x'], undeclaredScopes: ['x'] }),
   ProviderUnreachableError: () => new grantflow.ProviderUnreachableError('timeout', 'https://api.example/'),
+  CallOutcomeUnknownError: () => new grantflow.CallOutcomeUnknownError('POST', new grantflow.ProviderUnreachableError('timeout', 'https://api.example/')),
   ApiError: () => new grantflow.ApiError({ status: 500, body: null }),
   TokenExpiredError: () => new grantflow.TokenExpiredError('k'),
   ConfigurationError: () => new grantflow.ConfigurationError('x'),

@@ -13,6 +13,7 @@ export type GrantflowErrorCode =
   | 'insufficient_scope'
   | 'undeclared_scope'
   | 'provider_unreachable'
+  | 'outcome_unknown'
   | 'api_error'
   | 'token_expired'
   | 'configuration_error'
@@ -226,6 +227,31 @@ export class ProviderUnreachableError extends GrantflowError {
     // Only origin and path: a query string could carry a code or state.
     const parsed = new URL(url)
     this.url = parsed.origin + parsed.pathname
+  }
+}
+
+/**
+ * A call that changes something (POST, PATCH) went out and no answer came back: it timed out, or
+ * the connection broke once the request could have been sent. The API may have done it, so
+ * grantflow never sends it again by itself (a GET would be retried); whoever made it should check
+ * before sending it again. The pending call is kept, as after any failure.
+ */
+export class CallOutcomeUnknownError extends GrantflowError {
+  override readonly name = 'CallOutcomeUnknownError'
+  readonly code = 'outcome_unknown' as const
+  readonly reason: 'network' | 'timeout'
+  readonly method: string
+  /** Only origin and path, as for ProviderUnreachableError. */
+  readonly url: string
+  constructor(method: string, unreachable: ProviderUnreachableError) {
+    super(`${method} ${unreachable.url}: no answer came (${unreachable.reason}), so it may have been done`, { cause: unreachable })
+    this.reason = unreachable.reason
+    this.method = method
+    this.url = unreachable.url
+  }
+
+  override toJSON() {
+    return { ...super.toJSON(), reason: this.reason, method: this.method, url: this.url }
   }
 }
 

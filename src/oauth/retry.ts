@@ -1,4 +1,4 @@
-import { ApiError, ProviderUnreachableError, TokenEndpointError } from '../errors.js'
+import { ApiError, CallOutcomeUnknownError, ProviderUnreachableError, TokenEndpointError } from '../errors.js'
 import type { Endpoint } from '../model/api.js'
 import { parseRetryAfter, type HttpDoors } from './doors.js'
 
@@ -49,11 +49,28 @@ export const idempotentFailure: TransientTest = (error) => error instanceof Prov
  * not say whether it was processed, so the refresh is retried only when the failure proves it was
  * not: an answer that says so (408/429/503), or a connection that was never made.
  */
-export const unprocessedFailure: TransientTest = (error) =>
-  UNPROCESSED_STATUSES.includes(statusOf(error) ?? 0) ||
-  (error instanceof ProviderUnreachableError &&
+export const unprocessedFailure: TransientTest = (error) => UNPROCESSED_STATUSES.includes(statusOf(error) ?? 0) || neverSent(error)
+
+/** A connection that was never made: the request cannot have been processed. */
+function neverSent(error: unknown): boolean {
+  return (
+    error instanceof ProviderUnreachableError &&
     error.reason === 'network' &&
-    NOT_SENT_CODES.includes(((error.cause as { cause?: { code?: unknown } } | undefined)?.cause?.code as string) ?? ''))
+    NOT_SENT_CODES.includes(((error.cause as { cause?: { code?: unknown } } | undefined)?.cause?.code as string) ?? '')
+  )
+}
+
+/** Methods whose requests, sent twice, may do twice what they do once (RFC 9110 §9.2.2). */
+const NOT_IDEMPOTENT = ['POST', 'PATCH']
+
+/**
+ * The failure of a call as its caller must see it: a POST or PATCH that went out unanswered is
+ * CallOutcomeUnknownError (the API may have done it), not an unreachable API to try again.
+ */
+function asCallFailure(error: unknown, method: string): unknown {
+  if (!NOT_IDEMPOTENT.includes(method.toUpperCase()) || !(error instanceof ProviderUnreachableError) || neverSent(error)) return error
+  return new CallOutcomeUnknownError(method.toUpperCase(), error)
+}
 
 /** Seconds the server asked to wait (Retry-After), from the error or the response behind it. */
 function retryAfterOf(error: unknown, now: number): number | undefined {
@@ -119,6 +136,6 @@ export function retryStep<T>(doors: HttpDoors, transient: TransientTest, step: (
 export async function retryCall<T>(send: () => Promise<T>, error: unknown, doors: HttpDoors, endpoint: Pick<Endpoint, 'method' | 'retry'>): Promise<T> {
   const policy = retryPolicy(doors)
   const retry = endpoint.method === 'GET' && (endpoint.retry ?? policy?.getCalls)
-  if (!retry) throw error
+  if (!retry) throw asCallFailure(error, endpoint.method)
   return withRetry(send, idempotentFailure, doors, retry === true ? policy : retry, { error })
 }

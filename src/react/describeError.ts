@@ -19,6 +19,7 @@ const SENTENCES: Record<GrantflowErrorCode, Sentence> = {
   insufficient_scope: ({ provider }) => `The access given at ${provider} does not cover this action.`,
   undeclared_scope: ({ api }) => `${api} asked for access this app does not use, so it was not requested. Please contact support.`,
   provider_unreachable: ({ provider }) => `${provider} cannot be reached right now. Check your connection, then try again.`,
+  outcome_unknown: ({ api }) => `${api} did not answer, so it may have received this already. Check before you send it again.`,
   api_error: ({ api }, error) => apiSentence(api, error as GrantflowError & { status?: number; retryAfter?: number }),
   token_expired: ({ provider }) => `Your access to ${provider} has expired.`,
   configuration_error: ({ provider }) => `This app is not set up correctly to use ${provider}. Please contact support.`,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { GrantflowError, StorageError, UnexpectedError } from '../../src/index.js'
+import { CallOutcomeUnknownError, GrantflowError, StorageError, UnexpectedError } from '../../src/index.js'
 import { recordFigure, type FigureRecord } from '../support/figures.js'
 import { useMsw } from '../support/vatWorld.js'
 import { FAULT_LABELS, PAIRS, SENT_ERROR, STEP_REQUEST, type Fault, type Step } from './faultMatrix.js'
@@ -137,6 +137,11 @@ function expectTypedError(w: FaultWorld, fault: Fault, outcome: Outcome, step?: 
   if ((fault === 'storageFull' || fault === 'storageUnavailable') && outcome.error) {
     expect(outcome.error).toBeInstanceOf(StorageError)
     expect(outcome.error).toMatchObject({ reason: fault === 'storageFull' ? 'full' : 'unavailable' })
+  }
+  // A POST that went out unanswered may have been done: said so, never "unreachable, try again".
+  if ((step === 'apiPost' || step === 'retryAfterConsent') && (fault === 'timeout' || fault === 'network')) {
+    expect(outcome.error).toBeInstanceOf(CallOutcomeUnknownError)
+    expect(outcome.error).toMatchObject({ method: 'POST', reason: fault })
   }
   // At the authorization endpoint the error page is the user's to see: the app hears only that they gave up.
   const sent = step === 'authorization' ? undefined : SENT_ERROR[fault]

@@ -2,7 +2,7 @@
 import { act, cleanup, render, screen } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { ApiError, CancelledError, ConsentDeniedError, ProviderUnreachableError, type ConsentNavigator } from '../../src/index.js'
+import { ApiError, CallOutcomeUnknownError, CancelledError, ConsentDeniedError, ProviderUnreachableError, type ConsentNavigator } from '../../src/index.js'
 import { AuthorizationWizard, type WizardViews } from '../../src/react/index.js'
 import { consentRequired, wizardIn } from './wizards.js'
 
@@ -173,6 +173,22 @@ describe('<AuthorizationWizard> in failed', () => {
       expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Try again' }))
     })
   }
+
+  it("a POST that may have gone through says so, and sending it again is the user's explicit choice", async () => {
+    const error = new CallOutcomeUnknownError(
+      'POST',
+      new ProviderUnreachableError('timeout', 'https://test-api.service.hmrc.gov.uk/organisations/vat/1/returns'),
+    )
+    const wizard = show(wizardIn('failed', { error }))
+    const dialog = screen.getByRole('dialog', { name: 'Not sure it went through' })
+    expect(dialog.textContent).toContain('VAT (Making Tax Digital) did not answer, so it may have received this already. Check before you send it again.')
+    expect(dialog.textContent).toContain('Your VAT return is kept.')
+    expect(dialog.textContent).not.toContain('try again when you are ready')
+    expect(screen.queryByRole('button', { name: 'Try again' })).toBeNull()
+    await userEvent.click(screen.getByRole('button', { name: 'Send again' }))
+    expect(wizard.getSnapshot().value).toBe('calling')
+    expect(wizard.getSnapshot().context.call?.body).toEqual({ periodKey: '#001' })
+  })
 
   it('Try again sends RETRY (the call is kept), Dismiss and Escape send CANCEL', async () => {
     const retried = show(wizardIn('failed', { error: new ConsentDeniedError() }))

@@ -1,7 +1,11 @@
 import type { WizardViewProps } from './types.js'
 
 /** What the user chose is not a failure of the app's: titled as what happened. */
-const FAILURE_TITLES: Partial<Record<string, string>> = { consent_denied: 'Access not granted', cancelled: 'Connection cancelled' }
+const FAILURE_TITLES: Partial<Record<string, string>> = {
+  consent_denied: 'Access not granted',
+  cancelled: 'Connection cancelled',
+  outcome_unknown: 'Not sure it went through',
+}
 
 /** `failed`: the error in words, Retry (the call is kept) and Dismiss; details for support. */
 export function Failure({ error, titleId, descriptionId, callLabel, describeError, retry, dismiss }: WizardViewProps) {
@@ -20,7 +24,9 @@ export function Failure({ error, titleId, descriptionId, callLabel, describeErro
         {describeError(error)}{' '}
         {error.code === 'configuration_error' || error.code === 'undeclared_scope'
           ? ''
-          : `Your ${stripPossessive(callLabel)} is kept: try again when you are ready.`}
+          : error.code === 'outcome_unknown'
+            ? `Your ${stripPossessive(callLabel)} is kept.`
+            : `Your ${stripPossessive(callLabel)} is kept: try again when you are ready.`}
       </p>
       <details className="gf-details">
         <summary>Details for support</summary>
@@ -42,7 +48,8 @@ export function Failure({ error, titleId, descriptionId, callLabel, describeErro
       </details>
       <div className="gf-actions">
         <button type="button" className="gf-button gf-primary" onClick={retry} data-autofocus>
-          Try again
+          {/* Sending again may do it twice: the button says so, and is the user's choice. */}
+          {error.code === 'outcome_unknown' ? 'Send again' : 'Try again'}
         </button>
         <button type="button" className="gf-button" onClick={dismiss}>
           Dismiss

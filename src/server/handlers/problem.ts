@@ -24,6 +24,7 @@ const STATUS: Record<GrantflowErrorCode, number> = {
   insufficient_scope: 403,
   undeclared_scope: 403,
   provider_unreachable: 502,
+  outcome_unknown: 504,
   api_error: 502,
   token_expired: 401,
   configuration_error: 500,
