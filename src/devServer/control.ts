@@ -47,12 +47,13 @@ export function createEmbeddedControl(options: EmbeddedControlOptions) {
     providerAnswered: records.providerAnswered,
     apiAnswered: records.apiAnswered,
 
-    /** `GET /records?since=N`, `POST /faults`, for `req.url` under the control path. */
+    /** `GET /records?since=N`, `GET /api-requests`, `POST /faults`, for `req.url` under the control path. */
     async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
       const url = new URL(req.url ?? '/', 'http://control')
       if (req.method === 'GET' && url.pathname === '/records') {
         return sendJson(res, 200, records.read(Number(url.searchParams.get('since') ?? 0) || 0))
       }
+      if (req.method === 'GET' && url.pathname === '/api-requests') return sendJson(res, 200, records.apiRequests())
       if (req.method === 'POST' && url.pathname === '/faults') {
         // JSON only: another site's form cannot send it without a CORS preflight, which fails here.
         if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
@@ -69,7 +70,7 @@ export function createEmbeddedControl(options: EmbeddedControlOptions) {
         res.writeHead(204, { 'cache-control': 'no-store' }).end()
         return
       }
-      return sendJson(res, 404, { code: 'NOT_FOUND', message: 'GET /records or POST /faults' })
+      return sendJson(res, 404, { code: 'NOT_FOUND', message: 'GET /records, GET /api-requests or POST /faults' })
     },
   }
 }

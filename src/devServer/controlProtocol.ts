@@ -75,3 +75,26 @@ export interface EmbeddedRecords {
   /** The newest line's `seq` (0 before any): a smaller number than a reader saw means a restart. */
   lastSeq: number
 }
+
+/** One request the local API received, as `GET /__embedded/api-requests` tells it (newest last). */
+export interface EmbeddedApiRequest {
+  /** The same numbering as the log's lines. */
+  seq: number
+  at: number
+  method: string
+  /** `/api/local/organisations/vat/123456789/returns`: the path, the query apart. */
+  path: string
+  status: number
+  error?: string
+  /** The query parameters. */
+  query: Record<string, string>
+  /** Every header as sent, lower-case, except `authorization` (`Bearer …` and the token's last 4 characters) and `cookie` (not shown). */
+  headers: Record<string, string>
+  /** The body: parsed JSON, else text. */
+  body?: unknown
+}
+
+/** What `GET /__embedded/api-requests` answers: the last 50 requests the API received. */
+export interface EmbeddedApiRequests {
+  requests: EmbeddedApiRequest[]
+}

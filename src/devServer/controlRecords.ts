@@ -2,12 +2,14 @@
 // keeps them, an access log (methods, paths, grant types, statuses, error codes: never a token, a
 // code or a secret, so the page can show it) and the VAT returns received.
 import type { HmrcVatRoutes } from '../testing/hmrcVat.js'
-import type { EmbeddedLogLine, EmbeddedRecords } from './controlProtocol.js'
+import type { EmbeddedApiRequest, EmbeddedApiRequests, EmbeddedLogLine, EmbeddedRecords } from './controlProtocol.js'
 import type { ProviderRequest } from './providerRequests.js'
 import type { ServedRequest } from './resourceApi.js'
 
 /** Lines the log keeps: a demo session's worth, bounded for a dev server left running for days. */
 export const LOG_LIMIT = 200
+/** API requests kept with what they carried: fewer, each holds headers and a body. */
+export const API_REQUEST_LIMIT = 50
 
 export interface ControlRecordsOptions {
   issuer: string
@@ -32,6 +34,7 @@ export function createControlRecords(options: ControlRecordsOptions) {
     apiCalls: 0,
   }
   const log: EmbeddedLogLine[] = []
+  const apiRequests: EmbeddedApiRequest[] = []
   let seq = 0
 
   const addLine = (line: Omit<EmbeddedLogLine, 'seq' | 'at'>) => {
@@ -62,12 +65,29 @@ export function createControlRecords(options: ControlRecordsOptions) {
     apiAnswered(entry: ServedRequest) {
       if (options.applicationClientId === undefined || entry.clientId !== options.applicationClientId) counters.apiCalls += 1
       addLine({ source: 'api', what: `${entry.method} ${options.apiPath}${entry.path}`, status: entry.status, ...(entry.error && { error: entry.error }) })
+      apiRequests.push({
+        seq,
+        at: Date.now(),
+        method: entry.method,
+        path: `${options.apiPath}${entry.path}`,
+        status: entry.status,
+        ...(entry.error && { error: entry.error }),
+        query: entry.received?.query ?? {},
+        headers: entry.received?.headers ?? {},
+        ...(entry.received?.body !== undefined && { body: entry.received.body }),
+      })
+      if (apiRequests.length > API_REQUEST_LIMIT) apiRequests.splice(0, apiRequests.length - API_REQUEST_LIMIT)
     },
 
     /** The consent page's final answer (after the faults had their say). */
     consentAnswered(answer: 'allow' | 'deny') {
       if (answer === 'allow') counters.consents += 1
       else counters.denials += 1
+    },
+
+    /** The last requests the API received, with what they carried (their tokens masked). */
+    apiRequests(): EmbeddedApiRequests {
+      return { requests: apiRequests.map((request) => ({ ...request })) }
     },
 
     /** The records, with the log lines after `since`. */

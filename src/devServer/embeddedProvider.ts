@@ -7,6 +7,7 @@ import { hmrcVatRoutes } from '../testing/hmrcVat.js'
 import { RequestBodyTooLargeError, sendBodyTooLarge, sendJson } from './http.js'
 import type { DemoAccount } from './accounts.js'
 import { createLocalAuthority, type LocalAuthority, type LocalAuthoritySettings, type SharedState } from './localAuthority.js'
+import { loadOidcProvider } from './loadOidcProvider.js'
 import { decideLocalRequest, parseConfiguredOrigin, parseRedirectUri } from './localRequests.js'
 import type { ProviderRequest } from './providerRequest.js'
 import type { JWK } from './oidcConfiguration.js'
@@ -235,6 +236,7 @@ async function createSharedState(): Promise<SharedState> {
     publicKey: { ...(publicKey.export({ format: 'jwk' }) as JWK), alg: 'RS256', use: 'sig', kid },
     cookieKeys: [randomBytes(32).toString('base64url')],
     vat: hmrcVatRoutes(),
+    Provider: await loadOidcProvider(),
   }
 }
 

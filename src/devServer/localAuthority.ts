@@ -1,7 +1,6 @@
 // One origin's embedded world: oidc-provider with its own login and consent pages, the VAT API
 // that accepts its tokens, and the application's server route, all under one dev server origin.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import Provider from 'oidc-provider'
 import type { HmrcVatRoutes } from '../testing/hmrcVat.js'
 import type { JWK } from './oidcConfiguration.js'
 import { createApplicationRoute } from './applicationRoute.js'
@@ -32,6 +31,8 @@ export interface SharedState {
   publicKey: JWK
   cookieKeys: string[]
   vat: HmrcVatRoutes
+  /** oidc-provider's Provider class, loaded once (see loadOidcProvider.ts). */
+  Provider: typeof import('oidc-provider').default
 }
 
 export interface LocalAuthority {
@@ -57,7 +58,7 @@ export function createLocalAuthority(origin: string, settings: LocalAuthoritySet
   const resourceUrl = `${origin}${settings.apiPath}`
   const { publicClient, applicationClient } = settings
 
-  const provider = new Provider(
+  const provider = new shared.Provider(
     issuer,
     oidcConfiguration({
       issuer,

@@ -2,7 +2,7 @@
 // integration tests (test/support/oidcServer.ts) and the dev server's embedded provider
 // (embeddedProvider.ts) both build their provider from it.
 import type { JsonWebKey } from 'node:crypto'
-import { errors, type ClientMetadata, type Configuration } from 'oidc-provider'
+import type { ClientMetadata, Configuration } from 'oidc-provider'
 
 /** The scopes the provider knows. */
 export const SCOPES = ['openid', 'offline_access', 'read:vat', 'write:vat'] as const
@@ -107,7 +107,9 @@ export function oidcConfiguration(options: OidcConfigurationOptions): Configurat
         // ...and so is a token request that names none, although openid was asked for (userinfo).
         useGrantedResource: async () => true,
         getResourceServerInfo: async (_ctx: unknown, indicator: string) => {
-          if (indicator !== resourceUrl) throw new errors.InvalidTarget()
+          // Imported here, not at the top: this file is loaded before oidc-provider is (see
+          // loadOidcProvider.ts), and by the time a request asks, the library is loaded.
+          if (indicator !== resourceUrl) throw new (await import('oidc-provider')).errors.InvalidTarget()
           return {
             scope: RESOURCE_SCOPES.join(' '),
             audience: resourceUrl,

@@ -4,9 +4,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import * as oauth from 'oauth4webapi'
 import { compileRoute, matchRoute } from '../testing/routes.js'
 import type { KitRoute, KitRouteContext } from '../testing/types.js'
+import { describeReceived, type ReceivedRequest } from './receivedRequests.js'
 import { parseBody, readText, RequestBodyTooLargeError, sendBodyTooLarge, sendJson, sendResponse, toFetchRequest } from './http.js'
 
-/** What the API did with one request, as its access log would say (never a token). */
+/** What the API did with one request, as its access log would say (never a whole token). */
 export interface ServedRequest {
   method: string
   /** The path under the API's base URL. */
@@ -21,6 +22,8 @@ export interface ServedRequest {
   tokenId?: string
   /** The Bearer error it answered with (invalid_token, insufficient_scope). */
   error?: string
+  /** What it was sent (headers, query, body), its token masked: once its body was read. */
+  received?: ReceivedRequest
 }
 
 /** What a route's `respond` sees: the provider kit's route context and the token's claims. */
@@ -99,6 +102,7 @@ export function createResourceApi(options: ResourceApiOptions): ResourceApi {
     }
     const url = new URL(`${options.url.replace(/\/+$/, '')}${req.url ?? '/'}`)
     const text = await readText(req)
+    entry.received = describeReceived(req.headers, url, text)
     const match = matchRoute(routes, entry.method, entry.path)
     if (!match) return answer(404, { code: 'MATCHING_RESOURCE_NOT_FOUND', message: 'A resource with the name in the request can not be found in the API' })
 

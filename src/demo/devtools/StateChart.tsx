@@ -3,16 +3,27 @@ import { useEffect, useState, useSyncExternalStore } from 'react'
 import type { AnyActorRef, AnyStateMachine } from 'xstate'
 import { callWizardMachine, tokenSessionMachine } from 'grantflow/machines'
 import { getDemo } from '../demo.js'
-import { anyStateId, keyOf, layoutChart, type Chart, type ChartEdge, type ChartNode } from './chartLayout.js'
+import { laidOutChart } from './chartCache.js'
+import { anyStateId, keyOf, type Chart, type ChartEdge, type ChartNode } from './chartLayout.js'
 import { routeMiddle, routePath } from './geometry.js'
 import { pathOf } from './inspector.js'
 
 // Laid out once per machine, on first sight: the definition does not change while the demo runs.
+// Kept in the tab's sessionStorage too, so a redirect back shows it at once (chartCache.ts).
 const layouts = new Map<AnyStateMachine, Promise<Chart>>()
 function chartFor(machine: AnyStateMachine): Promise<Chart> {
   let chart = layouts.get(machine)
-  if (!chart) layouts.set(machine, (chart = layoutChart(machine)))
+  if (!chart) layouts.set(machine, (chart = laidOutChart(machine, sessionStorageOrNone())))
   return chart
+}
+
+/** The tab's sessionStorage, or none where reading it throws (storage blocked by the browser). */
+function sessionStorageOrNone(): Storage | undefined {
+  try {
+    return window.sessionStorage
+  } catch {
+    return undefined
+  }
 }
 
 function useChart(machine: AnyStateMachine): Chart | undefined {

@@ -103,20 +103,30 @@ let sharedElk: Promise<ELK> | undefined
 // elkjs is most of the demo's weight: loaded apart, once, so the app shows before the chart is laid out.
 const loadElk = () => (sharedElk ??= import('elkjs/lib/elk.bundled.js').then(({ default: Elk }) => new Elk()))
 
-/** The chart of a machine: its states and transitions, laid out by elkjs. */
-export async function layoutChart(machine: AnyStateMachine, elk?: ELK): Promise<Chart> {
+/**
+ * What elkjs is given for a machine: its states, sized, and its transitions, with the layout's
+ * options. The chart is a function of this alone (ELK's layered algorithm is deterministic), so it
+ * also names a laid-out chart that can be kept (chartCache.ts).
+ */
+export function elkGraphOf(machine: AnyStateMachine): ElkNode {
   const edges = edgesOf(machine)
-  const states = childrenOf(machine.root)
-  const roots: ElkNode[] = states.map(elkNodeOf)
+  const roots: ElkNode[] = childrenOf(machine.root).map(elkNodeOf)
   const anyState = anyStateId(machine)
   if (edges.some((edge) => edge.from === anyState)) roots.unshift({ id: anyState, width: boxWidth('any state'), height: NODE_H })
-  const input: ElkNode = {
+  return {
     id: machine.root.id,
     layoutOptions: LAYOUT,
     children: roots,
     edges: edges.map((edge): ElkExtendedEdge => ({ id: edge.key, sources: [edge.from], targets: [edge.to] })),
   }
-  const graph: ElkNode = await (elk ?? (await loadElk())).layout(input)
+}
+
+/** The chart of a machine: its states and transitions, laid out by elkjs. */
+export async function layoutChart(machine: AnyStateMachine, elk?: ELK): Promise<Chart> {
+  const edges = edgesOf(machine)
+  const states = childrenOf(machine.root)
+  const anyState = anyStateId(machine)
+  const graph: ElkNode = await (elk ?? (await loadElk())).layout(elkGraphOf(machine))
 
   // ELK gives each node's position relative to its parent and each edge's relative to its container.
   const origin = new Map<string, Point>([[graph.id, { x: 0, y: 0 }]])
