@@ -73,7 +73,7 @@ interface InFlight {
  * or sends headers and stalls the body, ends the call as ProviderUnreachableError (`timeout`).
  *
  * No abort signal is given to fetch: Node's fetch does tens of microseconds more work for every
- * request that carries one, which a valid-token call cannot afford (bench/call-overhead.ts). A
+ * request that carries one, which a valid-token call cannot afford (bench/parts/overhead.ts). A
  * body that stalls is cancelled; a request with no answer yet is left to the platform's own
  * timeouts (Node's fetch gives up waiting for headers after 300 s). Written with as few closures
  * as a call allows: this is the path every call with a valid token takes.
