@@ -7,23 +7,23 @@ import { clause, type ContractTestApi } from './testApi.js'
 export type ClosableLock = SessionLock & { close?(): Promise<void> }
 
 /** A lock opened for one test of the contract. */
-export interface OpenedLock {
-  lock: ClosableLock
+export interface OpenedLock<L extends ClosableLock = ClosableLock> {
+  lock: L
   /**
    * A second lock over the same keys, as another tab or server instance holds one (another Redis
    * connection). Without one, the lock stands in for both.
    */
-  twin?: SessionLock
+  twin?: L
 }
 
 /** The lock under the contract, and what it says it does beyond it. */
-export interface LockContractSubject {
+export interface LockContractSubject<L extends ClosableLock = ClosableLock> {
   /** Named in the suite's title (default `session lock`). */
   name?: string
   /** A fresh lock for one test (a new key prefix, a new connection), or an {@link OpenedLock}. */
-  create(): Promise<ClosableLock | OpenedLock> | ClosableLock | OpenedLock
+  create(): Promise<L | OpenedLock<L>> | L | OpenedLock<L>
   /** Called after each test, pass or fail, with what `create` opened: close its connections. */
-  cleanup?(opened: OpenedLock): Promise<void> | void
+  cleanup?(opened: OpenedLock<L>): Promise<void> | void
   /** Holders get a fencing token (`held.fence`), growing with every holder of a key, and `stillHeld()`: a distributed lock's. */
   fencing?: boolean
   /** `runExclusive` stops waiting when `options.signal` aborts: it rejects with the signal's reason and the task never runs. */
@@ -49,15 +49,15 @@ const LEASE_MS = 400
  * runLockContract({ describe, it }, {
  *   name: 'my etcd lock',
  *   create: () => ({ lock: createMyLock(), twin: createMyLock() }),
- *   cleanup: async ({ lock }) => lock.close?.(),
+ *   cleanup: ({ lock, twin }) => Promise.all([lock.close(), twin!.close()]),
  *   fencing: true,
  *   closes: true,
  * })
  */
-export function runLockContract(test: ContractTestApi, subject: LockContractSubject): void {
-  const open = async (): Promise<OpenedLock> => {
+export function runLockContract<L extends ClosableLock>(test: ContractTestApi, subject: LockContractSubject<L>): void {
+  const open = async (): Promise<OpenedLock<L>> => {
     const opened = await subject.create()
-    return 'lock' in opened ? opened : { lock: opened }
+    return isLock(opened) ? { lock: opened } : opened
   }
   const it = (name: string, body: (locks: { lock: ClosableLock; twin: SessionLock }) => Promise<void>) =>
     clause(test, name, open, subject.cleanup, (opened) => body({ lock: opened.lock, twin: opened.twin ?? opened.lock }))
@@ -255,6 +255,10 @@ function aborted(signal: AbortSignal): Promise<void> {
 
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+function isLock<L extends ClosableLock>(value: L | OpenedLock<L>): value is L {
+  return typeof (value as L).runExclusive === 'function'
 }
 
 function isCancelled(error: unknown): boolean {

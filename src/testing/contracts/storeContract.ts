@@ -5,13 +5,13 @@ import { acme, acmePerson, afterTake, connectedSession, other, pendingAuthorizat
 import { clause, type ContractTestApi } from './testApi.js'
 
 /** A store opened for one test of the contract. */
-export interface OpenedStore {
-  store: SessionStore
+export interface OpenedStore<S extends SessionStore = SessionStore> {
+  store: S
   /**
    * A second store over the same data, as another runtime sharing it holds one (another pool,
    * another tab over the same database). Without one, the store stands in for both.
    */
-  twin?: SessionStore
+  twin?: S
   /**
    * Everything the store holds, as someone reading its database past it would see it (rows,
    * records, files). Needed by `seals`; binary values may be left as they are (they are read as UTF-8).
@@ -20,13 +20,13 @@ export interface OpenedStore {
 }
 
 /** The store under the contract, and what it says it does beyond it. */
-export interface StoreContractSubject {
+export interface StoreContractSubject<S extends SessionStore = SessionStore> {
   /** Named in the suite's title (default `session store`). */
   name?: string
   /** A fresh, empty store for one test (a new table, database or key prefix), or an {@link OpenedStore}. */
-  create(): Promise<SessionStore | OpenedStore> | SessionStore | OpenedStore
+  create(): Promise<S | OpenedStore<S>> | S | OpenedStore<S>
   /** Called after each test, pass or fail, with what `create` opened: end its pool, drop its table. */
-  cleanup?(opened: OpenedStore): Promise<void> | void
+  cleanup?(opened: OpenedStore<S>): Promise<void> | void
   /** The store seals secrets at rest: then no token, verifier, nonce or binding is readable in `readRaw()`'s dump. */
   seals?: boolean
 }
@@ -44,12 +44,12 @@ export interface StoreContractSubject {
  *
  * runStoreContract({ describe, it }, {
  *   name: 'my DynamoDB store',
- *   create: async () => ({ store: createMyStore({ table: await freshTable() }) }),
+ *   create: async () => ({ store: createMyStore({ table: await freshTable() }), twin: createMyStore({ table: lastTable() }) }),
  *   cleanup: ({ store }) => store.close(),
  * })
  */
-export function runStoreContract(test: ContractTestApi, subject: StoreContractSubject): void {
-  const open = async (): Promise<OpenedStore> => {
+export function runStoreContract<S extends SessionStore>(test: ContractTestApi, subject: StoreContractSubject<S>): void {
+  const open = async (): Promise<OpenedStore<S>> => {
     const opened = await subject.create()
     return isStore(opened) ? { store: opened } : opened
   }
@@ -100,6 +100,7 @@ export function runStoreContract(test: ContractTestApi, subject: StoreContractSu
       await store.delete(written.key)
       checkEqual(await twin.get(written.key), undefined, 'get after delete')
       checkEqual(await twin.findByState('s-deleted'), undefined, "findByState of a deleted session's state")
+      checkEqual(await twin.take('s-deleted'), undefined, "a take of a deleted session's state")
       checkEqual(await store.list(acme), [], 'list after delete')
       checkEqual(await store.set(connectedSession(), undefined), { written: true }, 'set of a new session under a deleted key')
     })
@@ -236,8 +237,8 @@ export function runStoreContract(test: ContractTestApi, subject: StoreContractSu
   })
 }
 
-function isStore(value: SessionStore | OpenedStore): value is SessionStore {
-  return typeof (value as SessionStore).get === 'function'
+function isStore<S extends SessionStore>(value: S | OpenedStore<S>): value is S {
+  return typeof (value as S).get === 'function'
 }
 
 function sortByKey(sessions: Session[]): Session[] {
