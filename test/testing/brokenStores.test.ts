@@ -11,6 +11,7 @@ type Flaw =
   | 'take not atomic'
   | 'list matches the id only'
   | 'keys ignore the environment'
+  | 'keys ignore the scope set'
   | 'set without compare'
   | 'shares its objects'
   | 'take keeps the version'
@@ -24,7 +25,12 @@ function flawedStore(flaw: Flaw): SessionStore {
   const sessions = new Map<string, Session>()
   const states = new Map<string, string>()
   // `vat/sandbox/company%3Aacme` kept as `vat/company%3Aacme`: a primary key without the environment.
-  const slot = (key: string) => (flaw === 'keys ignore the environment' ? key.split('/').toSpliced(1, 1).join('/') : key)
+  const slot = (key: string) => {
+    if (flaw === 'keys ignore the environment') return key.split('/').toSpliced(1, 1).join('/')
+    // `vat/sandbox/application%3Aapplication/read%3Avat`: a primary key of the API, environment and API user only.
+    if (flaw === 'keys ignore the scope set') return key.split('/').slice(0, 3).join('/')
+    return key
+  }
   const copy = <T>(value: T): T => (flaw === 'shares its objects' ? value : structuredClone(value))
   const byState = (state: string) => {
     if (flaw === 'state index never cleared') return sessions.get(states.get(state) ?? '')
@@ -71,6 +77,7 @@ const caughtBy: Record<Flaw, string> = {
   'take not atomic': 'gives a pending authorization to exactly one of many concurrent takers',
   'list matches the id only': "lists one API user's sessions",
   'keys ignore the environment': 'keeps sessions apart per API, environment and API user',
+  'keys ignore the scope set': "keeps the application's sessions apart per scope set",
   'set without compare': 'writes only over the version expected',
   'shares its objects': 'keeps copies',
   'take keeps the version': 'refuses a write prepared before the take',

@@ -1,7 +1,17 @@
-import type { Session } from '../../model/session.js'
+import { APPLICATION_USER, type Session } from '../../model/session.js'
 import type { SessionStore } from '../../session/store.js'
 import { check, checkEqual, checkMatch } from './assertions.js'
-import { acme, acmePerson, afterTake, connectedSession, other, pendingAuthorization, SECRET_MARKER, waitingSession } from './storeFixtures.js'
+import {
+  acme,
+  acmePerson,
+  afterTake,
+  applicationSession,
+  connectedSession,
+  other,
+  pendingAuthorization,
+  SECRET_MARKER,
+  waitingSession,
+} from './storeFixtures.js'
 import { clause, type ContractTestApi } from './testApi.js'
 
 /** A store opened for one test of the contract. */
@@ -132,6 +142,17 @@ export function runStoreContract<S extends SessionStore>(test: ContractTestApi, 
       checkEqual(await twin.get(stranger.key), stranger, 'another company’s session after the others were written, taken and deleted')
       checkEqual(await twin.findByState('s-person'), person, 'a neighbour found by its state')
       checkMatch(await twin.get(vat.key), { updatedAt: 2_000, version: 2, pending: { state: 's-vat' } }, 'the neighbour written')
+    })
+
+    it("keeps the application's sessions apart per scope set: a client credentials token per set", async ({ store, twin }) => {
+      const [read, write] = [applicationSession(['read:vat']), applicationSession(['read:vat', 'write:vat'])]
+      check(read.key !== write.key, 'the scope sets have distinct keys')
+      for (const session of [read, write]) checkEqual(await store.set(session, undefined), { written: true }, `set of ${session.key}`)
+      checkEqual(await twin.get(read.key), read, 'the session of one scope set')
+      checkEqual(await twin.get(write.key), write, 'the session of the other scope set')
+      checkEqual(sortByKey(await twin.list(APPLICATION_USER)), sortByKey([read, write]), "list of the application's sessions")
+      await store.delete(read.key)
+      checkEqual(await twin.get(write.key), write, 'the other scope set after one was deleted')
     })
 
     it('finds a session by its pending state without taking it', async ({ store, twin }) => {

@@ -1,4 +1,4 @@
-import { emptySession, type ApiUser, type PendingAuthorization, type Session } from '../../model/session.js'
+import { APPLICATION_USER, emptySession, type ApiUser, type PendingAuthorization, type Session } from '../../model/session.js'
 
 // The records the store contract writes. Every secret carries a marker, so a raw dump of the
 // store can be searched for it.
@@ -23,6 +23,15 @@ export function connectedSession(apiUser: ApiUser = acme, api = 'vat', environme
       expiresAt: 3_600_000,
       receivedAt: 1_000,
     },
+    version: 1,
+  }
+}
+
+/** The application's own session for one scope set (client credentials): keyed by the set too. */
+export function applicationSession(scopes: string[]): Session {
+  return {
+    ...emptySession({ api: 'vat', environment: 'sandbox', apiUser: APPLICATION_USER, scopes }, 1_000),
+    tokens: { accessToken: `at-${SECRET_MARKER}-application-${scopes.join('+')}`, tokenType: 'bearer', scopes, expiresAt: 3_600_000, receivedAt: 1_000 },
     version: 1,
   }
 }
