@@ -125,12 +125,15 @@ export function runLockContract<L extends ClosableLock>(test: ContractTestApi, s
       let firstHeld!: HeldLock
       let endFirst!: () => void
       const firstEnds = new Promise<void>((resolve) => (endFirst = resolve))
+      let firstIn!: () => void
+      const firstHolds = new Promise<void>((resolve) => (firstIn = resolve))
       // The first ignores its signal past logging it, and ends only once a later holder has the key.
       const first = lock.runExclusive(
         'session-1',
         async (held) => {
           firstHeld = held
           log.push('first in')
+          firstIn()
           await aborted(held.signal)
           log.push(`first aborted: ${(held.signal.reason as { name?: string } | undefined)?.name}`)
           await firstEnds
@@ -138,6 +141,10 @@ export function runLockContract<L extends ClosableLock>(test: ContractTestApi, s
         },
         { leaseMs: LEASE_MS },
       )
+      // Failed early (a broken lock), the clause must not leave its rejection unhandled.
+      first.catch(() => undefined)
+      // Asked for once the first holds the key (a distributed lock may answer two asks in any order).
+      await firstHolds
       let third: Promise<unknown> | undefined
       const second = twin.runExclusive('session-1', async (held) => {
         log.push(`second in${held.signal.aborted ? ', aborted' : ''}`)
@@ -146,6 +153,7 @@ export function runLockContract<L extends ClosableLock>(test: ContractTestApi, s
         checkEqual(await first, 'first ended', "the first holder's own result, after its lease")
         // Asked for while the second holds the key, on the first's instance: it waits for the second.
         third = lock.runExclusive('session-1', async () => void log.push('third in'))
+        third.catch(() => undefined)
         await pause(100)
         log.push('second out')
       })
@@ -180,8 +188,12 @@ export function runLockContract<L extends ClosableLock>(test: ContractTestApi, s
         const reason = new Error('the caller went away')
         reason.name = 'AbortError'
         giveUp.abort(reason)
-        check((await waiting) === reason, 'the waiter rejects with its signal’s reason')
-        release()
+        try {
+          check((await waiting) === reason, 'the waiter rejects with its signal’s reason')
+        } finally {
+          // Released whatever the check found, so the lock can be closed after.
+          release()
+        }
         checkEqual(await holder, 'held', "the holder's result")
         checkEqual(await twin.runExclusive('session-1', async () => 'next'), 'next', 'the next holder after a waiter gave up')
         check(!ran, 'the task of a waiter that gave up never ran')
@@ -203,14 +215,18 @@ export function runLockContract<L extends ClosableLock>(test: ContractTestApi, s
             () => 'resolved',
             (error: unknown) => error,
           )
+        // Given a moment to start waiting (polling, queued), as a shutdown finds it.
         await pause(50)
-        await lock.close()
-        check(isCancelled(await waiting), 'a waiter of a closed lock rejects with CancelledError')
-        check(
-          isCancelled(await lock.runExclusive('session-2', async () => 'ran').catch((error: unknown) => error)),
-          'a task asked of a closed lock rejects with CancelledError',
-        )
-        release()
+        try {
+          await lock.close()
+          check(isCancelled(await waiting), 'a waiter of a closed lock rejects with CancelledError')
+          check(
+            isCancelled(await lock.runExclusive('session-2', async () => 'ran').catch((error: unknown) => error)),
+            'a task asked of a closed lock rejects with CancelledError',
+          )
+        } finally {
+          release()
+        }
         await holder
         check(!ran, 'the task of a waiter stopped by close() never ran')
       })
