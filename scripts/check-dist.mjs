@@ -30,6 +30,11 @@ for (const [name, make] of Object.entries(examples)) {
   if (error.name !== name) problems.push(`${name}: error.name is "${error.name}"`)
   if (error.toJSON().name !== name) problems.push(`${name}: toJSON().name is "${error.toJSON().name}"`)
 }
+// grantflow/testing's contract failure is not a GrantflowError (a runner prints it, no app catches
+// it), but its name is what a failed clause shows: kept too.
+const testing = await import('../dist/testing.js')
+if (new testing.ContractViolation('x').name !== 'ContractViolation')
+  problems.push(`ContractViolation: error.name is "${new testing.ContractViolation('x').name}"`)
 if (problems.length) {
   console.error(`dist: error names not kept:\n  ${problems.join('\n  ')}`)
   process.exit(1)

@@ -6,6 +6,8 @@
  * A holder keeps the lock for a lease at most: a task that hangs (a provider that never answers,
  * a lost instance) must not keep every other holder out. When the lease runs out, the task's
  * `signal` aborts (grantflow's token requests stop on it) and the next holder is let in.
+ *
+ * Every implementation passes `runLockContract` (grantflow/testing), as a lock of your own must.
  */
 export interface SessionLock {
   /** Runs `task` while no other holder of `key` runs one, for `leaseMs` at most. */

@@ -18,7 +18,8 @@ export interface TakenAuthorization {
  * wrote in between, else it reads again and retries. A store writes nothing of its own into the
  * record and never merges: it compares one number.
  *
- * Every implementation passes test/session/storeContract.test.ts.
+ * Every implementation passes `runStoreContract` (grantflow/testing): test/testing/storeContract.test.ts
+ * runs it against each of grantflow's stores, and a third-party store runs it under its own test runner.
  */
 export interface SessionStore {
   /** Set by stores whose pending authorizations outlive the page, as a redirect consent needs. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createBrowserStore, createMemoryStore, emptySession, withError, MAX_CONNECTION_ERRORS, type Session } from '../../src/index.js'
+import { createBrowserStore, emptySession, withError, MAX_CONNECTION_ERRORS, type Session } from '../../src/index.js'
 import { fakeStorage } from '../support/fakeBrowser.js'
 
 /** Everything a storage holds, to look for what must not be there. */
@@ -16,26 +16,8 @@ function sessionWithTokens(): Session {
   }
 }
 
-describe('memory store', () => {
-  it('returns copies, so a caller cannot change a stored session by accident', async () => {
-    const store = createMemoryStore()
-    const session = sessionWithTokens()
-    await store.set(session, undefined)
-    const read = await store.get(session.key)
-    read!.tokens!.accessToken = 'changed'
-    expect((await store.get(session.key))!.tokens!.accessToken).toBe('at-1')
-  })
-
-  it('lists sessions by API user and finds one by its pending state', async () => {
-    const store = createMemoryStore()
-    const session = { ...sessionWithTokens(), pending: { state: 's-1', codeVerifier: 'v', scopes: [], createdAt: 0 } }
-    await store.set(session, undefined)
-    await store.set(emptySession({ api: 'vat', environment: 'sandbox', apiUser: { kind: 'company', id: 'other' } }, 0), undefined)
-    expect((await store.list(company)).map((s) => s.key)).toEqual([session.key])
-    expect((await store.findByState('s-1'))?.key).toBe(session.key)
-    expect(await store.findByState('nope')).toBeUndefined()
-  })
-})
+// What the browser store does beyond the store contract (test/testing/storeContract.test.ts): where
+// each part of a session goes, and what never reaches Web Storage.
 
 describe('browser store', () => {
   it('keeps the pending authorization in sessionStorage so it survives the redirect', async () => {
