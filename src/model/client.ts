@@ -51,6 +51,14 @@ export interface ClientRegistration {
   authentication: ClientAuthentication
   /** Resource indicator (RFC 8707) to send on token requests. */
   resource?: string
+  /**
+   * The application's own client at the same provider, when it is not this one: the client
+   * credentials grant (endpoints with `apiUser: 'application'`) uses it, people's consents this one.
+   *
+   * @example
+   * defineClient({ clientId: 'web', redirectUri, authentication: { clientSecret }, applicationClient: defineClient({ clientId: 'batch', authentication: { method: 'tls_client_auth', clientCertificate } }) })
+   */
+  applicationClient?: ClientRegistration
 }
 
 /** What a function obtaining the client at runtime is told: the provider environment it is for and its authorization server. */
@@ -94,6 +102,7 @@ export function checkClient(client: ClientRegistration): void {
   }
   if (!client.clientId) fail('clientId is required')
   if (client.redirectUri !== undefined && parseUrl(client.redirectUri, 'redirect URI').hash) fail('a redirect URI must not have a fragment')
+  if (client.applicationClient) checkClient(client.applicationClient)
   const auth = (client.authentication ?? {}) as Record<string, unknown>
   if (auth.method === undefined) {
     if (!auth.clientSecret && !auth.privateKey && !auth.clientCertificate)
