@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { APPLICATION_USER, defineClient, TokenEndpointError, type ClientAuthentication } from '../../src/index.js'
-import { revokeTokens } from '../../src/protocol.js'
+import { APPLICATION_USER, ConfigurationError, defineClient, TokenEndpointError, type ClientAuthentication } from '../../src/index.js'
+import { requestClientCredentials, revokeTokens } from '../../src/protocol.js'
 import { clientCertificateFetch } from '../../src/server/index.js'
 import { REDIRECT_URI } from '../support/oidcServer.js'
 import { CLIENT_AUTH_SECRETS, useClientAuthServer, type ClientAuthServer } from '../support/clientAuthServer.js'
@@ -78,6 +78,19 @@ describe('mutual TLS client authentication (RFC 8705) at a real authorization se
 
     expect(error).toMatchObject({ code: 'token_endpoint_error', grant: 'client_credentials', error: 'invalid_client' })
     expect(recorded.requestsTo('token')).toEqual([expect.objectContaining({ clientId: 'vat-self-signed', status: 401, error: 'invalid_client' })])
+  })
+
+  it('refuses with a ConfigurationError, sending nothing, where the token endpoint is http and has no mTLS alias', async () => {
+    const s = server()
+    const client = application('vat-mtls', { method: 'tls_client_auth', clientCertificate: certificate(s, s.certificates.client) })
+    const context = await oauthContext(s, client)
+    const { mtls_endpoint_aliases: _aliases, ...withoutAliases } = context.as
+    const recorded = s.recordFromNow()
+    const error = await requestClientCredentials({ ...context, as: withoutAliases }, ['read:vat']).catch((e: unknown) => e)
+
+    expect(error).toBeInstanceOf(ConfigurationError)
+    expect((error as Error).message).toContain(`${s.issuer}/token is not https`)
+    expect(recorded.requests()).toEqual([])
   })
 
   it("exchanges a person's code, refreshes and revokes over mutual TLS (tls_client_auth)", async () => {
