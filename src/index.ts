@@ -3,7 +3,7 @@
 export { defineProvider, environmentOf } from './model/provider.js'
 export type { Provider, ProviderGrants, Environment, AuthorizationServerConfig, ApiRequest } from './model/provider.js'
 export { defineClient, isConfidential } from './model/client.js'
-export type { ClientRegistration, ClientAuthentication, ClientSource, ClientRequest } from './model/client.js'
+export type { ClientRegistration, ClientAuthentication, ClientCertificate, ClientMaterial, ClientSource, ClientRequest } from './model/client.js'
 export { defineApi, defineEndpoint, shape } from './model/api.js'
 export type { Api, Endpoint, EndpointOptions, ApiUserKind, HttpMethod, Parser, PathParamNames, EndpointParams } from './model/api.js'
 export { isTokenFresh, hasScopes, unionScopes, EXPIRY_LEEWAY_MS } from './model/tokens.js'

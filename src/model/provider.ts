@@ -18,6 +18,10 @@ export type AuthorizationServerConfig =
       revocationEndpoint?: string
       /** Whether the provider sends `iss` on the authorization response (RFC 9207). */
       issParameterSupported?: boolean
+      /** Its `token_endpoint_auth_methods_supported`: what a client naming no method chooses from (default client_secret_basic). */
+      tokenEndpointAuthMethods?: readonly string[]
+      /** Where mutual TLS clients send token and revocation requests, when not to the endpoints above (RFC 8705 §5). */
+      mtlsEndpointAliases?: { tokenEndpoint?: string; revocationEndpoint?: string }
     }
 
 export interface Environment {
@@ -85,10 +89,18 @@ export function defineProvider<Env extends string>(provider: Omit<Provider<Env>,
  * call, and no token or secret is ever sent in the clear (see assertSecureUrl).
  */
 export function checkEnvironment(providerId: string, name: string, env: Environment): void {
-  const { issuer, authorizationEndpoint, tokenEndpoint, revocationEndpoint } = env.authorizationServer as Partial<
+  const { issuer, authorizationEndpoint, tokenEndpoint, revocationEndpoint, mtlsEndpointAliases } = env.authorizationServer as Partial<
     Extract<AuthorizationServerConfig, { tokenEndpoint: string }>
   >
-  const urls = { apiBaseUrl: env.apiBaseUrl, issuer, authorizationEndpoint, tokenEndpoint, revocationEndpoint }
+  const urls = {
+    apiBaseUrl: env.apiBaseUrl,
+    issuer,
+    authorizationEndpoint,
+    tokenEndpoint,
+    revocationEndpoint,
+    'mtlsEndpointAliases.tokenEndpoint': mtlsEndpointAliases?.tokenEndpoint,
+    'mtlsEndpointAliases.revocationEndpoint': mtlsEndpointAliases?.revocationEndpoint,
+  }
   for (const [field, url] of Object.entries(urls)) if (url !== undefined) assertSecureUrl(url, `${providerId} ${name} ${field}`)
 }
 

@@ -34,6 +34,8 @@ export async function resolveAuthorizationServer(
       ...(config.authorizationEndpoint && { authorization_endpoint: config.authorizationEndpoint }),
       ...(config.revocationEndpoint && { revocation_endpoint: config.revocationEndpoint }),
       ...(config.issParameterSupported && { authorization_response_iss_parameter_supported: true }),
+      ...(config.tokenEndpointAuthMethods && { token_endpoint_auth_methods_supported: [...config.tokenEndpointAuthMethods] }),
+      ...(config.mtlsEndpointAliases && { mtls_endpoint_aliases: mtlsAliases(config.mtlsEndpointAliases) }),
     }
   }
   const now = doors.now()
@@ -59,5 +61,13 @@ async function discover(issuer: string, algorithm: 'oidc' | 'oauth2', doors: Htt
     return assertSecureEndpoints(await oauth.processDiscoveryResponse(issuerUrl, response))
   } catch (error) {
     throw toGrantflowError(error, 'discovery')
+  }
+}
+
+/** Declared mutual TLS aliases as RFC 8705 metadata. */
+function mtlsAliases(aliases: { tokenEndpoint?: string; revocationEndpoint?: string }): oauth.MTLSEndpointAliases {
+  return {
+    ...(aliases.tokenEndpoint && { token_endpoint: aliases.tokenEndpoint }),
+    ...(aliases.revocationEndpoint && { revocation_endpoint: aliases.revocationEndpoint }),
   }
 }

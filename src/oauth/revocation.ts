@@ -14,13 +14,13 @@ import { idempotentFailure, retryStep } from './retry.js'
 export async function revokeTokens(context: OAuthContext, tokens: TokenSet): Promise<boolean> {
   const { as, doors } = context
   if (!as.revocation_endpoint) return false
-  const { client, auth } = toOauthClient(context.client)
+  const { client, auth, certificateFetch } = toOauthClient(context.client, as)
   const [token, hint] = tokens.refreshToken ? [tokens.refreshToken, 'refresh_token'] : [tokens.accessToken, 'access_token']
   // Revoking a revoked token is no error (RFC 7009 §2.2): any failure that may pass is tried again.
   return retryStep(doors, idempotentFailure, async () => {
     try {
       const response = await oauth.revocationRequest(as, client, auth, token, {
-        ...requestOptions(doors, as, context.fixes),
+        ...requestOptions(doors, as, context.fixes, certificateFetch),
         additionalParameters: { token_type_hint: hint },
       })
       await oauth.processRevocationResponse(response)

@@ -10,6 +10,9 @@ export function assertSecureEndpoints(as: oauth.AuthorizationServer): oauth.Auth
   for (const field of ['authorization_endpoint', 'token_endpoint', 'revocation_endpoint'] as const) {
     const url = as[field]
     if (url !== undefined) assertSecureUrl(url, `${as.issuer} ${field}`)
+    // RFC 8705 §5: where mutual TLS clients send the same requests.
+    const alias = as.mtls_endpoint_aliases?.[field]
+    if (alias !== undefined) assertSecureUrl(alias, `${as.issuer} mtls_endpoint_aliases.${field}`)
   }
   return as
 }

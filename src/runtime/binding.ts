@@ -98,7 +98,9 @@ export function createBindingResolver(deps: BindingDeps): (target: SessionTarget
     const server = deps.authorizationServerOf ? await deps.authorizationServerOf(target) : target.environment.authorizationServer
     const as = await resolveAuthorizationServer(server, doors, discovery, redirects.mustSendIss, ttlMs)
     const source = clientFor(deps.clients, target.provider, target.environmentName)
-    const client = typeof source === 'function' ? await obtainClient(source, target, server, as) : source
+    const registration = typeof source === 'function' ? await obtainClient(source, target, server, as) : source
+    // The application's own calls authenticate as its own client where the app declares one.
+    const client = target.apiUser.kind === 'application' && registration.applicationClient ? registration.applicationClient : registration
     return {
       // Checked again once the client is known: a client obtained at runtime may share a redirect URI.
       as: requireIssWhereShared(as, redirects.mustSendIss),

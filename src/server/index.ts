@@ -12,6 +12,7 @@ export {
 } from './handlers/index.js'
 export { createRedisSync, type RedisPubSubClientLike, type RedisSubscriberLike, type RedisSync, type RedisSyncOptions } from './sync/redisSync.js'
 export { toNodeListener } from './adapters/node.js'
+export { clientCertificateFetch, type ClientCertificateOptions } from '../node/clientCertificateFetch.js'
 export { honoHandler, mountGrantflow } from './adapters/hono.js'
 export { mountGrantflowExpress, sendWebResponse } from './adapters/express.js'
 export * from './store/index.js'

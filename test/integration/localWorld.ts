@@ -31,6 +31,9 @@ export function vatReturn(periodKey = '#001'): VatReturn {
   return { periodKey, vatDueSales: 1000, totalVatDue: 1000, netVatDue: 750, finalised: true }
 }
 
+/** What a world needs of the provider it runs against: startOidcServer's, or another test file's (clientAuthServer). */
+export type LocalServer = Pick<OidcServer, 'issuer' | 'resourceUrl' | 'recordFromNow'> & { clients: Pick<OidcServer['clients'], 'public'> }
+
 /** One oidc-provider (and its resource server) per test file, stopped after. */
 export function useOidcServer(options: OidcServerOptions = {}): () => OidcServer {
   let server: OidcServer | undefined
@@ -47,7 +50,7 @@ export function useOidcServer(options: OidcServerOptions = {}): () => OidcServer
 }
 
 /** The local provider as an app declares it: discovered from its issuer, its API beside it. */
-export function localProvider(server: OidcServer) {
+export function localProvider(server: LocalServer) {
   return defineProvider({
     id: 'local',
     name: 'Local OIDC',
@@ -58,7 +61,7 @@ export function localProvider(server: OidcServer) {
 }
 
 /** The resource server's VAT API, as an app declares it. */
-export function vatApi(server: OidcServer) {
+export function vatApi(server: LocalServer) {
   return defineApi({
     id: 'vat',
     name: 'VAT',
@@ -123,7 +126,7 @@ export interface LocalWorldOptions {
  * `completeAuthorization`, as the app's callback route would. Time can be moved forward for
  * the app only (`clock.advance`): the servers keep real time.
  */
-export function localWorld(server: OidcServer, options: LocalWorldOptions = {}) {
+export function localWorld(server: LocalServer, options: LocalWorldOptions = {}) {
   const vat = vatApi(server)
   const browser = createBrowser()
   const visits: string[] = []
@@ -164,13 +167,18 @@ export function localWorld(server: OidcServer, options: LocalWorldOptions = {}) 
 }
 
 /** What a protocol step needs to talk to the local provider as one client (for steps shown alone). */
-export async function oauthContext(server: OidcServer, client: ClientRegistration): Promise<OAuthContext> {
+export async function oauthContext(server: LocalServer, client: ClientRegistration): Promise<OAuthContext> {
   const doors = defaultDoors()
   return { as: await resolveAuthorizationServer({ issuer: server.issuer, discovery: 'oidc' }, doors), client, doors, fixes: [] }
 }
 
 /** Calls the resource server with a bearer token, as any client of the API would. */
-export function callResource(server: OidcServer, accessToken: string, path: string, init: { method?: 'GET' | 'POST'; body?: unknown } = {}): Promise<Response> {
+export function callResource(
+  server: LocalServer,
+  accessToken: string,
+  path: string,
+  init: { method?: 'GET' | 'POST'; body?: unknown } = {},
+): Promise<Response> {
   return fetch(new URL(path, server.resourceUrl), {
     method: init.method ?? 'GET',
     headers: { authorization: `Bearer ${accessToken}`, ...(init.body !== undefined && { 'content-type': 'application/json' }) },

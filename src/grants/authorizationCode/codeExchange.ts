@@ -16,10 +16,10 @@ export async function exchangeCode(context: OAuthContext, callback: URLSearchPar
   const { as, doors } = context
   const redirectUri = context.client.redirectUri
   if (!redirectUri) throw new ConfigurationError(`client ${context.client.clientId} has no redirect URI`)
-  const { client, auth } = toOauthClient(context.client)
+  const { client, auth, certificateFetch } = toOauthClient(context.client, as)
   try {
     const response = await oauth.authorizationCodeGrantRequest(as, client, auth, callback, redirectUri, pending.codeVerifier, {
-      ...requestOptions(doors, as, context.fixes),
+      ...requestOptions(doors, as, context.fixes, certificateFetch),
       ...(context.client.resource && { additionalParameters: { resource: context.client.resource } }),
     })
     const result = await oauth.processAuthorizationCodeResponse(as, client, response, {

@@ -18,14 +18,14 @@ export async function requestClientCredentials(context: OAuthContext, scopes: re
     throw new ConfigurationError(`client ${context.client.clientId} is public: the client credentials grant needs a client that can keep a secret (a server)`)
   }
   const { as, doors } = context
-  const { client, auth } = toOauthClient(context.client)
+  const { client, auth, certificateFetch } = toOauthClient(context.client, as)
   const parameters: Record<string, string> = {}
   if (scopes.length) parameters.scope = scopes.join(' ')
   if (context.client.resource) parameters.resource = context.client.resource
   // Asking twice only issues a second token: any failure that may pass is tried again.
   return retryStep(doors, idempotentFailure, async () => {
     try {
-      const response = await oauth.clientCredentialsGrantRequest(as, client, auth, parameters, requestOptions(doors, as, context.fixes))
+      const response = await oauth.clientCredentialsGrantRequest(as, client, auth, parameters, requestOptions(doors, as, context.fixes, certificateFetch))
       const result = await oauth.processClientCredentialsResponse(as, client, response)
       assertUsableTokenResponse(result, 'client_credentials')
       return toTokenSet(result, { now: doors.now(), requestedScopes: scopes })

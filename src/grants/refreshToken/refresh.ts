@@ -18,7 +18,7 @@ export async function refreshTokens(context: OAuthContext, tokens: TokenSet): Pr
     throw new TokenEndpointError({ grant: 'refresh_token', error: 'invalid_grant', description: 'the session has no refresh token' })
   }
   const { as, doors } = context
-  const { client, auth } = toOauthClient(context.client)
+  const { client, auth, certificateFetch } = toOauthClient(context.client, as)
   const refreshToken = tokens.refreshToken
   try {
     // Retried only when the provider provably did not process it (see unprocessedFailure):
@@ -26,7 +26,7 @@ export async function refreshTokens(context: OAuthContext, tokens: TokenSet): Pr
     const result = await retryStep(doors, unprocessedFailure, async () => {
       try {
         const response = await oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, {
-          ...requestOptions(doors, as, context.fixes),
+          ...requestOptions(doors, as, context.fixes, certificateFetch),
           ...(context.client.resource && { additionalParameters: { resource: context.client.resource } }),
         })
         return await oauth.processRefreshTokenResponse(as, client, response)
