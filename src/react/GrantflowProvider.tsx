@@ -6,7 +6,8 @@ import type { Grantflow } from '../runtime/createGrantflow.js'
 export type GrantflowRuntime = Pick<
   Grantflow,
   'navigator' | 'startWizard' | 'resumeWizard' | 'completeAuthorization' | 'tokenSession' | 'tokenSessionFor' | 'sessionKeyFor' | 'sessions'
->
+> &
+  Partial<Pick<Grantflow, 'resumedConsent'>>
 
 const GrantflowContext = createContext<GrantflowRuntime | null>(null)
 

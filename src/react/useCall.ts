@@ -7,6 +7,7 @@ import { useGrantflow } from './GrantflowProvider.js'
 import { prepareNavigator } from './prepareNavigator.js'
 import { apiIdOf, type BodyOf, type CallArguments, type EndpointOf, type ParamsOf, type ResultOf } from './types.js'
 import { createWizardObserver } from '../observers/wizardObserver.js'
+import { useResumedConsent } from './useResumedConsent.js'
 
 export interface UseCallOptions {
   /**
@@ -61,6 +62,14 @@ export function useCall(api: Api | string, endpoint: string, options: UseCallOpt
 
   // A wizard belongs to the component that started it: replaced or unmounted, it stops.
   useEffect(() => () => wizard?.stop(), [wizard])
+
+  // A call of this endpoint kept through a reload while its consent popup was out, made again
+  // once the popup's callback reached this page: followed here, as if this page had made it.
+  const resumed = useResumedConsent()?.wizard
+  useEffect(() => {
+    const kept = resumed?.getSnapshot().context.call
+    if (!wizard && kept?.api === apiId && kept.endpoint === endpoint) setWizard(resumed)
+  }, [resumed, wizard, apiId, endpoint])
 
   // The view comes from a wizard observer through useSyncExternalStore, as useSession's does.
   const observer = useMemo(() => createWizardObserver(wizard), [wizard])

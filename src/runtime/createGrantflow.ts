@@ -18,6 +18,7 @@ import type { CompletedAuthorization, Grantflow, GrantflowOptions } from './type
 import { validateOptions } from './validateOptions.js'
 import type { WizardStarter } from './wizardStarter.js'
 import type { CallbackBinding } from './callbacks.js'
+import { createResumedConsent } from './resumedConsent.js'
 
 export type {
   CallableApi,
@@ -164,7 +165,16 @@ export function createGrantflow<const Apis extends Record<string, Api>, Context 
   const actions = () => (actionsModule ??= import('./sessionActions.js').then((m) => m.createSessionActions({ sessions, store, config, doors })))
   const SESSION_METHODS = ['list', 'get', 'disconnect', 'refresh'] as const
 
-  options.navigator?.connect?.({ completeAuthorization, abandonConsent })
+  // Recorded as a call's: the wizard consents and replays for the API user it was started for.
+  const startWizard: Grantflow<Apis, Context>['startWizard'] = async (pending, wizardOptions) =>
+    (await wizards()).start(pending && withApiUser(pending, undefined), wizardOptions)
+  // A consent popup's callback handed to this page (its opener was reloaded): its kept call is made again here.
+  const resumedConsent = createResumedConsent({ completeAuthorization, startWizard })
+  const disconnectNavigator = options.navigator?.connect?.({
+    completeAuthorization,
+    abandonConsent,
+    resumeAuthorization: (url) => void resumedConsent.resume(url),
+  })
   // What another tab or instance saved is read from the store on its word (the adopting code loads with the first).
   const disconnectSync = options.sync?.map((plugin) =>
     plugin.connect({
@@ -184,10 +194,10 @@ export function createGrantflow<const Apis extends Record<string, Api>, Context 
     }),
     navigator: options.navigator,
     call: (pending) => call(pending, undefined),
-    // Recorded as a call's: the wizard consents and replays for the API user it was started for.
-    startWizard: async (pending, wizardOptions) => (await wizards()).start(pending && withApiUser(pending, undefined), wizardOptions),
+    startWizard,
     resumeWizard: async (persisted) => (await wizards()).resume(persisted),
     completeAuthorization,
+    resumedConsent: { getSnapshot: resumedConsent.getSnapshot, subscribe: resumedConsent.subscribe },
     abandonConsent,
     tokenSession: (key) => sessions.byKey(key)?.actor,
     sessionKeyFor: (pending) => deps.target(pending).key,
@@ -195,6 +205,7 @@ export function createGrantflow<const Apis extends Record<string, Api>, Context 
     sessions: lazyMethods(async () => (await actions()).all, SESSION_METHODS),
     dispose: () => {
       disconnectSync?.forEach((disconnect) => disconnect?.())
+      if (typeof disconnectNavigator === 'function') disconnectNavigator()
       sessions.stopAll()
     },
   }

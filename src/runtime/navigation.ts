@@ -1,5 +1,6 @@
 import type { KeyValueStorage } from '../session/browserStore.js'
 import { ConfigurationError } from '../errors.js'
+import { awaitHandedCallback, HANDED_CALLBACK_KEY, POPUP_OUT_KEY } from './popupHandover.js'
 
 /**
  * How the user is sent to the provider: the navigation door. The wizard that owns a consent
@@ -12,14 +13,23 @@ export interface ConsentNavigator {
    * a redirect to keep before leaving the page.
    */
   open(url: string, context: { sessionKey: string; saveWizard: () => unknown }): void | Promise<void>
-  /** Called once by the runtime the navigator is given to, for navigators that report back (popup). */
-  connect?(runtime: NavigatorRuntime): void
+  /**
+   * Called once by the runtime the navigator is given to, for navigators that report back (popup).
+   * May return a function that disconnects it (called by the runtime's `dispose()`); any other
+   * value is ignored.
+   */
+  connect?(runtime: NavigatorRuntime): unknown
 }
 
 /** What a navigator may tell the runtime. */
 export interface NavigatorRuntime {
   completeAuthorization(callbackUrl: string): Promise<unknown>
   abandonConsent(sessionKey: string): void
+  /**
+   * Completes a callback this page did not start waiting for (the consent popup of a page reloaded
+   * since) and makes its kept call again. Without it, the callback is only completed.
+   */
+  resumeAuthorization?(callbackUrl: string): void
 }
 
 /** The consent popup as the popup navigator holds it; a real `Window` is one. */
@@ -112,6 +122,8 @@ export function createPopupNavigator(
   const onAbandoned = (key: string) => (options.onAbandoned ? options.onAbandoned(key) : runtime?.abandonConsent(key))
   const features = options.features ?? 'popup,width=520,height=720'
   let prepared: PopupWindow | null = null
+  /** The popups this page opened and waits for: their messages are their own listener's. */
+  const waiting = new Set<unknown>()
   const openPopup = (): PopupWindow | null => {
     for (let attempt = 0; attempt < 2; attempt++) {
       const popup = win.open('about:blank', 'grantflow-consent', features)
@@ -133,6 +145,13 @@ export function createPopupNavigator(
     mode: 'popup',
     connect(connected) {
       runtime = connected
+      // A page loaded while its tab's consent popup was out (the page that opened it was
+      // reloaded): it completes that popup's callback, as its opener would have.
+      return awaitHandedCallback(
+        win,
+        (source) => waiting.has(source),
+        (url) => (connected.resumeAuthorization && !options.onCallback ? connected.resumeAuthorization(url) : onCallback(url)),
+      )
     },
     prepare() {
       // Never throws into the app's click handler: open() tries again and fails the call in words.
@@ -147,6 +166,9 @@ export function createPopupNavigator(
       prepared = null
       if (!popup) throw new ConfigurationError('the browser blocked the consent popup: call prepare() from the click handler')
       popup.location.href = url
+      // Should this page be reloaded before the callback, the next page in this tab waits for it.
+      win.sessionStorage.setItem(POPUP_OUT_KEY, '1')
+      waiting.add(popup.window)
       let settled = false
       const onMessage = (event: MessageEvent) => {
         const data = event.data as Partial<CallbackMessage> | null
@@ -155,6 +177,8 @@ export function createPopupNavigator(
         if (event.source !== popup.window || event.origin !== win.location.origin || data?.type !== 'grantflow:callback' || typeof data.url !== 'string') return
         settled = true
         stop()
+        // The copy the popup left for a reloaded page: this page takes the callback itself.
+        win.sessionStorage.removeItem(HANDED_CALLBACK_KEY)
         popup.close()
         onCallback(data.url)
       }
@@ -166,6 +190,8 @@ export function createPopupNavigator(
       const stop = () => {
         clearInterval(timer)
         win.removeEventListener('message', onMessage)
+        waiting.delete(popup.window)
+        win.sessionStorage.removeItem(POPUP_OUT_KEY)
       }
       win.addEventListener('message', onMessage)
     },
@@ -176,17 +202,32 @@ export function createPopupNavigator(
  * For the callback page loaded in a popup: hand the callback URL to the opener (same origin
  * only), which then closes the popup. Only in the popup a popup navigator opened and marked for
  * this (see CONSENT_POPUP_KEY): any other page with an opener (one opened by a link or another
- * site) returns false, as does a popup whose opener is gone, and handles the callback itself.
+ * site) returns false, as does a popup whose opener is gone or on another origin now, and handles
+ * the callback itself. The URL is also left in the opener tab's sessionStorage, where a page
+ * loaded there since the popup opened (a reload) finds it (see popupHandover.ts).
  */
 export function deliverCallbackToOpener(
   win: {
-    opener: { postMessage(message: CallbackMessage, origin: string): void; closed?: boolean } | null
+    opener: {
+      postMessage(message: CallbackMessage, origin: string): void
+      closed?: boolean
+      /** The opener tab's sessionStorage, readable while the opener shows a page of this origin. */
+      sessionStorage?: Pick<KeyValueStorage, 'setItem'>
+    } | null
     location: { href: string; origin: string }
     close(): void
     sessionStorage: Pick<KeyValueStorage, 'getItem' | 'removeItem'>
   } = globalThis as never,
 ): boolean {
   if (!win.opener || win.opener.closed || win.sessionStorage.getItem(CONSENT_POPUP_KEY) === null) return false
+  try {
+    // Whichever page of the opener's tab now waits takes it from there (the page that opened the
+    // popup takes the message instead, and removes it).
+    win.opener.sessionStorage?.setItem(HANDED_CALLBACK_KEY, win.location.href)
+  } catch {
+    // The opener shows another origin's page now: nobody there waits for this callback.
+    return false
+  }
   // Used once: should this window show the callback route again, it is no longer a waiting popup.
   win.sessionStorage.removeItem(CONSENT_POPUP_KEY)
   // The opener closes the popup when the message arrives: closing here could be seen first, and

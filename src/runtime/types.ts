@@ -13,6 +13,7 @@ import type { RefreshMode } from './attempt.js'
 import type { CallbackBinding } from './callbacks.js'
 import type { SessionLock } from './lock.js'
 import type { ConsentNavigator } from './navigation.js'
+import type { ResumedConsentFeed } from './resumedConsent.js'
 import type { TokenSessionActor } from './tokenSessions.js'
 import type { ApiUserResolvers, ClientsConfig, SessionTarget } from './targets.js'
 import type { WizardActors, WizardMachine } from './wizardActors.js'
@@ -241,6 +242,12 @@ export interface Grantflow<Apis extends Record<string, Api> = Record<string, Api
   completeAuthorization(callbackUrl: string | URL, expected?: CallbackBinding): Promise<CompletedAuthorization>
   /** Ends a consent (its waiting calls fail with `error`); resolves once the store forgot it too. */
   abandonConsent(sessionKey: string, error?: GrantflowError): Promise<void>
+  /**
+   * A consent this page completed without having started it: the consent popup's callback, handed
+   * to the page loaded since its opener was reloaded. Its kept call is made again by a wizard
+   * (React: `useCall` for that endpoint takes it up; `useResumedConsent` follows it).
+   */
+  resumedConsent: ResumedConsentFeed
   /**
    * The live token session actor of a session key, if one was started. A call whose stored
    * token is fresh starts none: the session starts when it must renew, consent or be followed.
