@@ -10,9 +10,10 @@ import { createProviderKit, hmrcVatRoutes } from 'grantflow/testing'
 const run = randomBytes(4).toString('hex')
 const table = `grantflow_fresh_${run}`
 const common = {
-  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+  // As the suite finds them (CONTRIBUTING.md): DATABASE_URL and REDIS_URL, else 127.0.0.1's.
+  DATABASE_URL: process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',
   SESSIONS_TABLE: table,
-  REDIS_URL: 'redis://127.0.0.1:6379',
+  REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
   REDIS_PREFIX: `grantflow-fresh-${run}:`,
   GRANTFLOW_SESSION_KEY: randomBytes(32).toString('base64'),
   CLIENT_ID: 'vat-app',
