@@ -1,6 +1,6 @@
 // Fresh project (a): a Vite React app with grantflow/dev's Vite plugin, from the README's
 // vite.config.ts and main.tsx quickstarts: `vite build`, then the dev server serving the app's page
-// and the local provider.
+// and the local provider, and one call through that provider (a Node runtime, a headless consent).
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createFreshProject, readmeBlock, runNode } from './project.mjs'
@@ -30,6 +30,7 @@ export async function checkViteApp({ work, tarball, manifest, readme }) {
       'vite.config.ts': readmeBlock(readme, 'vite.config.ts'),
       'src/main.tsx': readmeBlock(readme, 'main.tsx'),
       'serve.mjs': readFileSync(new URL('./viteApp.serve.mjs', import.meta.url), 'utf8'),
+      'consent.mjs': readFileSync(new URL('./viteApp.consent.mjs', import.meta.url), 'utf8'),
     },
   })
   return (await runNode(dir, 'serve.mjs')).trim().split('\n').at(-1)

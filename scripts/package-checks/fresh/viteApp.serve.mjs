@@ -1,7 +1,8 @@
 // Runs in the fresh Vite app: `vite build`, then the dev server on 127.0.0.1 at a port the OS picks,
 // through Vite's JS API (which reads the app's vite.config.ts, as the `vite` command does). Prints
-// one line of what was served; throws on the first surprise.
+// one line of what was served (and of one call through its provider, consented headless); throws on the first surprise.
 import { build, createServer } from 'vite'
+import { fileReturnThroughDevServer } from './consent.mjs'
 
 const built = await build({ logLevel: 'warn' })
 const outputs = (Array.isArray(built) ? built : [built]).flatMap((b) => b.output ?? [])
@@ -32,8 +33,9 @@ try {
   // The local API takes only the provider's tokens.
   const api = await get('/api/local/organisations/vat/123456789/obligations?status=O')
   if (api.status !== 401) throw new Error(`the local API without a token: expected 401, got ${api.status} ${api.text}`)
+  const formBundleNumber = await fileReturnThroughDevServer(origin)
   console.log(
-    `built ${outputs.length} files; dev server at 127.0.0.1 serves the page, the callback page and the provider (issuer ${new URL(metadata.issuer).pathname})`,
+    `built ${outputs.length} files; dev server at 127.0.0.1 serves the page, the callback page and the provider (issuer ${new URL(metadata.issuer).pathname}); a return filed after demo's consent (${formBundleNumber})`,
   )
 } finally {
   await server.close()
