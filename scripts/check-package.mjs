@@ -6,7 +6,10 @@
 // skipLibCheck off, built with esbuild, and the Node ones run; grantflow/react/styles.css resolved
 // and kept by a bundler. Then each entry alone, in an app of its own with only the peers its row of
 // the README's table of entries names (and @types/node): imported by Node, and type-checked with
-// lib ES2023, NodeNext and skipLibCheck off. Then publint and @arethetypeswrong/cli on the tarball.
+// lib ES2023, NodeNext and skipLibCheck off. Then a fresh project per kind of user, each with only
+// the packages the README names for it (package-checks/fresh/): a Vite app on grantflow/dev, an
+// Express server on Postgres and Redis in two instances, and the app's own tests (every
+// package-checks/*.mjs). Then publint and @arethetypeswrong/cli on the tarball.
 // Run by .ci/run after `npm run build`.
 import { execFile, execFileSync } from 'node:child_process'
 import { promisify } from 'node:util'
@@ -14,6 +17,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+
+import { appChecks } from './package-checks/fresh/appChecks.mjs'
+import { checkExpressInstances } from './package-checks/fresh/expressInstances.mjs'
+import { checkViteApp } from './package-checks/fresh/viteApp.mjs'
 
 const repo = fileURLToPath(new URL('..', import.meta.url))
 const bin = (name) => join(repo, 'node_modules', '.bin', name)
@@ -229,6 +236,18 @@ function check(name, task) {
   }
 }
 
+/** As `check`, for a task that returns a promise. */
+async function checkAsync(name, task) {
+  const started = Date.now()
+  try {
+    const note = await task()
+    console.log(`package: ${name}${note ? `: ${note}` : ''} (${((Date.now() - started) / 1000).toFixed(1)} s)`)
+  } catch (error) {
+    problems.push(`${name}:\n${[error.stdout, error.stderr, error.stdout || error.stderr ? '' : error.message].filter(Boolean).join('\n').trim()}`)
+    console.log(`package: ${name}: FAILED`)
+  }
+}
+
 try {
   // The tarball, as `npm publish` would upload it.
   const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: repo, encoding: 'utf8' }))
@@ -358,6 +377,13 @@ try {
   // README's table names (so an import of another peer, at run time or in the declarations, fails),
   // the entry imported by Node and type-checked with skipLibCheck off.
   for (const result of await checkEntries(tarball, readme)) check(result.name, result.task)
+  // A fresh project per kind of user (issue 21), each in a directory of its own with only the
+  // packages the README tells that user to install, running code taken from the README.
+  const fresh = { work, tarball, manifest, readme }
+  await checkAsync('fresh Vite app with grantflow/dev: vite build, the dev server serves the app and the provider', () => checkViteApp(fresh))
+  await checkAsync('fresh Express server, Postgres store, Redis lock: two instances, two companies, a restart', () => checkExpressInstances(fresh))
+  // The app's own tests: each scripts/package-checks/*.mjs, run in a fresh project with the kit.
+  for (const { name, task } of appChecks(fresh)) await checkAsync(name, task)
   check('publint', () => run(bin('publint'), ['run', tarball, '--strict']).trim().split('\n').at(-1))
   // ESM-only package (type: module, no require condition): the esm-only profile leaves out the
   // CommonJS resolution modes (node10 and node16 from CJS), which this package does not serve by design;
