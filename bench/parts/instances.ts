@@ -141,7 +141,9 @@ async function instances(
       const refreshes = [...keys].filter((k) => k.startsWith('refresh_token')).reduce((n, k) => n + diff(k), 0)
       const failures = answers.reduce((n, a) => n + a.failures, 0)
       const firstFailure = answers.find((a) => a.firstFailure)?.firstFailure
-      return { ms: Math.max(...answers.map((a) => a.ms)), tokenRequests, refreshes, failures, firstFailure }
+      // The last instance's first answer: when every instance had its session released.
+      const releasedMs = Math.max(...answers.map((a) => a.firstAnswerMs))
+      return { ms: Math.max(...answers.map((a) => a.ms)), releasedMs, tokenRequests, refreshes, failures, firstFailure }
     }
 
     // Both warmed: each side's first batch loads what its later ones reuse (modules, sockets, pools).
@@ -157,6 +159,8 @@ async function instances(
       await server.ask({ delayMs })
       const flowMs: number[] = []
       const idealMs: number[] = []
+      const flowReleased: number[] = []
+      const idealReleased: number[] = []
       const ratios: number[] = []
       for (let r = 0; r < rounds; r++) {
         // Alternated: whoever goes second finds warmer sockets and a quieter provider.
@@ -173,12 +177,14 @@ async function instances(
         firstFailure ??= flow.firstFailure
         flowMs.push(flow.ms)
         idealMs.push(floor.ms)
+        flowReleased.push(flow.releasedMs)
+        idealReleased.push(floor.releasedMs)
         ratios.push(flow.ms / floor.ms)
       }
       await server.ask({ delayMs: 0 })
       const ratio = median(ratios)
       lines.push(
-        `${INSTANCES} processes × ${CALLS_PER_INSTANCE} calls, ${label}: slowest instance's batch ${median(flowMs).toFixed(0)} ms vs ideal ${median(idealMs).toFixed(0)} ms, ratio ${ratio.toFixed(2)}× (rounds ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}, ${rounds} rounds, order alternated)`,
+        `${INSTANCES} processes × ${CALLS_PER_INSTANCE} calls, ${label}: slowest instance's batch ${median(flowMs).toFixed(0)} ms vs ideal ${median(idealMs).toFixed(0)} ms, ratio ${ratio.toFixed(2)}× (rounds ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}, ${rounds} rounds, order alternated); every instance's first answer by ${median(flowReleased).toFixed(0)} ms vs ideal ${median(idealReleased).toFixed(0)} ms (the rest of a batch is its API calls)`,
       )
       goal(ratioName(label), `${ratio.toFixed(2)}× (rounds ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`, '≤ 1.2', ratio <= 1.2, ratio)
     }
