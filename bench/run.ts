@@ -1,6 +1,6 @@
 // `npm run bench`: every figure a user weighs, each a ratio against a baseline measured in the
 // same run (or a count, or bytes), in one run: bundle, overhead, stampede, scale. Exits 1 when a
-// goal is missed. `--short` (CI, `npm run bench:ci`) runs fewer rounds with the looser bounds its
+// goal is missed (parts: bundle, overhead, stampede, instances, scale). `--short` (CI, `npm run bench:ci`) runs fewer rounds with the looser bounds its
 // parts name; `--only=bundle,scale` runs some parts. A full run writes its figures into
 // bench/RESULTS.md (between the markers of "Latest full run"); `--write` makes a short run write too.
 import { execFileSync } from 'node:child_process'
@@ -21,6 +21,7 @@ const parts: Record<string, () => Promise<PartResult>> = {
   bundle: async () => (await import('./parts/bundle.js')).bundle(),
   overhead: async () => (await import('./parts/overhead.js')).overhead({ short }),
   stampede: async () => (await import('./parts/stampede.js')).stampede({ short }),
+  instances: async () => (await import('./parts/instances.js')).instancesPart({ short }),
   scale: async () => (await import('./parts/scale.js')).scale({ short }),
 }
 

@@ -2,17 +2,14 @@
 // in a process of its own: N concurrent calls on an expired token make exactly one token request,
 // none fails, and the whole batch takes within 1.2× of an ideal client written by hand with
 // oauth4webapi in the same run (one shared refresh promise, then the calls). Then a token endpoint
-// that takes 6 s with 100 calls waiting; four server instances (processes sharing a Postgres store
-// and a Redis lock) calling at once on one expired token; and 1-second access tokens called for 10 s.
+// that takes 6 s with 100 calls waiting; and 1-second access tokens called for 10 s. (Four server
+// instances sharing one expired token are the instances part, bench/parts/instances.ts.)
 import * as oauth from 'oauth4webapi'
 import { createGrantflow, defineClient, type Grantflow, type SessionStore } from 'grantflow'
 import { discoveredProvider, vatApi } from '../lib/declarations.js'
-import { createPostgresStore, generateEncryptionKey } from 'grantflow/server'
 import { DISCOVERY_TTL_MS } from '../../src/oauth/authorizationServer.js'
 import { createBrowser } from '../../test/support/interact.js'
 import { median, startChild, wallMillis, type ChildServer, type Goal, type PartResult } from '../lib/measure.js'
-import { benchSchemaName, dropKeys, dropSchema, findPostgres, findRedis } from '../lib/services.js'
-import type { InstanceCalls, InstanceSettings } from '../servers/instance.js'
 import { PUBLIC_CLIENT, REDIRECT_URI, type ServedCounts } from '../servers/oidcClient.js'
 
 export interface StampedeOptions {
@@ -24,7 +21,7 @@ interface OidcInfo {
   resourceUrl: string
 }
 
-const VRN = '123456789'
+export const VRN = '123456789'
 const PATH = `/organisations/vat/${VRN}/obligations`
 // The access tokens' lifetime. The app's clock moves by it before each batch, so it must stay well
 // under grantflow's discovery lifetime (DISCOVERY_TTL_MS, 1 hour) over all the batches: with
@@ -33,7 +30,7 @@ const PATH = `/organisations/vat/${VRN}/obligations`
 // one refresh, then the calls. A re-discovery is a cost once an hour per issuer, not per batch.
 // 30 s lets the full run take 21 rounds of each N (a batch of one call lasts a few milliseconds,
 // so a median of 7 moved by ±20 % between runs on a quiet machine).
-const TOKEN_SECONDS = 30
+export const TOKEN_SECONDS = 30
 
 /** An app's grantflow against the bench's provider, one API user per context, a user who consents. */
 export function world(server: ChildServer<OidcInfo>, store?: SessionStore) {
@@ -242,8 +239,6 @@ export async function stampede({ short }: StampedeOptions): Promise<PartResult> 
       slow.failures === 0 && seen.tokenRequests === 1,
     )
     grantflow.dispose()
-
-    await instances(server, { rounds: short ? 1 : 3, goal, lines })
   } finally {
     await server.stop()
   }
@@ -292,87 +287,4 @@ export async function stampede({ short }: StampedeOptions): Promise<PartResult> 
   }
 
   return { goals, lines }
-}
-
-const INSTANCES = 4
-const CALLS_PER_INSTANCE = 250
-
-/**
- * Four server instances, each a process with its own grantflow runtime, sharing one Postgres
- * store and one Redis (lock and sync), all calling at once on one expired token: the provider
- * (rotating refresh tokens) answers exactly one token request in all, and no call fails. Each
- * round moves every instance's clock past the stored token's expiry, so after the first round the
- * instances that lose the lock also take the winner's rotated tokens from the store.
- */
-async function instances(
-  server: ChildServer<OidcInfo>,
-  { rounds, goal, lines }: { rounds: number; goal: (name: string, measured: string, bound: string, met: boolean) => void; lines: string[] },
-) {
-  const name = `${INSTANCES} processes sharing one Postgres store and Redis lock, ${CALLS_PER_INSTANCE} calls each on one expired token: exactly 1 token request, 0 failures`
-  const bound = `${rounds}/${rounds} rounds with 1, 0 failures`
-  const [postgres, redis] = await Promise.all([findPostgres(), findRedis()])
-  if (!('url' in postgres) || !('url' in redis)) {
-    const why = [postgres, redis].flatMap((found) => ('missing' in found ? [found.missing] : [])).join('; ')
-    lines.push(`${INSTANCES} processes sharing one expired token: not measured: ${why}`)
-    goal(name, `not measured: ${why}`, bound, false)
-    return
-  }
-  const schema = benchSchemaName()
-  const redisPrefix = `grantflow-bench:${schema}:`
-  const encryptionKey = generateEncryptionKey()
-  const children: ChildServer<unknown>[] = []
-  try {
-    // The session, consented here and saved in the shared store (the table made by its migration).
-    const store = createPostgresStore({
-      connectionString: postgres.url,
-      schema,
-      table: 'sessions',
-      encryption: { current: { id: 'bench', key: encryptionKey } },
-    })
-    const seed = world(server, store)
-    await seed.call('instances')
-    seed.grantflow.dispose()
-    await store.close()
-
-    const settings: InstanceSettings = {
-      issuer: server.info.issuer,
-      resourceUrl: server.info.resourceUrl,
-      databaseUrl: postgres.url,
-      schema,
-      table: 'sessions',
-      encryptionKey,
-      redisUrl: redis.url,
-      lockPrefix: `${redisPrefix}lock:`,
-      syncChannel: `${redisPrefix}sync`,
-      company: 'instances',
-      path: { vrn: VRN },
-    }
-    children.push(...(await Promise.all(Array.from({ length: INSTANCES }, () => startChild('instance.ts', [JSON.stringify(settings)])))))
-    let rightRounds = 0
-    let failures = 0
-    let firstFailure: string | undefined
-    const tokenRequests: number[] = []
-    const batchMs: number[] = []
-    for (let r = 0; r < rounds; r++) {
-      await Promise.all(children.map((child) => child.ask({ advanceMs: TOKEN_SECONDS * 1000 })))
-      const before = await count(server)
-      const answers = await Promise.all(children.map((child) => child.ask<InstanceCalls>({ calls: CALLS_PER_INSTANCE })))
-      const seen = served(before, await count(server))
-      tokenRequests.push(seen.tokenRequests)
-      if (seen.tokenRequests === 1 && seen.refreshes === 1) rightRounds++
-      for (const answer of answers) {
-        failures += answer.failures
-        firstFailure ??= answer.firstFailure
-      }
-      batchMs.push(Math.max(...answers.map((a) => a.ms)))
-    }
-    lines.push(
-      `${INSTANCES} processes × ${CALLS_PER_INSTANCE} calls on one expired token (Postgres store, Redis lock and sync): token requests per round ${tokenRequests.join(', ')}, ${failures} failures; slowest instance's batch ${median(batchMs).toFixed(0)} ms (median of ${rounds})`,
-    )
-    if (firstFailure) lines.push(`  first failure: ${firstFailure}`)
-    goal(name, `${rightRounds}/${rounds} rounds with 1 (${tokenRequests.join(', ')}), ${failures} failures`, bound, rightRounds === rounds && failures === 0)
-  } finally {
-    await Promise.all(children.map((child) => child.stop()))
-    await Promise.all([dropSchema(postgres.url, schema).catch(() => undefined), dropKeys(redis.url, redisPrefix).catch(() => undefined)])
-  }
 }

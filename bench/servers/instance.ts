@@ -3,7 +3,7 @@
 // other instances through the servers, never through memory) calling the bench's provider.
 // Argument: its settings as JSON (InstanceSettings). Commands: `{ advanceMs }` moves its clock on
 // (the stored token expires by it); `{ calls }` makes that many calls at once and answers how many
-// failed, and the first failure's name and message (never a token).
+// failed, and the first failure's name and message (never a token), the batch's time and its first answer's.
 import { createGrantflow, defineClient } from 'grantflow'
 import { discoveredProvider, vatApi } from '../lib/declarations.js'
 import { createPostgresStore, createRedisLock, createRedisSync } from 'grantflow/server'
@@ -30,6 +30,8 @@ export interface InstanceCalls {
   failures: number
   firstFailure?: string
   ms: number
+  /** When the first call was answered: the session released (its token renewed or adopted) and one API call. */
+  firstAnswerMs: number
 }
 
 const settings = JSON.parse(process.argv[2]!) as InstanceSettings
@@ -63,13 +65,15 @@ serveCommands({}, async (command) => {
   let failures = 0
   let firstFailure: string | undefined
   const start = performance.now()
+  let firstAnswerMs: number | undefined
+  const answered = () => void (firstAnswerMs ??= performance.now() - start)
   await Promise.all(
     Array.from({ length: command.calls }, () =>
-      grantflow.apis.vat.obligations(settings.path).catch((error: Error) => {
+      grantflow.apis.vat.obligations(settings.path).then(answered, (error: Error) => {
         failures++
         firstFailure ??= `${error.name}: ${error.message}`
       }),
     ),
   )
-  return { failures, firstFailure, ms: performance.now() - start } satisfies InstanceCalls
+  return { failures, firstFailure, ms: performance.now() - start, firstAnswerMs: firstAnswerMs ?? 0 } satisfies InstanceCalls
 })

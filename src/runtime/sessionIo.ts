@@ -118,6 +118,7 @@ function sessionIoOf(deps: TokenSessionDeps) {
     step: 'refresh' | 'client_credentials',
     adoptable: (stored: TokenSet) => boolean,
     request: (context: OAuthContext) => Promise<TokenSet>,
+    waiting?: AbortSignal,
   ): Promise<TokenSet> =>
     lock
       .runExclusive(
@@ -125,18 +126,23 @@ function sessionIoOf(deps: TokenSessionDeps) {
         async (held) => {
           const stored = (await store.get(target.key))?.tokens
           if (stored && adoptable(stored) && isTokenFresh(stored, doors.now())) return stored
+          // The session no longer waits for this renewal: no token request for it.
+          waiting?.throwIfAborted()
           const renewed = await request(await leasedContext(target, held.signal))
           // Fencing: a holder whose lease was lost meanwhile writes only over the tokens it renewed, never over a later holder's.
           return saveTokens(target, renewed, { ...input, leaseLost: held.stillHeld ? !(await held.stillHeld()) : false })
         },
-        { leaseMs: renewalLeaseMs(doors) },
+        // The wait for the lock stops once the session no longer waits (it adopted the tokens
+        // another instance or tab saved, on its sync message): it would take the lock for nothing.
+        { leaseMs: renewalLeaseMs(doors), ...(waiting && { signal: waiting }) },
       )
-      .catch((error) => recordError(target, step, error))
+      // A wait the session stopped is no failure of the renewal: nothing is recorded.
+      .catch((error) => (waiting?.aborted ? Promise.reject(error) : recordError(target, step, error)))
 
   return {
     save,
     recordError,
-    refreshTokens: (target: SessionTarget, input: { tokens: TokenSet }): Promise<TokenSet> =>
+    refreshTokens: (target: SessionTarget, input: { tokens: TokenSet }, waiting?: AbortSignal): Promise<TokenSet> =>
       // A rotated refresh token must never be sent twice: one another runtime renewed with is adopted.
       renew(
         target,
@@ -144,8 +150,9 @@ function sessionIoOf(deps: TokenSessionDeps) {
         'refresh',
         (stored) => stored.refreshToken !== input.tokens.refreshToken,
         async (context) => (await loadSteps()).refreshTokens(context, input.tokens),
+        waiting,
       ),
-    requestToken: (target: SessionTarget, input: { tokens: TokenSet | undefined }): Promise<TokenSet> =>
+    requestToken: (target: SessionTarget, input: { tokens: TokenSet | undefined }, waiting?: AbortSignal): Promise<TokenSet> =>
       // A token another runtime obtained is adopted, unless it is the one just refused.
       renew(
         target,
@@ -153,6 +160,7 @@ function sessionIoOf(deps: TokenSessionDeps) {
         'client_credentials',
         (stored) => stored.accessToken !== input.tokens?.accessToken,
         async (context) => (await loadSteps()).requestClientCredentials(context, target.scopes),
+        waiting,
       ),
     async prepareConsent(target: SessionTarget, input: { request: ConsentRequest }): Promise<PreparedConsent> {
       try {
@@ -220,15 +228,17 @@ export type SessionIo = ReturnType<typeof sessionIoOf>
 
 /**
  * The bodies, each refusing to start once its actor was stopped (the runtime disposed, say)
- * while this module was loading: a stopped session sends no request.
+ * while this module was loading: a stopped session sends no request. The renewals are given the
+ * actor's signal too, so their wait for the lock stops with it.
  */
 function stoppable(io: SessionIo): SessionIo {
   const checked = { ...io }
   for (const name of ['refreshTokens', 'requestToken', 'prepareConsent', 'exchangeCode', 'revokeTokens'] as const) {
-    const body = io[name] as (target: SessionTarget, input: unknown) => Promise<unknown>
+    const body = io[name] as (target: SessionTarget, input: unknown, signal?: AbortSignal) => Promise<unknown>
+    const waits = name === 'refreshTokens' || name === 'requestToken'
     ;(checked as Record<string, unknown>)[name] = (target: SessionTarget, input: unknown, signal?: AbortSignal) => {
       signal?.throwIfAborted()
-      return body(target, input)
+      return waits ? body(target, input, signal) : body(target, input)
     }
   }
   return checked

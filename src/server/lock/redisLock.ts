@@ -170,7 +170,14 @@ export function createRedisLock(options: RedisLockOptions): RedisLock {
         return undefined
       }
       answered()
-      if (fence > 0) return { token, fence, sentAt }
+      if (fence > 0) {
+        // Taken while its waiter stopped waiting (the ask was on its way): given back at once.
+        if (stop.aborted) {
+          await command((redis) => redis.eval(RELEASE, 1, lockKey, token)).catch(() => undefined)
+          stop.throwIfAborted()
+        }
+        return { token, fence, sentAt }
+      }
       heldByAnother = true
       await sleep(delay / 2 + Math.random() * delay, stop)
       delay = Math.min(delay * 2, MAX_POLL_MS)
