@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Plugin } from 'vite'
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 
 /** The package's entry points: `grantflow`, `grantflow/testing`, `grantflow/machines`, `grantflow/react`, `grantflow/server`, `grantflow/dev`, `grantflow/protocol`. */
 const entries = {
@@ -76,9 +76,13 @@ export default defineConfig({
     rolldownOptions: { external, output: { preserveModules: true, preserveModulesRoot: '.', entryFileNames: '[name].js' } },
   },
   test: {
-    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     environment: 'node',
     testTimeout: 15_000,
     reporters: ['default', './test/support/figuresReporter.ts'],
+    projects: [
+      { extends: true, test: { name: 'node', include: ['test/**/*.test.ts', 'test/**/*.test.tsx'], exclude: [...configDefaults.exclude, 'test/e2e/**'] } },
+      // One Chromium for every browser file (test/support/sharedBrowser.ts); a run without them launches none.
+      { extends: true, test: { name: 'browser', include: ['test/e2e/**/*.test.ts'], globalSetup: ['./test/support/sharedBrowser.setup.ts'] } },
+    ],
   },
 })

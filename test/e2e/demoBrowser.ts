@@ -2,26 +2,18 @@ import { mkdirSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core'
+import type { Browser, Locator, Page } from 'playwright-core'
 import { createServer } from 'vite'
 import type { EmbeddedFault, EmbeddedRecords } from '../../src/devServer/controlProtocol.js'
+import { connectSharedBrowser } from '../support/sharedBrowser.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
 /** Where the screenshots of each wizard state go (git-ignored). */
 export const SCREENSHOTS = join(root, 'test-results/screenshots')
 
-export const CHROMIUM = '/usr/bin/chromium'
-/** Chromium's flags here: headless as root, and none of its own network traffic (the machine has none). */
-export const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
+// Re-exported for the files that import them from here; the launch itself is shared (sharedBrowser.ts).
+export { ARGS, CHROMIUM } from '../support/chromium.js'
 
 export interface DemoBrowser {
   origin: string
@@ -32,7 +24,7 @@ export interface DemoBrowser {
 /**
  * The demo as a new user gets it from `npm run dev` (the embedded oidc-provider) or, with
  * `mode: 'mock'`, from `npm run dev:mock` (the provider kit alone): vite's dev server on
- * 127.0.0.1, a port the OS picks, and Debian's chromium.
+ * 127.0.0.1, a port the OS picks, and a connection to the run's Chromium (connectSharedBrowser).
  */
 export async function startDemo(options: { mode?: 'mock' } = {}): Promise<DemoBrowser> {
   const server = await createServer({
@@ -46,7 +38,7 @@ export async function startDemo(options: { mode?: 'mock' } = {}): Promise<DemoBr
   const { port } = server.httpServer!.address() as AddressInfo
   let browser: Browser
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true })
+    browser = await connectSharedBrowser()
   } catch (error) {
     await server.close()
     throw error
@@ -94,13 +86,16 @@ export async function openDemo(demo: DemoBrowser, path = '/'): Promise<DemoPage>
 /**
  * A look at a state the page passes through (the code exchange, the replay, a refresh), for a
  * screenshot: taken when the page shows it, and no failure when a busy machine has already moved
- * past it. The tests assert outcomes and records, never that a passing state was caught.
+ * past it. `past` is a state that comes after it: once that shows, the look is given up at once
+ * rather than after `timeoutMs`. The tests assert outcomes and records, never that a passing
+ * state was caught.
  */
-export async function glimpse(target: Locator, look: () => Promise<void>, timeoutMs = 5_000): Promise<boolean> {
-  const seen = await target.waitFor({ timeout: timeoutMs }).then(
-    () => true,
-    () => false,
-  )
+export async function glimpse(target: Locator, look: () => Promise<void>, past?: Locator, timeoutMs = 5_000): Promise<boolean> {
+  await (past ? target.or(past) : target)
+    .first()
+    .waitFor({ timeout: timeoutMs })
+    .catch(() => undefined)
+  const seen = await target.isVisible()
   if (seen) await look().catch(() => undefined)
   return seen
 }
