@@ -33,6 +33,9 @@ afterAll(async () => {
 /** A browser of its own (no cookie of another test's), closed when the test ends. */
 async function freshContext(): Promise<BrowserContext> {
   const context = await browser.newContext()
+  // Playwright's own bound is 30 s an action: the minute above holds for each step too (the first
+  // consent of a server example, cold, takes longer than 30 s while other files run beside it).
+  context.setDefaultTimeout(60_000)
   onTestFinished(() => context.close())
   return context
 }
