@@ -68,6 +68,9 @@ export interface DemoPage {
  */
 export async function openDemo(demo: DemoBrowser, path = '/'): Promise<DemoPage> {
   const context = await demo.browser.newContext({ viewport: { width: 1440, height: 960 }, reducedMotion: 'reduce' })
+  // Each step within the tests' own bound of a minute, not playwright's 30 s: the demo's first
+  // page, transformed cold by vite while another test file runs beside it, can take longer.
+  context.setDefaultTimeout(60_000)
   const page = await context.newPage()
   const errors: string[] = []
   watchErrors(page, errors)
