@@ -30,6 +30,10 @@ export async function startDemo(options: { mode?: 'mock' } = {}): Promise<DemoBr
   const server = await createServer({
     configFile: join(root, 'vite.demo.config.ts'),
     ...(options.mode && { mode: options.mode }),
+    // A dependency cache of this checkout and mode: the embedded and mock demos (which run at
+    // once) and other checkouts sharing node_modules would otherwise re-optimise each other's
+    // node_modules/.vite, and a page then loads outdated dependencies.
+    cacheDir: join(root, '.vite', `demo-${options.mode ?? 'embedded'}`),
     server: { host: '127.0.0.1', port: 0, strictPort: false },
     logLevel: 'warn',
     clearScreen: false,

@@ -25,6 +25,8 @@ beforeAll(async () => {
   vite = await createServer({
     configFile: false,
     root: fileURLToPath(new URL('tabs', import.meta.url)),
+    // Its own dependency cache, as the demo's (demoBrowser.ts): the files run at once.
+    cacheDir: fileURLToPath(new URL('../../.vite/tabs', import.meta.url)),
     resolve: { alias },
     plugins: [embeddedProvider({ accessTokenTtl: ACCESS_TOKEN_TTL_S, applicationPath: false })],
     server: { host: '127.0.0.1', port: 0 },
