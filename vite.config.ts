@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { Plugin } from 'vite'
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
+import BrowserFilesFirst from './test/support/sequencer.js'
 
 /** The package's entry points: `grantflow`, `grantflow/testing`, `grantflow/machines`, `grantflow/react`, `grantflow/server`, `grantflow/dev`, `grantflow/protocol`. */
 const entries = {
@@ -76,9 +78,18 @@ export default defineConfig({
     rolldownOptions: { external, output: { preserveModules: true, preserveModulesRoot: '.', entryFileNames: '[name].js' } },
   },
   test: {
-    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     environment: 'node',
     testTimeout: 15_000,
     reporters: ['default', './test/support/figuresReporter.ts'],
+    // Vitest's default is one worker fewer than the cores: on 2 cores, one file at a time. Most
+    // files wait (on Chromium, servers, Postgres, Redis, timers) more than they compute, and each
+    // works in a schema, key prefix and server of its own, so two run at once.
+    maxWorkers: Math.max(2, availableParallelism()),
+    sequence: { sequencer: BrowserFilesFirst },
+    projects: [
+      { extends: true, test: { name: 'node', include: ['test/**/*.test.ts', 'test/**/*.test.tsx'], exclude: [...configDefaults.exclude, 'test/e2e/**'] } },
+      // One Chromium for every browser file (test/support/sharedBrowser.ts); a run without them launches none.
+      { extends: true, test: { name: 'browser', include: ['test/e2e/**/*.test.ts'], globalSetup: ['./test/support/sharedBrowser.setup.ts'] } },
+    ],
   },
 })

@@ -2,26 +2,18 @@ import { mkdirSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core'
+import type { Browser, Locator, Page } from 'playwright-core'
 import { createServer } from 'vite'
 import type { EmbeddedFault, EmbeddedRecords } from '../../src/devServer/controlProtocol.js'
+import { connectSharedBrowser } from '../support/sharedBrowser.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
 /** Where the screenshots of each wizard state go (git-ignored). */
 export const SCREENSHOTS = join(root, 'test-results/screenshots')
 
-export const CHROMIUM = '/usr/bin/chromium'
-/** Chromium's flags here: headless as root, and none of its own network traffic (the machine has none). */
-export const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
+// Re-exported for the files that import them from here; the launch itself is shared (sharedBrowser.ts).
+export { ARGS, CHROMIUM } from '../support/chromium.js'
 
 export interface DemoBrowser {
   origin: string
@@ -32,12 +24,16 @@ export interface DemoBrowser {
 /**
  * The demo as a new user gets it from `npm run dev` (the embedded oidc-provider) or, with
  * `mode: 'mock'`, from `npm run dev:mock` (the provider kit alone): vite's dev server on
- * 127.0.0.1, a port the OS picks, and Debian's chromium.
+ * 127.0.0.1, a port the OS picks, and a connection to the run's Chromium (connectSharedBrowser).
  */
 export async function startDemo(options: { mode?: 'mock' } = {}): Promise<DemoBrowser> {
   const server = await createServer({
     configFile: join(root, 'vite.demo.config.ts'),
     ...(options.mode && { mode: options.mode }),
+    // A dependency cache of this checkout and mode: the embedded and mock demos (which run at
+    // once) and other checkouts sharing node_modules would otherwise re-optimise each other's
+    // node_modules/.vite, and a page then loads outdated dependencies.
+    cacheDir: join(root, '.vite', `demo-${options.mode ?? 'embedded'}`),
     server: { host: '127.0.0.1', port: 0, strictPort: false },
     logLevel: 'warn',
     clearScreen: false,
@@ -46,7 +42,7 @@ export async function startDemo(options: { mode?: 'mock' } = {}): Promise<DemoBr
   const { port } = server.httpServer!.address() as AddressInfo
   let browser: Browser
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true })
+    browser = await connectSharedBrowser()
   } catch (error) {
     await server.close()
     throw error
@@ -76,6 +72,9 @@ export interface DemoPage {
  */
 export async function openDemo(demo: DemoBrowser, path = '/'): Promise<DemoPage> {
   const context = await demo.browser.newContext({ viewport: { width: 1440, height: 960 }, reducedMotion: 'reduce' })
+  // Each step within the tests' own bound of a minute, not playwright's 30 s: the demo's first
+  // page, transformed cold by vite while another test file runs beside it, can take longer.
+  context.setDefaultTimeout(60_000)
   const page = await context.newPage()
   const errors: string[] = []
   watchErrors(page, errors)
@@ -94,13 +93,16 @@ export async function openDemo(demo: DemoBrowser, path = '/'): Promise<DemoPage>
 /**
  * A look at a state the page passes through (the code exchange, the replay, a refresh), for a
  * screenshot: taken when the page shows it, and no failure when a busy machine has already moved
- * past it. The tests assert outcomes and records, never that a passing state was caught.
+ * past it. `past` is a state that comes after it: once that shows, the look is given up at once
+ * rather than after `timeoutMs`. The tests assert outcomes and records, never that a passing
+ * state was caught.
  */
-export async function glimpse(target: Locator, look: () => Promise<void>, timeoutMs = 5_000): Promise<boolean> {
-  const seen = await target.waitFor({ timeout: timeoutMs }).then(
-    () => true,
-    () => false,
-  )
+export async function glimpse(target: Locator, look: () => Promise<void>, past?: Locator, timeoutMs = 5_000): Promise<boolean> {
+  await (past ? target.or(past) : target)
+    .first()
+    .waitFor({ timeout: timeoutMs })
+    .catch(() => undefined)
+  const seen = await target.isVisible()
   if (seen) await look().catch(() => undefined)
   return seen
 }

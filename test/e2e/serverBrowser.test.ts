@@ -1,7 +1,7 @@
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import type { EmbeddedRecords } from '../../src/devServer/controlProtocol.js'
-import { ARGS, CHROMIUM } from './demoBrowser.js'
+import { connectSharedBrowser } from '../support/sharedBrowser.js'
 import { startReturnToServer, startServerExample, type RunningServer } from './serverBrowserApp.js'
 
 // The server handlers through a real HTTP server and Debian's chromium: `npm run example:server`
@@ -17,7 +17,7 @@ let stealing: RunningServer
 let returning: RunningServer
 beforeAll(async () => {
   const starting = [startServerExample(), startServerExample(), startReturnToServer()] as const
-  const [launched, ...servers] = await Promise.allSettled([chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true }), ...starting])
+  const [launched, ...servers] = await Promise.allSettled([connectSharedBrowser(), ...starting])
   if (launched.status === 'fulfilled') browser = launched.value
   const [first, second, third] = servers.map((server) => (server.status === 'fulfilled' ? server.value : undefined))
   filing = first!
@@ -33,6 +33,9 @@ afterAll(async () => {
 /** A browser of its own (no cookie of another test's), closed when the test ends. */
 async function freshContext(): Promise<BrowserContext> {
   const context = await browser.newContext()
+  // Playwright's own bound is 30 s an action: the minute above holds for each step too (the first
+  // consent of a server example, cold, takes longer than 30 s while other files run beside it).
+  context.setDefaultTimeout(60_000)
   onTestFinished(() => context.close())
   return context
 }

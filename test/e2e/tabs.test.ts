@@ -1,12 +1,13 @@
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { createServer, type ViteDevServer } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { embeddedProvider } from '../../src/devServer/embeddedProvider.js'
 import type { EmbeddedFault, EmbeddedRecords } from '../../src/devServer/controlProtocol.js'
 import { alias } from '../../vite.config.js'
-import { ARGS, CHROMIUM, watchErrors } from './demoBrowser.js'
+import { connectSharedBrowser } from '../support/sharedBrowser.js'
+import { watchErrors } from './demoBrowser.js'
 
 // Tabs of one browser sharing their sessions (createIndexedDbStore + createWebLock +
 // createBroadcastSync) against the embedded oidc-provider, which rotates refresh tokens: a
@@ -24,6 +25,8 @@ beforeAll(async () => {
   vite = await createServer({
     configFile: false,
     root: fileURLToPath(new URL('tabs', import.meta.url)),
+    // Its own dependency cache, as the demo's (demoBrowser.ts): the files run at once.
+    cacheDir: fileURLToPath(new URL('../../.vite/tabs', import.meta.url)),
     resolve: { alias },
     plugins: [embeddedProvider({ accessTokenTtl: ACCESS_TOKEN_TTL_S, applicationPath: false })],
     server: { host: '127.0.0.1', port: 0 },
@@ -32,7 +35,7 @@ beforeAll(async () => {
   })
   await vite.listen()
   origin = `http://127.0.0.1:${(vite.httpServer!.address() as AddressInfo).port}`
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true })
+  browser = await connectSharedBrowser()
 }, 60_000)
 
 afterAll(async () => {
