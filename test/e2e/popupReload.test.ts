@@ -1,12 +1,13 @@
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { createServer, type ViteDevServer } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { embeddedProvider } from '../../src/devServer/embeddedProvider.js'
 import type { EmbeddedRecords } from '../../src/devServer/controlProtocol.js'
 import { alias } from '../../vite.config.js'
-import { ARGS, CHROMIUM, watchErrors } from './demoBrowser.js'
+import { connectSharedBrowser } from '../support/sharedBrowser.js'
+import { watchErrors } from './demoBrowser.js'
 
 // Issue 21, item 4: the app's page is reloaded while its consent popup is at the provider. The app
 // (popupReload/app.tsx) is what a new user writes: the browser store, the popup navigator,
@@ -22,6 +23,8 @@ beforeAll(async () => {
   vite = await createServer({
     configFile: false,
     root: fileURLToPath(new URL('popupReload', import.meta.url)),
+    // Its own dependency cache: the other browser files' Vite servers run beside it.
+    cacheDir: fileURLToPath(new URL('../../.vite/popup-reload', import.meta.url)),
     resolve: { alias },
     plugins: [embeddedProvider({ applicationPath: false })],
     server: { host: '127.0.0.1', port: 0 },
@@ -30,7 +33,7 @@ beforeAll(async () => {
   })
   await vite.listen()
   origin = `http://127.0.0.1:${(vite.httpServer!.address() as AddressInfo).port}`
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true })
+  browser = await connectSharedBrowser()
 }, 60_000)
 
 afterAll(async () => {
