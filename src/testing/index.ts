@@ -44,3 +44,7 @@ export type {
 } from './scenarios/wizardScenarios.js'
 export { createWizardCoverage } from './scenarios/wizardCoverage.js'
 export type { WizardCoverage } from './scenarios/wizardCoverage.js'
+export { createTestNavigator } from './scenarios/testNavigator.js'
+export type { ProviderAnswer, TestNavigator } from './scenarios/testNavigator.js'
+export { createScenarioPlayer } from './scenarios/playWizardScenario.js'
+export type { ScenarioPlayer, ScenarioWorld } from './scenarios/playWizardScenario.js'
