@@ -10,7 +10,7 @@ import { clearJournal, createJournal } from './journal.js'
 import { protectedApiHandler } from './protectedApi.js'
 import { parseOrigin, rebaseEnvironment, rebaseProvider } from './origin.js'
 import { revocationEndpointHandler } from './revocationEndpoint.js'
-import { clearServerState, createServerState, expireAllAccessTokens, revokeEverything } from './state.js'
+import { clearServerState, createServerState, expireAccessTokens, revokeEverything } from './state.js'
 import { tokenEndpointHandler } from './tokenEndpoint.js'
 import type { ConsentAnswer, ConsentOptions, KitClient, ProviderKit, ProviderKitListenOptions, ProviderKitOptions, ProviderKitServer } from './types.js'
 
@@ -65,7 +65,7 @@ export function createProviderKit(options: ProviderKitOptions): ProviderKit {
     consent: (answer, consentOptions) => setConsent(ctx, answer, consentOptions),
     listen: (listenOptions) => listen(ctx, environment, listenOptions, origin),
     authorize: (authorizationUrl) => actAsUser(ctx, authorizationUrl),
-    expireAccessTokens: () => expireAllAccessTokens(ctx.state),
+    expireAccessTokens: (expireOptions) => expireAccessTokens(ctx.state, expireOptions?.alsoNext),
     revokeAll: () => revokeEverything(ctx.state),
     fail: (fault) => addFault(ctx.faults, fault),
     counters: ctx.journal.counters,

@@ -30,7 +30,7 @@ export interface AccessTokenRecord {
   clientId: string
   scopes: string[]
   expiresAt: number
-  /** Set by `kit.expireAccessTokens()`. */
+  /** Set by `kit.expireAccessTokens()` (or issued so, with its `alsoNext`). */
   forcedExpired: boolean
   revoked: boolean
 }
@@ -49,10 +49,12 @@ export interface ServerState {
   grants: Map<string, Grant>
   accessTokens: Map<string, AccessTokenRecord>
   refreshTokens: Map<string, RefreshTokenRecord>
+  /** How many of the next access tokens are issued expired (`kit.expireAccessTokens({ alsoNext })`). */
+  expiredIssuesLeft: number
 }
 
 export function createServerState(): ServerState {
-  return { codes: new Map(), grants: new Map(), accessTokens: new Map(), refreshTokens: new Map() }
+  return { codes: new Map(), grants: new Map(), accessTokens: new Map(), refreshTokens: new Map(), expiredIssuesLeft: 0 }
 }
 
 export function clearServerState(state: ServerState): void {
@@ -60,6 +62,7 @@ export function clearServerState(state: ServerState): void {
   state.grants.clear()
   state.accessTokens.clear()
   state.refreshTokens.clear()
+  state.expiredIssuesLeft = 0
 }
 
 export function issueCode(state: ServerState, code: Omit<IssuedCode, 'used' | 'grantId'>): string {
@@ -77,7 +80,9 @@ export function createGrant(state: ServerState, grant: Omit<Grant, 'revoked'>): 
 export function issueAccessToken(state: ServerState, grantId: string, scopes: string[], expiresAt: number): string {
   const grant = mustGetGrant(state, grantId)
   const value = randomToken('at')
-  state.accessTokens.set(value, { grantId, clientId: grant.clientId, scopes, expiresAt, forcedExpired: false, revoked: false })
+  const forcedExpired = state.expiredIssuesLeft > 0
+  if (forcedExpired) state.expiredIssuesLeft -= 1
+  state.accessTokens.set(value, { grantId, clientId: grant.clientId, scopes, expiresAt, forcedExpired, revoked: false })
   return value
 }
 
@@ -101,8 +106,15 @@ export function revokeEverything(state: ServerState): void {
   for (const code of state.codes.values()) code.used = true
 }
 
-export function expireAllAccessTokens(state: ServerState): void {
+/**
+ * Expires every access token issued so far and, with `alsoNext`, that many of the next ones as they
+ * are issued: a renewal that succeeds and whose token the API refuses too (work that runs on by
+ * itself, after the test's last chance to act).
+ */
+export function expireAccessTokens(state: ServerState, alsoNext = 0): void {
+  if (!(Number.isInteger(alsoNext) && alsoNext >= 0)) throw new RangeError(`provider kit: alsoNext must be a whole number, 0 or more (got ${alsoNext})`)
   for (const token of state.accessTokens.values()) token.forcedExpired = true
+  state.expiredIssuesLeft = alsoNext
 }
 
 export type AccessTokenCheck = { valid: true; token: AccessTokenRecord; grant: Grant } | { valid: false; reason: string }

@@ -176,8 +176,15 @@ export interface ProviderKit {
   consent(answer: ConsentAnswer, options?: ConsentOptions): void
   /** Acts as the user: requests the authorization URL and returns the callback URL it redirects to. */
   authorize(authorizationUrl: string): Promise<string>
-  /** Every access token issued so far is expired. */
-  expireAccessTokens(): void
+  /**
+   * Every access token issued so far is expired; with `alsoNext`, so are that many of the next
+   * ones the kit issues (the API refuses them: 401), e.g. a refresh that succeeds and whose token
+   * is refused too.
+   *
+   * @example
+   * kit.expireAccessTokens({ alsoNext: 1 }) // the call's 401, the refresh, and its token refused too
+   */
+  expireAccessTokens(options?: { alsoNext?: number }): void
   /** Every code, token and grant issued so far is revoked. */
   revokeAll(): void
   fail(fault: KitFault): void

@@ -168,7 +168,7 @@ function attemptedFirst(kind: string | undefined): AttemptOutcome {
   throw new Error(`no first attempt named ${kind}`)
 }
 
-function failOnce(store: SessionStore): SessionStore & { failNextWrite: boolean } {
+export function failOnce(store: SessionStore): SessionStore & { failNextWrite: boolean } {
   const wrapped = {
     ...store,
     failNextWrite: false,

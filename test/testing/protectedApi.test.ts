@@ -54,6 +54,27 @@ describe('protected API', () => {
     expect((await callApi(OBLIGATIONS, third.access_token)).status).toBe(200)
   })
 
+  it('answers 401 to the next tokens issued too, as many as expireAccessTokens({ alsoNext }) says', async () => {
+    const kit = kitWithRoutes([readRoute])
+    const before = await signIn(kit, { scope: 'read:vat' })
+    kit.expireAccessTokens({ alsoNext: 1 })
+    const next = await signIn(kit, { scope: 'read:vat' })
+    const after = await signIn(kit, { scope: 'read:vat' })
+    const refused = await callApi(OBLIGATIONS, next.access_token)
+    expect(refused.status).toBe(401)
+    expect(refused.headers.get('www-authenticate')).toContain('error_description="The access token has expired"')
+    expect((await callApi(OBLIGATIONS, before.access_token)).status).toBe(401)
+    expect((await callApi(OBLIGATIONS, after.access_token)).status).toBe(200)
+    expect(() => kit.expireAccessTokens({ alsoNext: -1 })).toThrow(RangeError)
+  })
+
+  it('forgets the tokens still to be issued expired on reset()', async () => {
+    const kit = kitWithRoutes([readRoute])
+    kit.expireAccessTokens({ alsoNext: 2 })
+    kit.reset()
+    expect((await callApi(OBLIGATIONS, (await signIn(kit, { scope: 'read:vat' })).access_token)).status).toBe(200)
+  })
+
   it('answers 401 invalid_token for revoked tokens after revokeAll()', async () => {
     const kit = kitWithRoutes([readRoute])
     const tokens = await signIn(kit)

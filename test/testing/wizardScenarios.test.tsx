@@ -60,6 +60,11 @@ describe('the call wizard scenarios', () => {
       ['attemptCall(tokenStale)', { by: 'follows' }, [], 'refreshing'],
       ['error: renewToken', { by: 'follows' }, [], 'failed'],
     ])
+    // A renewal that succeeds and whose token the API refuses too: the refused token is one the
+    // kit issues after the arrangement, so the arrangement names it ahead.
+    const renewedRefused = scenarios.filter((s) => s.name.includes('renewToken(succeeded) → attemptCall(renewalNeeded)'))
+    expect(renewedRefused.length).toBeGreaterThan(0)
+    for (const scenario of renewedRefused) expect(scenario.steps.flatMap((step) => step.arrange)).toContainEqual({ kit: 'expireAccessTokens', alsoNext: 1 })
     expect(stale.transitions).toEqual(stale.steps.flatMap((step) => step.transitions))
     const keys = new Set(listTransitions(callWizardMachine).map(transitionKey))
     expect(scenarios.flatMap((s) => s.transitions).every((key) => keys.has(key))).toBe(true)
@@ -116,7 +121,7 @@ describe('an app walks the wizard scenarios through its screens (Testing Library
       const arrange = (arrangement: WizardArrangement) => {
         if ('kit' in arrangement) {
           if (arrangement.kit === 'fail') world.kit.fail(arrangement.fault)
-          else world.kit.expireAccessTokens()
+          else world.kit.expireAccessTokens(arrangement)
         } else if ('clock' in arrangement) world.clock.advance(4 * 3600_000 + 1)
         else throw new Error(`not playable here: ${JSON.stringify(arrangement)}`)
       }

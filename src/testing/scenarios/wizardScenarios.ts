@@ -31,7 +31,12 @@ export type WizardAct =
  * or the app's session store failing its next write.
  */
 export type WizardArrangement =
-  { kit: 'fail'; fault: KitFault } | { kit: 'expireAccessTokens' } | { clock: 'passTokenLifetime' } | { session: 'revoke' } | { store: 'failNextWrite' }
+  | { kit: 'fail'; fault: KitFault }
+  /** `kit.expireAccessTokens({ alsoNext })`: with `alsoNext`, the tokens a renewal gets later are refused too. */
+  | { kit: 'expireAccessTokens'; alsoNext?: number }
+  | { clock: 'passTokenLifetime' }
+  | { session: 'revoke' }
+  | { store: 'failNextWrite' }
 
 export interface WizardScenarioStep {
   /** The wizard's event, readable: `CALL`, `done.actor.attemptCall(consentNeeded)`. */
@@ -160,7 +165,8 @@ function toScenario(path: ModelStep[], input: Record<string, unknown>, interacti
   let given: WizardScenario['given'] | undefined = start === 'attempted' ? (connected ? 'connected' : 'noSession') : undefined
   path.forEach((modelStep, i) => {
     const next = path[i + 1]?.event
-    const { does, arrange } = i === 0 && start !== 'event' ? firstCall(input) : stepOf(modelStep.event, next, { connected, variant })
+    const previous = path[i - 1]?.event
+    const { does, arrange } = i === 0 && start !== 'event' ? firstCall(input) : stepOf(modelStep.event, { previous, next }, { connected, variant })
     // What makes a following outcome happen is set up before the act that starts the work.
     if (does.by === 'follows' && arrange.length > 0) {
       const owner = [...steps].reverse().find((step) => step.does.by !== 'follows') ?? steps[0]
@@ -233,7 +239,7 @@ function readableEvent(event: EventObject): string {
 /** What the world does for one of the model's events (see WizardAct and WizardArrangement). */
 function stepOf(
   event: EventObject,
-  next: EventObject | undefined,
+  { previous, next }: { previous: EventObject | undefined; next: EventObject | undefined },
   world: { connected: boolean; variant: '' | 'deny' },
 ): { does: WizardAct; arrange: WizardArrangement[] } {
   const kind = (event as { output?: { kind?: string } }).output?.kind
@@ -246,7 +252,9 @@ function stepOf(
       return { does: { by: 'app', act: 'call' }, arrange: [] }
     case 'xstate.done.actor.attemptCall':
       if (kind === 'tokenStale') return follows({ clock: 'passTokenLifetime' })
-      if (kind === 'renewalNeeded') return follows({ kit: 'expireAccessTokens' })
+      // After a renewal that succeeded, the refused token is the one the renewal got: it is issued
+      // after this arrangement (set up before the act that started the work), so it is named ahead.
+      if (kind === 'renewalNeeded') return follows(renewed(previous) ? { kit: 'expireAccessTokens', alsoNext: 1 } : { kit: 'expireAccessTokens' })
       if (kind === 'consentNeeded') return follows(...(world.connected ? [{ session: 'revoke' } as const] : []))
       return follows()
     case 'xstate.error.actor.attemptCall':
@@ -285,6 +293,11 @@ function stepOf(
     default:
       return follows()
   }
+}
+
+/** Whether an event is a renewal that got a new token. */
+function renewed(event: EventObject | undefined): boolean {
+  return event?.type === 'xstate.done.actor.renewToken' && (event as { output?: { kind?: string } }).output?.kind === 'succeeded'
 }
 
 /** The transitions each step of a path takes, read from a dry run of the wizard (its actors never settle; the path's events are sent). */
