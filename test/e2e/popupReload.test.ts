@@ -1,13 +1,8 @@
-import type { AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { createServer, type ViteDevServer } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { embeddedProvider } from '../../src/devServer/embeddedProvider.js'
-import type { EmbeddedRecords } from '../../src/devServer/controlProtocol.js'
-import { alias } from '../../vite.config.js'
-import { connectSharedBrowser } from '../support/sharedBrowser.js'
 import { watchErrors } from './demoBrowser.js'
+import type { EmbeddedRecords } from '../../src/devServer/controlProtocol.js'
+import { startEmbeddedApp, type EmbeddedApp } from './embeddedApp.js'
 
 // Issue 21, item 4: the app's page is reloaded while its consent popup is at the provider. The app
 // (popupReload/app.tsx) is what a new user writes: the browser store, the popup navigator,
@@ -15,35 +10,18 @@ import { watchErrors } from './demoBrowser.js'
 // embedded oidc-provider. What is asserted is what the user sees on the reloaded page and what the
 // provider and its API recorded.
 
-let vite: ViteDevServer
+let app: EmbeddedApp
 let origin: string
 let browser: Browser
 
 beforeAll(async () => {
-  vite = await createServer({
-    configFile: false,
-    root: fileURLToPath(new URL('popupReload', import.meta.url)),
-    // Its own dependency cache: the other browser files' Vite servers run beside it.
-    cacheDir: fileURLToPath(new URL('../../.vite/popup-reload', import.meta.url)),
-    resolve: { alias },
-    plugins: [embeddedProvider({ applicationPath: false })],
-    server: { host: '127.0.0.1', port: 0 },
-    logLevel: 'warn',
-    clearScreen: false,
-  })
-  await vite.listen()
-  origin = `http://127.0.0.1:${(vite.httpServer!.address() as AddressInfo).port}`
-  browser = await connectSharedBrowser()
+  app = await startEmbeddedApp('popupReload')
+  ;({ origin, browser } = app)
 }, 60_000)
 
-afterAll(async () => {
-  await browser?.close()
-  await vite?.close()
-})
+afterAll(() => app?.close())
 
-async function records(): Promise<EmbeddedRecords> {
-  return (await (await fetch(`${origin}/__embedded/records`)).json()) as EmbeddedRecords
-}
+const records = () => app.records()
 
 const appReady = (page: Page) => page.waitForFunction(() => (window as { appReady?: boolean }).appReady === true)
 

@@ -1,13 +1,8 @@
-import type { AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { createServer, type ViteDevServer } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { embeddedProvider } from '../../src/devServer/embeddedProvider.js'
-import type { EmbeddedFault, EmbeddedRecords } from '../../src/devServer/controlProtocol.js'
-import { alias } from '../../vite.config.js'
-import { connectSharedBrowser } from '../support/sharedBrowser.js'
+import type { EmbeddedFault } from '../../src/devServer/controlProtocol.js'
 import { watchErrors } from './demoBrowser.js'
+import { startEmbeddedApp, type EmbeddedApp } from './embeddedApp.js'
 
 // Tabs of one browser sharing their sessions (createIndexedDbStore + createWebLock +
 // createBroadcastSync) against the embedded oidc-provider, which rotates refresh tokens: a
@@ -17,35 +12,18 @@ import { watchErrors } from './demoBrowser.js'
 /** Access tokens live 8 s: usable for 4 s (half their life, as the expiry leeway is), then stale. */
 const ACCESS_TOKEN_TTL_S = 8
 
-let vite: ViteDevServer
+let app: EmbeddedApp
 let origin: string
 let browser: Browser
 
 beforeAll(async () => {
-  vite = await createServer({
-    configFile: false,
-    root: fileURLToPath(new URL('tabs', import.meta.url)),
-    // Its own dependency cache, as the demo's (demoBrowser.ts): the files run at once.
-    cacheDir: fileURLToPath(new URL('../../.vite/tabs', import.meta.url)),
-    resolve: { alias },
-    plugins: [embeddedProvider({ accessTokenTtl: ACCESS_TOKEN_TTL_S, applicationPath: false })],
-    server: { host: '127.0.0.1', port: 0 },
-    logLevel: 'warn',
-    clearScreen: false,
-  })
-  await vite.listen()
-  origin = `http://127.0.0.1:${(vite.httpServer!.address() as AddressInfo).port}`
-  browser = await connectSharedBrowser()
+  app = await startEmbeddedApp('tabs', { accessTokenTtl: ACCESS_TOKEN_TTL_S })
+  ;({ origin, browser } = app)
 }, 60_000)
 
-afterAll(async () => {
-  await browser?.close()
-  await vite?.close()
-})
+afterAll(() => app?.close())
 
-async function records(): Promise<EmbeddedRecords> {
-  return (await (await fetch(`${origin}/__embedded/records`)).json()) as EmbeddedRecords
-}
+const records = () => app.records()
 
 async function fault(injected: EmbeddedFault): Promise<void> {
   const response = await fetch(`${origin}/__embedded/faults`, {
